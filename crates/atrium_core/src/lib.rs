@@ -1,0 +1,13 @@
+//! Shared vocabulary of every Atrium crate: typed ids, settings, validation
+//! errors and list pages. It knows nothing of HTTP or of the database, so every
+//! other crate can depend on it without pulling either in.
+
+pub mod ids;
+pub mod page;
+pub mod settings;
+pub mod validation;
+
+pub use ids::*;
+pub use page::{Page, PageRequest};
+pub use settings::Settings;
+pub use validation::{FieldError, ValidationErrors};

@@ -1,0 +1,121 @@
+//! Keyset pagination shared by every list: `limit` and an opaque `cursor`.
+//!
+//! The cursor is the last id of the previous page, base64url-encoded behind a
+//! version tag so that its format can change without breaking clients that
+//! keep a cursor across a deploy.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::validation::ValidationErrors;
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+const CURSOR_TAG: &str = "v1:";
+
+/// A validated request for one page: at most `limit` rows whose id is greater
+/// than `after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: i64,
+    pub after: Option<i64>,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { limit: DEFAULT_LIMIT, after: None }
+    }
+}
+
+impl PageRequest {
+    /// Validates the raw query values; a bad limit or cursor is a field error.
+    pub fn parse(limit: Option<i64>, cursor: Option<&str>) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let limit = match limit {
+            None => DEFAULT_LIMIT,
+            Some(l) if (1..=MAX_LIMIT).contains(&l) => l,
+            Some(_) => {
+                errors.add("limit", format!("must be between 1 and {MAX_LIMIT}"));
+                DEFAULT_LIMIT
+            }
+        };
+        let after = match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => match decode_cursor(c) {
+                Some(id) => Some(id),
+                None => {
+                    errors.add("cursor", "is not a cursor this API issued");
+                    None
+                }
+            },
+        };
+        errors.into_result()?;
+        Ok(Self { limit, after })
+    }
+
+    /// How many rows to fetch: one more than the page, to know whether a next
+    /// page exists without a count query.
+    pub fn fetch_limit(&self) -> i64 {
+        self.limit + 1
+    }
+}
+
+/// One page of items and the cursor of the next page, if any.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from rows fetched with [`PageRequest::fetch_limit`].
+    pub fn from_rows(mut rows: Vec<T>, request: PageRequest, id_of: impl Fn(&T) -> i64) -> Self {
+        let has_more = rows.len() as i64 > request.limit;
+        rows.truncate(request.limit as usize);
+        let next_cursor = if has_more {
+            rows.last().map(|last| encode_cursor(id_of(last)))
+        } else {
+            None
+        };
+        Self { items: rows, next_cursor }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    }
+}
+
+pub fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{id}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<i64> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    text.strip_prefix(CURSOR_TAG)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let page = PageRequest::parse(Some(5), Some(&encode_cursor(42))).unwrap();
+        assert_eq!(page, PageRequest { limit: 5, after: Some(42) });
+        let err = PageRequest::parse(None, Some("not-a-cursor")).unwrap_err();
+        assert_eq!(err.errors[0].field, "cursor");
+        let err = PageRequest::parse(Some(101), None).unwrap_err();
+        assert_eq!(err.errors[0].field, "limit");
+    }
+
+    #[test]
+    fn from_rows_sets_next_cursor_only_when_more_rows_exist() {
+        let request = PageRequest { limit: 2, after: None };
+        let page = Page::from_rows(vec![1, 2, 3], request, |x| *x);
+        assert_eq!(page.items, vec![1, 2]);
+        assert_eq!(page.next_cursor, Some(encode_cursor(2)));
+        let page = Page::from_rows(vec![1, 2], request, |x| *x);
+        assert_eq!(page.next_cursor, None);
+    }
+}

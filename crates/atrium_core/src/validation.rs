@@ -1,0 +1,60 @@
+//! Field-level validation errors, collected rather than failing on the first
+//! so that a client can fix every field in one round trip.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
+#[error("validation failed: {}", summary(.errors))]
+pub struct ValidationErrors {
+    pub errors: Vec<FieldError>,
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+}
+
+impl ValidationErrors {
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut errors = Self::default();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok(())` when nothing was added.
+    pub fn into_result(self) -> Result<(), Self> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self)
+        }
+    }
+
+    /// Prefixes every field, for errors of a nested object (`admin.email`).
+    pub fn nested(self, prefix: &str) -> Self {
+        Self {
+            errors: self
+                .errors
+                .into_iter()
+                .map(|e| FieldError { field: format!("{prefix}.{}", e.field), message: e.message })
+                .collect(),
+        }
+    }
+
+    pub fn extend(&mut self, other: Self) {
+        self.errors.extend(other.errors);
+    }
+}

@@ -1,0 +1,53 @@
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// What can go wrong below the domain: callers map each variant to one
+/// outcome (a missing row is a 404, a unique violation a 409, an exhausted
+/// pool a 503) and nothing is ever swallowed into `None`.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("row not found")]
+    NotFound,
+    #[error("unique constraint violated ({constraint})")]
+    UniqueViolation { constraint: String },
+    #[error("foreign key violated ({constraint})")]
+    ForeignKeyViolation { constraint: String },
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("invalid database configuration: {0}")]
+    Config(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Query(DieselError),
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+impl From<DieselError> for DbError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => DbError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => DbError::UniqueViolation {
+                constraint: info.constraint_name().map(str::to_owned).unwrap_or_else(|| info.message().to_owned()),
+            },
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                DbError::ForeignKeyViolation {
+                    constraint: info.constraint_name().map(str::to_owned).unwrap_or_else(|| info.message().to_owned()),
+                }
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            other => DbError::Query(other),
+        }
+    }
+}
+
+impl DbError {
+    /// Whether a unique violation concerns the named constraint or columns.
+    /// PostgreSQL names the constraint; SQLite names the columns
+    /// (`UNIQUE constraint failed: sites.tenant_id, sites.domain`).
+    pub fn is_unique_violation_of(&self, needle: &str) -> bool {
+        matches!(self, DbError::UniqueViolation { constraint } if constraint.contains(needle))
+    }
+}

@@ -1,0 +1,34 @@
+//! Platform operators (platform table).
+
+use diesel::prelude::*;
+
+use crate::error::DbResult;
+use crate::models::OperatorRow;
+use crate::schema::operators;
+use crate::tenancy::PlatformTx;
+use crate::now;
+
+pub fn insert(tx: &mut PlatformTx<'_>, email: &str, password_hash: &str) -> DbResult<OperatorRow> {
+    let created_at = now();
+    let id = diesel::insert_into(operators::table)
+        .values((
+            operators::email.eq(email),
+            operators::password_hash.eq(password_hash),
+            operators::created_at.eq(created_at),
+        ))
+        .returning(operators::id)
+        .get_result(tx.conn)?;
+    Ok(OperatorRow { id, email: email.to_owned(), password_hash: password_hash.to_owned(), created_at })
+}
+
+pub fn find_by_email(tx: &mut PlatformTx<'_>, email: &str) -> DbResult<Option<OperatorRow>> {
+    Ok(operators::table
+        .filter(operators::email.eq(email))
+        .select(OperatorRow::as_select())
+        .first(tx.conn)
+        .optional()?)
+}
+
+pub fn find(tx: &mut PlatformTx<'_>, id: i64) -> DbResult<Option<OperatorRow>> {
+    Ok(operators::table.find(id).select(OperatorRow::as_select()).first(tx.conn).optional()?)
+}

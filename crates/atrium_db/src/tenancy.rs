@@ -1,0 +1,167 @@
+//! Tenant scopes and the two kinds of transaction: one scoped to a tenant,
+//! one for the platform layer.
+
+use atrium_core::TenantId;
+use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::Connection;
+
+use crate::connection::{Backend, Db, DbConnection};
+use crate::error::DbError;
+
+/// Proof that a tenant was resolved: from a request's host (see
+/// [`crate::routing`]) or by the platform layer ([`PlatformTx::enter_tenant`]).
+/// It has no public constructor, so it cannot be made up from an id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TenantScope {
+    tenant_id: TenantId,
+}
+
+impl TenantScope {
+    pub(crate) fn new(tenant_id: TenantId) -> Self {
+        Self { tenant_id }
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+}
+
+/// Whether a transaction may write. SQLite takes its write lock up front
+/// for writes (`BEGIN IMMEDIATE`), so two writers wait for each other instead
+/// of failing on lock upgrade; reads stay concurrent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// A transaction in which every query of a tenant table is filtered by one
+/// tenant. Only this crate's repository functions can use its connection.
+pub struct TenantTx<'c> {
+    pub(crate) conn: &'c mut DbConnection,
+    scope: TenantScope,
+}
+
+impl TenantTx<'_> {
+    pub fn scope(&self) -> TenantScope {
+        self.scope
+    }
+
+    pub(crate) fn tenant(&self) -> i64 {
+        self.scope.tenant_id.0
+    }
+}
+
+/// A transaction of the platform layer: tenants, operators, routing. It can
+/// enter a tenant, which is how provisioning and deletion reach tenant tables.
+pub struct PlatformTx<'c> {
+    pub(crate) conn: &'c mut DbConnection,
+}
+
+impl PlatformTx<'_> {
+    /// Scopes the rest of this transaction to `tenant_id` (on PostgreSQL the
+    /// row-level-security setting follows).
+    pub fn enter_tenant(&mut self, tenant_id: TenantId) -> Result<TenantTx<'_>, DbError> {
+        set_tenant(self.conn, tenant_id)?;
+        Ok(TenantTx { conn: self.conn, scope: TenantScope::new(tenant_id) })
+    }
+}
+
+fn set_tenant(conn: &mut DbConnection, tenant_id: TenantId) -> Result<(), DbError> {
+    if let DbConnection::Postgres(pg) = conn {
+        // An i64 formatted into SQL cannot inject anything; a literal keeps
+        // this to one statement without a prepared-statement round trip.
+        pg.batch_execute(&format!("SELECT set_config('atrium.tenant_id', '{}', true)", tenant_id.0))?;
+    }
+    Ok(())
+}
+
+/// Opens a transaction, on PostgreSQL together with the tenant setting in
+/// one round trip.
+fn begin(conn: &mut DbConnection, access: Access, tenant: Option<TenantId>) -> Result<(), DbError> {
+    match conn {
+        DbConnection::Postgres(pg) => {
+            let mode = match access {
+                Access::Read => "BEGIN READ ONLY",
+                Access::Write => "BEGIN",
+            };
+            let sql = match tenant {
+                Some(id) => format!("{mode}; SELECT set_config('atrium.tenant_id', '{}', true)", id.0),
+                None => mode.to_owned(),
+            };
+            AnsiTransactionManager::begin_transaction_sql(pg, &sql)?;
+        }
+        DbConnection::Sqlite(sqlite) => {
+            let sql = match access {
+                Access::Read => "BEGIN",
+                Access::Write => "BEGIN IMMEDIATE",
+            };
+            AnsiTransactionManager::begin_transaction_sql(sqlite, sql)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `work` inside a transaction: commit on `Ok`, roll back on `Err`.
+fn in_transaction<T, E>(
+    conn: &mut DbConnection,
+    access: Access,
+    tenant: Option<TenantId>,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DbError>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    begin(conn, access, tenant)?;
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn).map_err(DbError::from)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The original error matters more than a failed rollback, which
+            // leaves the connection broken and r2d2 discards it.
+            let _ = Manager::rollback_transaction(conn);
+            Err(error)
+        }
+    }
+}
+
+impl Db {
+    /// Runs `work` in a transaction scoped to one tenant.
+    pub async fn tenant<T, E>(
+        &self,
+        scope: TenantScope,
+        access: Access,
+        work: impl FnOnce(&mut TenantTx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.run(move |conn| {
+            in_transaction(conn, access, Some(scope.tenant_id), |conn| work(&mut TenantTx { conn, scope }))
+        })
+        .await
+    }
+
+    /// Runs `work` in a platform transaction (no tenant set).
+    pub async fn platform<T, E>(
+        &self,
+        access: Access,
+        work: impl FnOnce(&mut PlatformTx<'_>) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.run(move |conn| in_transaction(conn, access, None, |conn| work(&mut PlatformTx { conn })))
+            .await
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend() == Backend::Postgres
+    }
+}

@@ -1,0 +1,70 @@
+//! Tenants (platform table).
+
+use diesel::prelude::*;
+
+use crate::error::DbResult;
+use crate::models::TenantRow;
+use crate::notifications::{notify, ROUTING_CHANNEL};
+use crate::schema::tenants;
+use crate::tenancy::PlatformTx;
+use crate::now;
+
+pub fn insert(tx: &mut PlatformTx<'_>, slug: &str, name: &str) -> DbResult<TenantRow> {
+    let created_at = now();
+    let id = diesel::insert_into(tenants::table)
+        .values((
+            tenants::slug.eq(slug),
+            tenants::name.eq(name),
+            tenants::status.eq("active"),
+            tenants::created_at.eq(created_at),
+            tenants::updated_at.eq(created_at),
+        ))
+        .returning(tenants::id)
+        .get_result(tx.conn)?;
+    Ok(TenantRow {
+        id,
+        slug: slug.to_owned(),
+        name: name.to_owned(),
+        status: "active".into(),
+        created_at,
+        updated_at: created_at,
+    })
+}
+
+pub fn list(tx: &mut PlatformTx<'_>, after: Option<i64>, limit: i64) -> DbResult<Vec<TenantRow>> {
+    Ok(tenants::table
+        .filter(tenants::id.gt(after.unwrap_or(0)))
+        .order(tenants::id)
+        .limit(limit)
+        .select(TenantRow::as_select())
+        .load(tx.conn)?)
+}
+
+pub fn find_by_slug(tx: &mut PlatformTx<'_>, slug: &str) -> DbResult<TenantRow> {
+    Ok(tenants::table.filter(tenants::slug.eq(slug)).select(TenantRow::as_select()).first(tx.conn)?)
+}
+
+/// Changes name and/or status; a status change re-routes every host of the
+/// tenant, so replicas are told.
+pub fn update(tx: &mut PlatformTx<'_>, id: i64, name: Option<&str>, status: Option<&str>) -> DbResult<TenantRow> {
+    let target = tenants::table.filter(tenants::id.eq(id));
+    if let Some(name) = name {
+        diesel::update(target).set(tenants::name.eq(name)).execute(tx.conn)?;
+    }
+    if let Some(status) = status {
+        diesel::update(target).set(tenants::status.eq(status)).execute(tx.conn)?;
+    }
+    diesel::update(target).set(tenants::updated_at.eq(now())).execute(tx.conn)?;
+    notify(tx.conn, ROUTING_CHANNEL)?;
+    Ok(target.select(TenantRow::as_select()).first(tx.conn)?)
+}
+
+/// Deletes a tenant; every tenant table references `tenants` with
+/// `ON DELETE CASCADE`, so all of its rows go with it.
+pub fn delete(tx: &mut PlatformTx<'_>, id: i64) -> DbResult<()> {
+    let deleted = diesel::delete(tenants::table.filter(tenants::id.eq(id))).execute(tx.conn)?;
+    if deleted == 0 {
+        return Err(crate::DbError::NotFound);
+    }
+    notify(tx.conn, ROUTING_CHANNEL)
+}

@@ -1,0 +1,18 @@
+//! Accounts and authentication: platform operators, tenant users, password
+//! hashing, access tokens and the keys that sign them.
+//!
+//! Tokens are bound to where they were issued (`iss` names the tenant, or the
+//! platform), so a token of one tenant is worth nothing on another's hosts.
+//! Refresh tokens and API clients will extend [`tokens`] with more grants.
+
+mod error;
+mod keys;
+mod passwords;
+mod service;
+pub mod tokens;
+
+pub use error::IdentityError;
+pub use keys::{Jwk, Jwks, KeyStore};
+pub use service::{Identity, IssuedToken, NewAccount};
+pub use tokens::Realm;
+pub use passwords::MIN_PASSWORD_LENGTH;

@@ -1,0 +1,267 @@
+//! The identity service: accounts, logins and the authentication of requests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use atrium_core::{OperatorId, TenantId, UserId, ValidationErrors};
+use atrium_db::{operators, roles, users, Access, Db, DbError, PlatformTx, TenantScope, TenantTx, UserRow};
+use atrium_permissions::{Caller, Grant, GrantScope, Role};
+
+use crate::keys::{Jwks, KeyStore};
+use crate::passwords::{self, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH};
+use crate::tokens::{self, Realm, Subject};
+use crate::IdentityError;
+
+/// How long a user's grants stay cached. Changes made through this replica
+/// invalidate at once; this bounds what another replica may still believe.
+const GRANTS_TTL: Duration = Duration::from_secs(30);
+
+/// An access token as the token endpoint answers it.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires_in: u64,
+}
+
+/// A new account, validated by [`NewAccount::validate`].
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub email: String,
+    pub username: String,
+    pub name: String,
+    pub password: String,
+}
+
+impl NewAccount {
+    /// Field errors for every rule the account breaks; normalizes the email
+    /// to lowercase.
+    pub fn validate(&mut self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        self.email = self.email.trim().to_lowercase();
+        if !is_email(&self.email) {
+            errors.add("email", "must be an email address");
+        }
+        if !is_username(&self.username) {
+            errors.add("username", "must be 2 to 30 letters, digits, '_', '.' or '-'");
+        }
+        if self.name.chars().count() > 255 {
+            errors.add("name", "must be at most 255 characters");
+        }
+        if let Err(message) = check_password(&self.password) {
+            errors.add("password", message);
+        }
+        errors.into_result()
+    }
+}
+
+pub fn check_password(password: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_LENGTH {
+        Err(format!("must be at least {MIN_PASSWORD_LENGTH} characters"))
+    } else if password.len() > MAX_PASSWORD_LENGTH {
+        Err(format!("must be at most {MAX_PASSWORD_LENGTH} bytes"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A pragmatic email check: one `@`, a non-empty local part, a dotted
+/// domain, no spaces. Deliverability is proven by sending mail, not by regex.
+pub fn is_email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else { return false };
+    value.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn is_username(value: &str) -> bool {
+    (2..=30).contains(&value.len())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+pub struct Identity {
+    db: Db,
+    keys: Arc<KeyStore>,
+    access_ttl_secs: u64,
+    /// `(tenant, user)` → the grants of an active user, `None` for an
+    /// account that no longer exists or was deactivated.
+    grants: moka::sync::Cache<(TenantId, UserId), Option<Arc<[Grant]>>>,
+}
+
+impl Identity {
+    pub fn new(db: Db, keys: Arc<KeyStore>, access_ttl_secs: u64) -> Self {
+        let grants = moka::sync::Cache::builder().max_capacity(100_000).time_to_live(GRANTS_TTL).build();
+        Self { db, keys, access_ttl_secs, grants }
+    }
+
+    pub fn jwks(&self) -> &Jwks {
+        self.keys.jwks()
+    }
+
+    /// Creates a platform operator (the `atrium operator create` command).
+    pub async fn create_operator(&self, email: &str, password: &str) -> Result<OperatorId, IdentityError> {
+        let email = email.trim().to_lowercase();
+        let mut errors = ValidationErrors::default();
+        if !is_email(&email) {
+            errors.add("email", "must be an email address");
+        }
+        if let Err(message) = check_password(password) {
+            errors.add("password", message);
+        }
+        errors.into_result()?;
+        let hash = passwords::hash(password.to_owned()).await?;
+        self.db
+            .platform(Access::Write, move |tx| match operators::insert(tx, &email, &hash) {
+                Ok(row) => Ok(OperatorId(row.id)),
+                Err(e @ DbError::UniqueViolation { .. }) => {
+                    tracing::debug!(%e, "operator exists");
+                    Err(IdentityError::Taken("email"))
+                }
+                Err(e) => Err(e.into()),
+            })
+            .await
+    }
+
+    /// Password grant on the platform host.
+    pub async fn login_operator(&self, login: &str, password: &str) -> Result<IssuedToken, IdentityError> {
+        let email = login.trim().to_lowercase();
+        let found = self.db.platform(Access::Read, move |tx| operators::find_by_email(tx, &email)).await?;
+        let (id, hash) = match found {
+            Some(row) => (Some(row.id), Some(row.password_hash)),
+            None => (None, None),
+        };
+        if !passwords::verify(password.to_owned(), hash).await {
+            return Err(IdentityError::InvalidCredentials);
+        }
+        let id = id.ok_or(IdentityError::InvalidCredentials)?;
+        self.issue(Realm::Platform, Subject::Operator(OperatorId(id)))
+    }
+
+    /// Password grant on a tenant host: `login` is a username or an email.
+    pub async fn login_user(&self, scope: TenantScope, login: &str, password: &str) -> Result<IssuedToken, IdentityError> {
+        let login = login.trim().to_owned();
+        let found = self.db.tenant(scope, Access::Read, move |tx| users::find_by_login(tx, &login)).await?;
+        let found = found.filter(|user| user.is_active);
+        let (id, hash) = match found {
+            Some(row) => (Some(row.id), Some(row.password_hash)),
+            None => (None, None),
+        };
+        if !passwords::verify(password.to_owned(), hash).await {
+            return Err(IdentityError::InvalidCredentials);
+        }
+        let id = id.ok_or(IdentityError::InvalidCredentials)?;
+        self.issue(Realm::Tenant(scope.tenant_id()), Subject::User(UserId(id)))
+    }
+
+    fn issue(&self, realm: Realm, subject: Subject) -> Result<IssuedToken, IdentityError> {
+        Ok(IssuedToken {
+            access_token: tokens::issue(&self.keys, realm, subject, self.access_ttl_secs)?,
+            expires_in: self.access_ttl_secs,
+        })
+    }
+
+    /// The caller behind a bearer token sent to a host of `realm`. A token
+    /// of another realm, or of an account that is gone, is invalid.
+    pub async fn authenticate(&self, scope: Option<TenantScope>, bearer: &str) -> Result<Caller, IdentityError> {
+        let realm = scope.map_or(Realm::Platform, |s| Realm::Tenant(s.tenant_id()));
+        match (tokens::verify(&self.keys, bearer, realm)?, scope) {
+            (Subject::Operator(id), None) => Ok(Caller::Operator { id }),
+            (Subject::User(id), Some(scope)) => {
+                let grants = self.grants_of(scope, id).await?;
+                let grants = grants.ok_or(IdentityError::InvalidToken("account disabled or deleted"))?;
+                Ok(Caller::User { tenant: scope.tenant_id(), id, grants })
+            }
+            _ => Err(IdentityError::InvalidToken("token was not issued for this site")),
+        }
+    }
+
+    async fn grants_of(&self, scope: TenantScope, user: UserId) -> Result<Option<Arc<[Grant]>>, IdentityError> {
+        let key = (scope.tenant_id(), user);
+        if let Some(cached) = self.grants.get(&key) {
+            return Ok(cached);
+        }
+        let loaded = self
+            .db
+            .tenant(scope, Access::Read, move |tx| {
+                let user = match users::get(tx, user.0) {
+                    Ok(row) if row.is_active => row,
+                    Ok(_) | Err(DbError::NotFound) => return Ok(None),
+                    Err(e) => return Err(e),
+                };
+                let grants: Vec<Grant> = roles::for_user(tx, user.id)?
+                    .into_iter()
+                    .filter_map(|row| Some(Grant { role: Role::parse(&row.role)?, scope: GrantScope::decode(&row.scope)? }))
+                    .collect();
+                Ok(Some(Arc::from(grants)))
+            })
+            .await?;
+        self.grants.insert(key, loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Forget cached grants (after a role or account change).
+    pub fn forget_grants(&self) {
+        self.grants.invalidate_all();
+    }
+
+    /// Creates an account inside the caller's transaction (provisioning uses
+    /// this to make the tenant admin atomically with its tenant). The
+    /// password must already be hashed with [`Identity::hash_password`].
+    pub fn insert_account(tx: &mut TenantTx<'_>, account: &NewAccount, password_hash: &str) -> Result<UserRow, IdentityError> {
+        users::insert(
+            tx,
+            users::NewUser {
+                email: &account.email,
+                username: &account.username,
+                name: &account.name,
+                password_hash,
+            },
+        )
+        .map_err(|e| match e {
+            ref unique @ DbError::UniqueViolation { .. } if unique.is_unique_violation_of("email") => {
+                IdentityError::Taken("email")
+            }
+            DbError::UniqueViolation { .. } => IdentityError::Taken("username"),
+            other => other.into(),
+        })
+    }
+
+    /// Grants `role` on `scope` inside the caller's transaction.
+    pub fn grant(tx: &mut TenantTx<'_>, user: UserId, role: Role, scope: &GrantScope) -> Result<(), IdentityError> {
+        roles::grant(tx, user.0, role.as_str(), &scope.encode())?;
+        Ok(())
+    }
+
+    pub async fn hash_password(password: String) -> Result<String, IdentityError> {
+        passwords::hash(password).await
+    }
+
+    /// The operator's account still exists (used by `GET /me`).
+    pub async fn operator_email(&self, id: OperatorId) -> Result<Option<String>, IdentityError> {
+        Ok(self.db.platform(Access::Read, move |tx: &mut PlatformTx<'_>| operators::find(tx, id.0)).await?.map(|row| row.email))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_accounts_field_by_field() {
+        let mut account = NewAccount {
+            email: " Ada@Example.ORG ".into(),
+            username: "ada".into(),
+            name: "Ada".into(),
+            password: "long enough pw".into(),
+        };
+        assert!(account.validate().is_ok());
+        assert_eq!(account.email, "ada@example.org");
+        let mut bad = NewAccount { email: "nope".into(), username: "a b".into(), name: String::new(), password: "short".into() };
+        let fields: Vec<_> = bad.validate().unwrap_err().errors.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["email", "username", "password"]);
+    }
+}

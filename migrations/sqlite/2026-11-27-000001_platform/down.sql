@@ -1,0 +1,4 @@
+DROP TABLE idempotency_keys;
+DROP TABLE site_domains;
+DROP TABLE operators;
+DROP TABLE tenants;
