@@ -58,3 +58,16 @@ impl ValidationErrors {
         self.errors.extend(other.errors);
     }
 }
+
+/// A pragmatic email check: one `@`, a non-empty local part, a dotted
+/// domain, no spaces. Deliverability is proven by sending mail, not by regex.
+pub fn is_email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else { return false };
+    value.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+}

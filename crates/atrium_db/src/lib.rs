@@ -48,6 +48,7 @@ pub use error::{DbError, DbResult};
 pub use migrations::{revert_all, run_migrations};
 pub use models::*;
 pub use notifications::{spawn_listener, ROUTING_CHANNEL};
+pub use site_settings::SETTINGS_CHANNEL;
 pub use tenancy::{Access, PlatformTx, TenantScope, TenantTx};
 
 /// The current UTC time at microsecond precision, the finest both backends

@@ -1,1 +1,167 @@
-pub fn _placeholder() {}
+//! Site configuration, site theme, and the history of their changes.
+//!
+//! Writes are optimistic: each document carries a version, and an update
+//! names the version it replaces, so two editors cannot silently overwrite
+//! each other.
+
+use diesel::prelude::*;
+
+use crate::error::DbResult;
+use crate::models::{SiteConfigurationRow, SiteSettingChangeRow, SiteThemeRow};
+use crate::notifications::notify;
+use crate::schema::{site_configurations, site_setting_changes, site_themes};
+use crate::tenancy::TenantTx;
+use crate::now;
+
+/// Site settings (configuration, theme) changed: caches of them must forget.
+pub const SETTINGS_CHANNEL: &str = "atrium_site_settings";
+
+pub fn configuration(tx: &mut TenantTx<'_>, site_id: i64) -> DbResult<Option<SiteConfigurationRow>> {
+    Ok(site_configurations::table
+        .filter(site_configurations::tenant_id.eq(tx.tenant()))
+        .filter(site_configurations::site_id.eq(site_id))
+        .select(SiteConfigurationRow::as_select())
+        .first(tx.conn)
+        .optional()?)
+}
+
+/// Writes version `version` of a site's configuration. `replaces` is the
+/// version it was based on (`None`: there was none). Returns false, writing
+/// nothing, when the stored version is not `replaces` any more.
+pub fn save_configuration(
+    tx: &mut TenantTx<'_>,
+    site_id: i64,
+    values_json: &str,
+    enabled: bool,
+    replaces: Option<i64>,
+) -> DbResult<Option<SiteConfigurationRow>> {
+    let tenant = tx.tenant();
+    let updated_at = now();
+    let written = match replaces {
+        None => diesel::insert_into(site_configurations::table)
+            .values((
+                site_configurations::tenant_id.eq(tenant),
+                site_configurations::site_id.eq(site_id),
+                site_configurations::values_json.eq(values_json),
+                site_configurations::enabled.eq(enabled),
+                site_configurations::version.eq(1),
+                site_configurations::updated_at.eq(updated_at),
+            ))
+            .execute(tx.conn),
+        Some(version) => diesel::update(
+            site_configurations::table
+                .filter(site_configurations::tenant_id.eq(tenant))
+                .filter(site_configurations::site_id.eq(site_id))
+                .filter(site_configurations::version.eq(version)),
+        )
+        .set((
+            site_configurations::values_json.eq(values_json),
+            site_configurations::enabled.eq(enabled),
+            site_configurations::version.eq(version + 1),
+            site_configurations::updated_at.eq(updated_at),
+        ))
+        .execute(tx.conn),
+    };
+    match written {
+        Ok(1) => {}
+        Ok(_) => return Ok(None),
+        // A concurrent first write won the insert.
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            return Ok(None)
+        }
+        Err(other) => return Err(other.into()),
+    }
+    notify(tx.conn, SETTINGS_CHANNEL)?;
+    configuration(tx, site_id)
+}
+
+pub fn theme(tx: &mut TenantTx<'_>, site_id: i64) -> DbResult<Option<SiteThemeRow>> {
+    Ok(site_themes::table
+        .filter(site_themes::tenant_id.eq(tx.tenant()))
+        .filter(site_themes::site_id.eq(site_id))
+        .select(SiteThemeRow::as_select())
+        .first(tx.conn)
+        .optional()?)
+}
+
+/// Like [`save_configuration`], for the theme.
+pub fn save_theme(
+    tx: &mut TenantTx<'_>,
+    site_id: i64,
+    theme_name: &str,
+    branding_json: &str,
+    replaces: Option<i64>,
+) -> DbResult<Option<SiteThemeRow>> {
+    let tenant = tx.tenant();
+    let updated_at = now();
+    let written = match replaces {
+        None => diesel::insert_into(site_themes::table)
+            .values((
+                site_themes::tenant_id.eq(tenant),
+                site_themes::site_id.eq(site_id),
+                site_themes::theme_name.eq(theme_name),
+                site_themes::branding_json.eq(branding_json),
+                site_themes::version.eq(1),
+                site_themes::updated_at.eq(updated_at),
+            ))
+            .execute(tx.conn),
+        Some(version) => diesel::update(
+            site_themes::table
+                .filter(site_themes::tenant_id.eq(tenant))
+                .filter(site_themes::site_id.eq(site_id))
+                .filter(site_themes::version.eq(version)),
+        )
+        .set((
+            site_themes::theme_name.eq(theme_name),
+            site_themes::branding_json.eq(branding_json),
+            site_themes::version.eq(version + 1),
+            site_themes::updated_at.eq(updated_at),
+        ))
+        .execute(tx.conn),
+    };
+    match written {
+        Ok(1) => {}
+        Ok(_) => return Ok(None),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            return Ok(None)
+        }
+        Err(other) => return Err(other.into()),
+    }
+    notify(tx.conn, SETTINGS_CHANNEL)?;
+    theme(tx, site_id)
+}
+
+pub struct NewChange<'a> {
+    pub site_id: i64,
+    pub kind: &'a str,
+    pub actor: &'a str,
+    pub before_json: Option<&'a str>,
+    pub after_json: &'a str,
+}
+
+pub fn record_change(tx: &mut TenantTx<'_>, change: NewChange<'_>) -> DbResult<()> {
+    diesel::insert_into(site_setting_changes::table)
+        .values((
+            site_setting_changes::tenant_id.eq(tx.tenant()),
+            site_setting_changes::site_id.eq(change.site_id),
+            site_setting_changes::kind.eq(change.kind),
+            site_setting_changes::actor.eq(change.actor),
+            site_setting_changes::changed_at.eq(now()),
+            site_setting_changes::before_json.eq(change.before_json),
+            site_setting_changes::after_json.eq(change.after_json),
+        ))
+        .execute(tx.conn)?;
+    Ok(())
+}
+
+/// A site's changes, newest first (keyset on descending id).
+pub fn history(tx: &mut TenantTx<'_>, site_id: i64, before: Option<i64>, limit: i64) -> DbResult<Vec<SiteSettingChangeRow>> {
+    Ok(site_setting_changes::table
+        .filter(site_setting_changes::tenant_id.eq(tx.tenant()))
+        .filter(site_setting_changes::site_id.eq(site_id))
+        .filter(site_setting_changes::id.lt(before.unwrap_or(i64::MAX)))
+        .order(site_setting_changes::id.desc())
+        .limit(limit)
+        .select(SiteSettingChangeRow::as_select())
+        .load(tx.conn)?)
+}

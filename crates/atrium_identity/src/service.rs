@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use atrium_core::{OperatorId, TenantId, UserId, ValidationErrors};
+use atrium_core::{is_email, OperatorId, TenantId, UserId, ValidationErrors};
 use atrium_db::{operators, roles, users, Access, Db, DbError, PlatformTx, TenantScope, TenantTx, UserRow};
 use atrium_permissions::{Caller, Grant, GrantScope, Role};
 
@@ -63,19 +63,6 @@ pub fn check_password(password: &str) -> Result<(), String> {
     } else {
         Ok(())
     }
-}
-
-/// A pragmatic email check: one `@`, a non-empty local part, a dotted
-/// domain, no spaces. Deliverability is proven by sending mail, not by regex.
-pub fn is_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else { return false };
-    value.len() <= 254
-        && !local.is_empty()
-        && !domain.contains('@')
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn is_username(value: &str) -> bool {
@@ -228,6 +215,13 @@ impl Identity {
             DbError::UniqueViolation { .. } => IdentityError::Taken("username"),
             other => other.into(),
         })
+    }
+
+    /// Self-registration: a new account without roles.
+    pub async fn register(&self, scope: TenantScope, mut account: NewAccount) -> Result<UserRow, IdentityError> {
+        account.validate()?;
+        let hash = passwords::hash(account.password.clone()).await?;
+        self.db.tenant(scope, Access::Write, move |tx| Self::insert_account(tx, &account, &hash)).await
     }
 
     /// Grants `role` on `scope` inside the caller's transaction.

@@ -1,1 +1,95 @@
+//! Organizations: a tree (root organization, departments) per tenant. Their
+//! short names are the `ORG` of course keys (`course-v1:ORG+NUMBER+RUN`).
+//!
+//! This crate holds the organization rules; the REST and GraphQL endpoints
+//! for the organization tree and memberships arrive with their own issue.
 
+use atrium_core::{OrganizationId, ValidationErrors};
+use atrium_db::{organizations, DbError, OrganizationRow, TenantTx};
+use chrono::NaiveDateTime;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrganizationsError {
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    #[error("an organization with this short name exists")]
+    ShortNameTaken,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Organization {
+    pub id: OrganizationId,
+    pub short_name: String,
+    pub name: String,
+    pub description: String,
+    pub parent_id: Option<OrganizationId>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<OrganizationRow> for Organization {
+    fn from(row: OrganizationRow) -> Self {
+        Self {
+            id: OrganizationId(row.id),
+            short_name: row.short_name,
+            name: row.name,
+            description: row.description,
+            parent_id: row.parent_id.map(OrganizationId),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    pub short_name: String,
+    pub name: String,
+}
+
+impl NewOrganization {
+    /// Short names follow edx-organizations: what may stand in a course key.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        if !is_short_name(&self.short_name) {
+            errors.add("short_name", "must be 1 to 64 letters, digits, '_', '.' or '-'");
+        }
+        if self.name.trim().is_empty() || self.name.chars().count() > 255 {
+            errors.add("name", "must be 1 to 255 characters");
+        }
+        errors.into_result()
+    }
+}
+
+pub fn is_short_name(value: &str) -> bool {
+    (1..=64).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// Creates the root organization of a tenant inside the caller's transaction.
+pub fn insert_root(tx: &mut TenantTx<'_>, new: &NewOrganization) -> Result<Organization, OrganizationsError> {
+    let row = organizations::insert(
+        tx,
+        organizations::NewOrganization { short_name: &new.short_name, name: &new.name, description: "", parent_id: None },
+    )
+    .map_err(|e| match e {
+        DbError::UniqueViolation { .. } => OrganizationsError::ShortNameTaken,
+        other => other.into(),
+    })?;
+    Ok(row.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_course_key_safe() {
+        assert!(is_short_name("MITx"));
+        assert!(is_short_name("Dept_of-Math.2"));
+        assert!(!is_short_name("has space"));
+        assert!(!is_short_name("plus+sign"));
+        assert!(!is_short_name(""));
+    }
+}

@@ -1,0 +1,105 @@
+//! The framework's own failures as problems: malformed JSON, a bad query
+//! string or path, a body over the limit, a wrong content type, an unknown
+//! route or method. Nothing leaves the server as HTML or plain text.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpRequest, ResponseError};
+
+use crate::problem::{ApiError, PROBLEM_JSON};
+
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(|error, _req: &HttpRequest| json_error(error).into())
+}
+
+pub fn json_error(error: JsonPayloadError) -> ApiError {
+    match error {
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("send the body as application/json".into())
+        }
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
+        }
+        JsonPayloadError::Deserialize(e) => body_error(&e),
+        other => ApiError::BadRequest { detail: format!("the body could not be read: {other}") },
+    }
+}
+
+/// A JSON body that does not parse, with where it went wrong (serde's
+/// message carries line and column), or that parses but has the wrong shape.
+pub fn body_error(error: &serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::BadRequest { detail: format!("the body is not valid JSON: {error}") }
+        }
+        Category::Data => ApiError::BadRequest { detail: format!("the body does not have the expected shape: {error}") },
+    }
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error, _req| {
+        let detail = match error {
+            QueryPayloadError::Deserialize(e) => format!("invalid query string: {e}"),
+            other => format!("invalid query string: {other}"),
+        };
+        ApiError::BadRequest { detail }.into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error, _req| {
+        let detail = match error {
+            PathError::Deserialize(e) => format!("invalid path parameter: {e}"),
+            other => format!("invalid path parameter: {other}"),
+        };
+        ApiError::BadRequest { detail }.into()
+    })
+}
+
+pub fn payload_config(limit: usize) -> web::PayloadConfig {
+    web::PayloadConfig::new(limit)
+}
+
+/// For requests no route matches.
+pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
+}
+
+/// Turns any error response that is not already a problem into one: what
+/// actix answers by itself (405 from a resource, 413 from a payload
+/// extractor) and what third-party extractors answer in plain text.
+pub async fn problems_everywhere(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !status.is_client_error() && !status.is_server_error() || is_problem {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, response) = response.into_parts();
+    let detail = match response.into_body().try_into_bytes() {
+        Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let error = match status.as_u16() {
+        400 => ApiError::BadRequest { detail },
+        401 => ApiError::Unauthenticated(detail),
+        403 => ApiError::Forbidden(detail),
+        404 => ApiError::NotFound("resource".into()),
+        405 => ApiError::MethodNotAllowed(format!("{} is not allowed on {}", request.method(), request.path())),
+        413 => ApiError::PayloadTooLarge(detail),
+        415 => ApiError::UnsupportedMediaType(detail),
+        503 => ApiError::Unavailable(detail),
+        400..=499 => ApiError::BadRequest { detail },
+        _ => ApiError::Internal(detail),
+    };
+    let mut replaced = error.error_response();
+    *replaced.status_mut() = status;
+    Ok(ServiceResponse::new(request, replaced))
+}

@@ -1,0 +1,243 @@
+//! Every error of the HTTP API, and the one place where each becomes a
+//! status and an `application/problem+json` body (RFC 9457).
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use atrium_core::{FieldError, ValidationErrors};
+use atrium_db::DbError;
+use atrium_identity::IdentityError;
+use atrium_permissions::Denied;
+use atrium_sites::SitesError;
+use atrium_tenants::TenantsError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+const TYPE_BASE: &str = "https://atrium.dev/problems/";
+
+/// An RFC 9457 problem.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// URI naming the kind of problem; its last segment is stable.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// One entry per invalid field, for validation failures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<ProblemFieldError>)]
+    pub errors: Vec<FieldError>,
+    /// The OAuth 2.0 error code (RFC 6749 §5.2), on token endpoint failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A field that failed validation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProblemFieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Every failure a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{detail}")]
+    BadRequest { detail: String },
+    #[error("{0}")]
+    Validation(ValidationErrors),
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("no site is served at this host")]
+    UnknownSite,
+    #[error("this tenant is suspended")]
+    TenantSuspended,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("the resource changed since it was read")]
+    PreconditionFailed,
+    #[error("If-Match is required to change an existing resource")]
+    PreconditionRequired,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// A token endpoint failure: status, RFC 6749 error code, detail.
+    #[error("{2}")]
+    OAuth(StatusCode, &'static str, String),
+    #[error("{0}")]
+    Unavailable(String),
+    /// Never the client's fault: logged, and hidden from the client.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn kind(&self) -> (StatusCode, &'static str, &'static str) {
+        use ApiError::*;
+        match self {
+            BadRequest { .. } => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
+            Validation(_) => (StatusCode::BAD_REQUEST, "validation", "Invalid request"),
+            Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
+            Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            UnknownSite => (StatusCode::NOT_FOUND, "unknown-site", "Unknown site"),
+            TenantSuspended => (StatusCode::FORBIDDEN, "tenant-suspended", "Tenant suspended"),
+            Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "Unprocessable request"),
+            PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "precondition-failed", "Precondition failed"),
+            PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition-required", "Precondition required"),
+            UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type"),
+            PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large"),
+            MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed"),
+            OAuth(status, _, _) => (*status, "oauth", "Token request failed"),
+            Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+            Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+        }
+    }
+
+    /// The problem body, for REST responses and GraphQL extensions alike.
+    pub fn problem(&self) -> Problem {
+        let (status, slug, title) = self.kind();
+        let detail = match self {
+            ApiError::Internal(message) => {
+                tracing::error!(error = %message, "internal error");
+                "an unexpected error occurred; it has been logged".to_owned()
+            }
+            ApiError::Unavailable(message) => {
+                tracing::warn!(error = %message, "service unavailable");
+                "the service is temporarily unavailable; retry shortly".to_owned()
+            }
+            other => other.to_string(),
+        };
+        Problem {
+            type_: format!("{TYPE_BASE}{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors: match self {
+                ApiError::Validation(errors) => errors.errors.clone(),
+                _ => Vec::new(),
+            },
+            error: match self {
+                ApiError::OAuth(_, code, _) => Some((*code).to_owned()),
+                _ => None,
+            },
+        }
+    }
+
+    /// The stable, machine-readable code of this error (GraphQL
+    /// `extensions.code`): the problem type's last segment, uppercased.
+    pub fn code(&self) -> String {
+        self.kind().1.replace('-', "_").to_uppercase()
+    }
+
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(ValidationErrors::single(field, message))
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.kind().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let problem = self.problem();
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            ApiError::Unauthenticated(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"atrium\""));
+            }
+            ApiError::OAuth(status, code, _) if *status == StatusCode::UNAUTHORIZED => {
+                response.insert_header((header::WWW_AUTHENTICATE, format!("Basic error=\"{code}\"")));
+            }
+            _ => {}
+        }
+        if matches!(self, ApiError::OAuth(..)) {
+            response.insert_header((header::CACHE_CONTROL, "no-store"));
+        }
+        response.json(problem)
+    }
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        ApiError::Validation(errors)
+    }
+}
+
+impl From<Denied> for ApiError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Unauthenticated => ApiError::Unauthenticated("this endpoint needs a bearer token".into()),
+            Denied::Forbidden(what) => ApiError::Forbidden(format!("you are not allowed to {what}")),
+        }
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> Self {
+        match error {
+            DbError::NotFound => ApiError::NotFound("resource".into()),
+            DbError::UniqueViolation { .. } => ApiError::Conflict("a resource with these values exists".into()),
+            DbError::ForeignKeyViolation { .. } => ApiError::Conflict("the resource is still referenced".into()),
+            DbError::Unavailable(message) => ApiError::Unavailable(message),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<SitesError> for ApiError {
+    fn from(error: SitesError) -> Self {
+        match error {
+            SitesError::NotFound(what) => ApiError::NotFound(what.into()),
+            SitesError::Validation(errors) => errors.into(),
+            SitesError::Conflict(message) => ApiError::Conflict(message),
+            SitesError::Denied(denied) => denied.into(),
+            SitesError::PreconditionFailed => ApiError::PreconditionFailed,
+            SitesError::PreconditionRequired => ApiError::PreconditionRequired,
+            SitesError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<TenantsError> for ApiError {
+    fn from(error: TenantsError) -> Self {
+        match error {
+            TenantsError::NotFound => ApiError::NotFound("tenant".into()),
+            TenantsError::Validation(errors) => errors.into(),
+            TenantsError::Conflict(message) => ApiError::Conflict(message),
+            TenantsError::IdempotencyMismatch => ApiError::Unprocessable(error.to_string()),
+            TenantsError::Denied(denied) => denied.into(),
+            TenantsError::Db(db) => db.into(),
+            TenantsError::Internal(message) => ApiError::Internal(message),
+        }
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(error: IdentityError) -> Self {
+        match error {
+            IdentityError::InvalidCredentials => {
+                ApiError::OAuth(StatusCode::BAD_REQUEST, "invalid_grant", "invalid username or password".into())
+            }
+            IdentityError::InvalidToken(reason) => ApiError::Unauthenticated(format!("invalid access token: {reason}")),
+            IdentityError::Validation(errors) => errors.into(),
+            IdentityError::Taken(field) => ApiError::Conflict(format!("{field} is already taken")),
+            IdentityError::Key(message) => ApiError::Internal(message),
+            IdentityError::Db(db) => db.into(),
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Authentication: the token endpoint, the public keys, the caller, and
+//! self-registration.
+
+use actix_web::http::header::{self, ContentType};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use atrium_identity::NewAccount;
+use atrium_permissions::Caller;
+use atrium_sites::Resolution;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::context::{request_resolution, Auth, TenantHost};
+use crate::dto::{MeDto, RoleDto};
+use crate::framework::body_error;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// A token request (RFC 6749), as JSON or form fields.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// `password` (refresh tokens and client credentials arrive later).
+    pub grant_type: Option<String>,
+    /// A username or an email.
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+fn oauth(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::OAuth(status, code, detail.into())
+}
+
+fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/json" => serde_json::from_slice(body).map_err(|e| {
+            let ApiError::BadRequest { detail } = body_error(&e) else { return body_error(&e) };
+            oauth(StatusCode::BAD_REQUEST, "invalid_request", detail)
+        }),
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body)
+            .map_err(|e| oauth(StatusCode::BAD_REQUEST, "invalid_request", format!("invalid form body: {e}"))),
+        _ => Err(ApiError::UnsupportedMediaType(
+            "send the token request as application/json or application/x-www-form-urlencoded".into(),
+        )),
+    }
+}
+
+/// Exchange credentials for an access token. On the platform host this
+/// logs in operators; on a tenant's site, that tenant's users.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth",
+    request_body(content(
+        (TokenRequest = "application/json"),
+        (TokenRequest = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "An access token", body = TokenResponse),
+        (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "invalid_client", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither JSON nor a form", body = Problem, content_type = "application/problem+json"),
+        (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let request = parse_token_request(&req, &body)?;
+    let issued = match request.grant_type.as_deref() {
+        Some("password") => {
+            let (Some(username), Some(password)) = (request.username.as_deref(), request.password.as_deref()) else {
+                return Err(oauth(StatusCode::BAD_REQUEST, "invalid_request", "the password grant needs username and password"));
+            };
+            match request_resolution(&req)? {
+                Resolution::Platform => state.identity.login_operator(username, password).await?,
+                Resolution::Tenant(entry) => state.identity.login_user(entry.scope, username, password).await?,
+                Resolution::Unknown => return Err(ApiError::UnknownSite),
+            }
+        }
+        Some("refresh_token" | "client_credentials") => {
+            return Err(oauth(StatusCode::BAD_REQUEST, "unsupported_grant_type", "this grant type is not enabled yet"))
+        }
+        Some(other) => {
+            return Err(oauth(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("unknown grant type {other:?}")))
+        }
+        None => return Err(oauth(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required")),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse { access_token: issued.access_token, token_type: "Bearer".into(), expires_in: issued.expires_in }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JwksDocument {
+    /// Ed25519 public keys (OKP, RFC 8037); match a token's `kid`.
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<atrium_identity::Jwk>,
+}
+
+/// The public keys that verify access tokens.
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
+    responses(
+        (status = 200, description = "JSON Web Key Set", body = JwksDocument),
+        (status = "default", description = "A problem", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(JwksDocument { keys: state.identity.jwks().keys.clone() })
+}
+
+/// The caller: operator or user, its tenant and its roles.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses(
+        (status = 200, description = "The caller", body = MeDto),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn me(req: HttpRequest, Auth(caller): Auth) -> Result<HttpResponse, ApiError> {
+    let tenant = match request_resolution(&req)? {
+        Resolution::Tenant(entry) => Some(entry.tenant_slug.clone()),
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(me_of(&caller, tenant)?))
+}
+
+pub fn me_of(caller: &Caller, tenant: Option<String>) -> Result<MeDto, ApiError> {
+    match caller {
+        Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
+        Caller::Operator { id } => Ok(MeDto { kind: "operator".into(), id: id.0, tenant: None, roles: Vec::new() }),
+        Caller::User { id, grants, .. } => Ok(MeDto {
+            kind: "user".into(),
+            id: id.0,
+            tenant,
+            roles: grants.iter().map(|g| RoleDto { role: g.role.as_str().into(), scope: g.scope.encode() }).collect(),
+        }),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    pub email: String,
+    pub username: String,
+    /// At least 10 characters.
+    pub password: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredUser {
+    pub id: i64,
+    pub email: String,
+    pub username: String,
+    pub name: String,
+}
+
+/// Create an account on this site, when its configuration allows public
+/// registration (`ALLOW_PUBLIC_ACCOUNT_CREATION`).
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
+    responses(
+        (status = 201, description = "The new account", body = RegisteredUser),
+        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Registration is closed on this site", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
+        (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register(state: web::Data<AppState>, host: TenantHost, body: web::Json<RegisterBody>) -> Result<HttpResponse, ApiError> {
+    if !state.config.registration_open(host.scope(), host.0.site_id).await? {
+        return Err(ApiError::Forbidden("public registration is closed on this site".into()));
+    }
+    let body = body.into_inner();
+    let account = NewAccount { email: body.email, username: body.username, name: body.name, password: body.password };
+    let user = state.identity.register(host.scope(), account).await?;
+    Ok(HttpResponse::Created().content_type(ContentType::json()).json(RegisteredUser {
+        id: user.id,
+        email: user.email,
+        username: user.username,
+        name: user.name,
+    }))
+}

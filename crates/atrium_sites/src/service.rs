@@ -1,0 +1,203 @@
+//! Sites of a tenant: create, list, read, rename, move, delete.
+
+use std::sync::Arc;
+
+use atrium_core::{Page, PageRequest, SiteId, ValidationErrors};
+use atrium_db::{sites, Access, Db, DbError, SiteRow, TenantScope, TenantTx};
+use atrium_permissions::{authorize, Action, Caller};
+use chrono::NaiveDateTime;
+
+use crate::cache::SiteSettingsCache;
+use crate::directory::SiteDirectory;
+use crate::domain::normalize_domain;
+use crate::SitesError;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Site {
+    pub id: SiteId,
+    pub domain: String,
+    pub name: String,
+    pub is_primary: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<SiteRow> for Site {
+    fn from(row: SiteRow) -> Self {
+        Self {
+            id: SiteId(row.id),
+            domain: row.domain,
+            name: row.name,
+            is_primary: row.is_primary,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSite {
+    pub domain: String,
+    pub name: String,
+    pub is_primary: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SitePatch {
+    pub domain: Option<String>,
+    pub name: Option<String>,
+    pub is_primary: Option<bool>,
+}
+
+pub struct SiteService {
+    db: Db,
+    directory: Arc<SiteDirectory>,
+    snapshots: Arc<SiteSettingsCache>,
+}
+
+const MAX_NAME: usize = 255;
+
+fn check_name(errors: &mut ValidationErrors, field: &str, name: &str) {
+    if name.trim().is_empty() || name.chars().count() > MAX_NAME {
+        errors.add(field, format!("must be 1 to {MAX_NAME} characters"));
+    }
+}
+
+impl SiteService {
+    pub fn new(db: Db, directory: Arc<SiteDirectory>, snapshots: Arc<SiteSettingsCache>) -> Self {
+        Self { db, directory, snapshots }
+    }
+
+    /// Host resolution and site snapshots must see a change at once.
+    fn changed(&self) {
+        self.directory.invalidate();
+        self.snapshots.invalidate();
+    }
+
+    /// Validates a domain for `field`: its stored form, or a field error.
+    /// The platform's own host can never be a site.
+    pub fn check_domain(&self, errors: &mut ValidationErrors, field: &str, domain: &str) -> String {
+        match normalize_domain(domain) {
+            Ok(domain) if domain == self.directory.platform_host() => {
+                errors.add(field, "is reserved for the platform");
+                domain
+            }
+            Ok(domain) => domain,
+            Err(message) => {
+                errors.add(field, message);
+                String::new()
+            }
+        }
+    }
+
+    /// Inserts a site in the caller's transaction (provisioning uses this
+    /// for the primary site). The domain must come from [`Self::check_domain`].
+    pub fn insert(tx: &mut TenantTx<'_>, site: &NewSite) -> Result<Site, SitesError> {
+        let row = sites::insert(tx, sites::NewSite { domain: &site.domain, name: &site.name, is_primary: site.is_primary })
+            .map_err(domain_conflict)?;
+        Ok(row.into())
+    }
+
+    pub async fn list(&self, caller: &Caller, scope: TenantScope, page: PageRequest) -> Result<Page<Site>, SitesError> {
+        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        let rows = self
+            .db
+            .tenant(scope, Access::Read, move |tx| sites::list(tx, page.after, page.fetch_limit()))
+            .await?;
+        Ok(Page::from_rows(rows, page, |row| row.id).map(Site::from))
+    }
+
+    pub async fn get(&self, caller: &Caller, scope: TenantScope, id: SiteId) -> Result<Site, SitesError> {
+        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        let row = self.db.tenant(scope, Access::Read, move |tx| sites::get(tx, id.0)).await.map_err(not_found)?;
+        Ok(row.into())
+    }
+
+    pub async fn create(&self, caller: &Caller, scope: TenantScope, mut site: NewSite) -> Result<Site, SitesError> {
+        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        let mut errors = ValidationErrors::default();
+        site.domain = self.check_domain(&mut errors, "domain", &site.domain);
+        check_name(&mut errors, "name", &site.name);
+        errors.into_result()?;
+        let created = self
+            .db
+            .tenant(scope, Access::Write, move |tx| {
+                let make_primary = site.is_primary;
+                let created = Self::insert(tx, &NewSite { is_primary: false, ..site })?;
+                if make_primary {
+                    let row = sites::update(tx, created.id.0, sites::SiteChanges { make_primary: true, ..Default::default() })?;
+                    return Ok(Site::from(row));
+                }
+                Ok::<_, SitesError>(created)
+            })
+            .await?;
+        self.changed();
+        Ok(created)
+    }
+
+    pub async fn update(&self, caller: &Caller, scope: TenantScope, id: SiteId, mut patch: SitePatch) -> Result<Site, SitesError> {
+        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        let mut errors = ValidationErrors::default();
+        if let Some(domain) = &patch.domain {
+            patch.domain = Some(self.check_domain(&mut errors, "domain", domain));
+        }
+        if let Some(name) = &patch.name {
+            check_name(&mut errors, "name", name);
+        }
+        errors.into_result()?;
+        let updated = self
+            .db
+            .tenant(scope, Access::Write, move |tx| {
+                let current = sites::get(tx, id.0).map_err(not_found)?;
+                if patch.is_primary == Some(false) && current.is_primary {
+                    return Err(SitesError::Conflict(
+                        "a tenant always has one primary site: make another site primary instead".into(),
+                    ));
+                }
+                let changes = sites::SiteChanges {
+                    name: patch.name.as_deref(),
+                    domain: patch.domain.as_deref(),
+                    make_primary: patch.is_primary == Some(true),
+                };
+                Ok(sites::update(tx, id.0, changes).map_err(domain_conflict)?)
+            })
+            .await?;
+        self.changed();
+        Ok(updated.into())
+    }
+
+    pub async fn delete(&self, caller: &Caller, scope: TenantScope, id: SiteId) -> Result<(), SitesError> {
+        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        self.db
+            .tenant(scope, Access::Write, move |tx| {
+                let site = sites::get(tx, id.0).map_err(not_found)?;
+                if sites::count(tx)? <= 1 {
+                    return Err(SitesError::Conflict("the last site of a tenant cannot be deleted".into()));
+                }
+                if site.is_primary {
+                    return Err(SitesError::Conflict(
+                        "the primary site cannot be deleted: make another site primary first".into(),
+                    ));
+                }
+                Ok(sites::delete(tx, id.0)?)
+            })
+            .await?;
+        self.changed();
+        Ok(())
+    }
+}
+
+fn not_found(error: DbError) -> SitesError {
+    match error {
+        DbError::NotFound => SitesError::NotFound("site"),
+        other => other.into(),
+    }
+}
+
+fn domain_conflict(error: DbError) -> SitesError {
+    if error.is_unique_violation_of("domain") {
+        SitesError::Conflict("this domain is already used by a site".into())
+    } else {
+        not_found(error)
+    }
+}

@@ -1,0 +1,340 @@
+//! Site configuration and theme: reads, optimistic writes with history, and
+//! the functions provisioning uses to write the first version of each.
+
+use std::sync::Arc;
+
+use atrium_core::{Page, PageRequest, SiteId};
+use atrium_db::{organizations, site_settings, sites, Access, Db, DbError, SiteConfigurationRow, SiteSettingChangeRow, SiteThemeRow, TenantScope, TenantTx};
+use atrium_permissions::{authorize, Action, Caller};
+use chrono::NaiveDateTime;
+use serde_json::{json, Map, Value};
+
+use crate::cache::SiteSettingsCache;
+use crate::theme::{Branding, ThemeInput};
+use crate::SitesError;
+
+pub use crate::configuration::{course_org_filter, validate_configuration};
+pub use crate::theme::validate_theme;
+
+/// A site's configuration. A site that never had one reads as empty and
+/// disabled, at version 0.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SiteConfiguration {
+    pub site_id: SiteId,
+    pub values: Map<String, Value>,
+    pub enabled: bool,
+    pub version: i64,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+impl SiteConfiguration {
+    pub fn etag(&self) -> String {
+        format!("\"c{}\"", self.version)
+    }
+
+    fn document(&self) -> Value {
+        json!({"values": self.values, "enabled": self.enabled})
+    }
+
+    pub(crate) fn from_row(site_id: SiteId, row: Option<SiteConfigurationRow>) -> Result<Self, SitesError> {
+        Ok(match row {
+            None => Self { site_id, values: Map::new(), enabled: false, version: 0, updated_at: None },
+            Some(row) => Self {
+                site_id,
+                values: parse_stored(&row.values_json)?,
+                enabled: row.enabled,
+                version: row.version,
+                updated_at: Some(row.updated_at),
+            },
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SiteTheme {
+    pub site_id: SiteId,
+    pub name: String,
+    pub branding: Branding,
+    pub version: i64,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+impl SiteTheme {
+    pub fn etag(&self) -> String {
+        format!("\"t{}\"", self.version)
+    }
+
+    fn document(&self) -> Value {
+        json!({"name": self.name, "branding": self.branding})
+    }
+
+    pub(crate) fn from_row(site_id: SiteId, row: Option<SiteThemeRow>) -> Result<Self, SitesError> {
+        Ok(match row {
+            None => Self { site_id, name: "default".into(), branding: Branding::default(), version: 0, updated_at: None },
+            Some(row) => Self {
+                site_id,
+                name: row.theme_name,
+                branding: serde_json::from_str(&row.branding_json)
+                    .map_err(|e| SitesError::Db(DbError::Migration(format!("stored branding unreadable: {e}"))))?,
+                version: row.version,
+                updated_at: Some(row.updated_at),
+            },
+        })
+    }
+}
+
+/// One change of a configuration or theme, as the history lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SettingChange {
+    pub id: i64,
+    pub kind: String,
+    pub actor: String,
+    pub changed_at: NaiveDateTime,
+    pub before: Option<Value>,
+    pub after: Value,
+}
+
+impl TryFrom<SiteSettingChangeRow> for SettingChange {
+    type Error = SitesError;
+
+    fn try_from(row: SiteSettingChangeRow) -> Result<Self, SitesError> {
+        let parse = |text: &str| serde_json::from_str(text).map_err(|e| SitesError::Db(DbError::Migration(e.to_string())));
+        Ok(Self {
+            id: row.id,
+            kind: row.kind,
+            actor: row.actor,
+            changed_at: row.changed_at,
+            before: row.before_json.as_deref().map(parse).transpose()?,
+            after: parse(&row.after_json)?,
+        })
+    }
+}
+
+fn parse_stored(text: &str) -> Result<Map<String, Value>, SitesError> {
+    serde_json::from_str(text).map_err(|e| SitesError::Db(DbError::Migration(format!("stored configuration unreadable: {e}"))))
+}
+
+/// The `If-Match` rule of a write: a document that exists may only be
+/// replaced by a client that names its current version.
+fn check_precondition(current_version: i64, current_etag: &str, if_match: Option<&str>) -> Result<(), SitesError> {
+    match if_match {
+        None if current_version > 0 => Err(SitesError::PreconditionRequired),
+        None => Ok(()),
+        Some(tags) => {
+            let matches = tags.split(',').map(str::trim).any(|tag| {
+                tag == current_etag || tag.strip_prefix("W/") == Some(current_etag) || (tag == "*" && current_version > 0)
+            });
+            if matches {
+                Ok(())
+            } else {
+                Err(SitesError::PreconditionFailed)
+            }
+        }
+    }
+}
+
+/// Writes the first configuration of a new site (provisioning).
+pub fn insert_configuration(tx: &mut TenantTx<'_>, site: SiteId, values: &Map<String, Value>, actor: &str) -> Result<(), SitesError> {
+    let document = SiteConfiguration { site_id: site, values: values.clone(), enabled: true, version: 0, updated_at: None };
+    write_configuration(tx, &SiteConfiguration::from_row(site, None)?, &document, actor)?;
+    Ok(())
+}
+
+/// Writes the first theme of a new site (provisioning). The theme must have
+/// passed [`validate_theme`].
+pub fn insert_theme(tx: &mut TenantTx<'_>, site: SiteId, theme: &Value, actor: &str) -> Result<(), SitesError> {
+    let input = validate_theme(theme)?;
+    write_theme(tx, &SiteTheme::from_row(site, None)?, &input, actor)?;
+    Ok(())
+}
+
+fn write_configuration(tx: &mut TenantTx<'_>, current: &SiteConfiguration, next: &SiteConfiguration, actor: &str) -> Result<SiteConfiguration, SitesError> {
+    let values_json = Value::Object(next.values.clone()).to_string();
+    let replaces = (current.version > 0).then_some(current.version);
+    let saved = site_settings::save_configuration(tx, current.site_id.0, &values_json, next.enabled, replaces)?
+        .ok_or(SitesError::PreconditionFailed)?;
+    let saved = SiteConfiguration::from_row(current.site_id, Some(saved))?;
+    let before = (current.version > 0).then(|| current.document().to_string());
+    site_settings::record_change(
+        tx,
+        site_settings::NewChange {
+            site_id: current.site_id.0,
+            kind: "configuration",
+            actor,
+            before_json: before.as_deref(),
+            after_json: &saved.document().to_string(),
+        },
+    )?;
+    Ok(saved)
+}
+
+fn write_theme(tx: &mut TenantTx<'_>, current: &SiteTheme, next: &ThemeInput, actor: &str) -> Result<SiteTheme, SitesError> {
+    let branding_json = serde_json::to_string(&next.branding).map_err(|e| SitesError::Db(DbError::Migration(e.to_string())))?;
+    let replaces = (current.version > 0).then_some(current.version);
+    let saved = site_settings::save_theme(tx, current.site_id.0, &next.name, &branding_json, replaces)?
+        .ok_or(SitesError::PreconditionFailed)?;
+    let saved = SiteTheme::from_row(current.site_id, Some(saved))?;
+    let before = (current.version > 0).then(|| current.document().to_string());
+    site_settings::record_change(
+        tx,
+        site_settings::NewChange {
+            site_id: current.site_id.0,
+            kind: "theme",
+            actor,
+            before_json: before.as_deref(),
+            after_json: &saved.document().to_string(),
+        },
+    )?;
+    Ok(saved)
+}
+
+fn ensure_site(tx: &mut TenantTx<'_>, site: SiteId) -> Result<(), SitesError> {
+    match sites::get(tx, site.0) {
+        Ok(_) => Ok(()),
+        Err(DbError::NotFound) => Err(SitesError::NotFound("site")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Who made a change, as the history records it.
+pub fn actor_of(caller: &Caller) -> String {
+    match caller {
+        Caller::Anonymous => "anonymous".into(),
+        Caller::Operator { id } => format!("operator:{id}"),
+        Caller::User { id, .. } => format!("user:{id}"),
+    }
+}
+
+pub struct SettingsService {
+    db: Db,
+    cache: Arc<SiteSettingsCache>,
+}
+
+impl SettingsService {
+    pub fn new(db: Db, cache: Arc<SiteSettingsCache>) -> Self {
+        Self { db, cache }
+    }
+
+    pub async fn configuration(&self, caller: &Caller, scope: TenantScope, site: SiteId) -> Result<SiteConfiguration, SitesError> {
+        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        self.db
+            .tenant(scope, Access::Read, move |tx| {
+                ensure_site(tx, site)?;
+                SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)
+            })
+            .await
+    }
+
+    /// Replaces a site's configuration. `if_match` is the client's
+    /// `If-Match` header: required once a configuration exists.
+    pub async fn put_configuration(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        site: SiteId,
+        values: Map<String, Value>,
+        enabled: bool,
+        if_match: Option<String>,
+    ) -> Result<SiteConfiguration, SitesError> {
+        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        validate_configuration(&values)?;
+        let actor = actor_of(caller);
+        let saved = self
+            .db
+            .tenant(scope, Access::Write, move |tx| {
+                ensure_site(tx, site)?;
+                let current = SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)?;
+                check_precondition(current.version, &current.etag(), if_match.as_deref())?;
+                check_org_filter(tx, &values)?;
+                let next = SiteConfiguration { values, enabled, ..current.clone() };
+                write_configuration(tx, &current, &next, &actor)
+            })
+            .await?;
+        self.cache.invalidate();
+        Ok(saved)
+    }
+
+    pub async fn theme(&self, caller: &Caller, scope: TenantScope, site: SiteId) -> Result<SiteTheme, SitesError> {
+        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        self.db
+            .tenant(scope, Access::Read, move |tx| {
+                ensure_site(tx, site)?;
+                SiteTheme::from_row(site, site_settings::theme(tx, site.0)?)
+            })
+            .await
+    }
+
+    pub async fn put_theme(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        site: SiteId,
+        theme: Value,
+        if_match: Option<String>,
+    ) -> Result<SiteTheme, SitesError> {
+        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        let input = validate_theme(&theme)?;
+        let actor = actor_of(caller);
+        let saved = self
+            .db
+            .tenant(scope, Access::Write, move |tx| {
+                ensure_site(tx, site)?;
+                let current = SiteTheme::from_row(site, site_settings::theme(tx, site.0)?)?;
+                check_precondition(current.version, &current.etag(), if_match.as_deref())?;
+                write_theme(tx, &current, &input, &actor)
+            })
+            .await?;
+        self.cache.invalidate();
+        Ok(saved)
+    }
+
+    /// Changes of a site's configuration and theme, newest first.
+    pub async fn history(&self, caller: &Caller, scope: TenantScope, site: SiteId, page: PageRequest) -> Result<Page<SettingChange>, SitesError> {
+        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        let rows = self
+            .db
+            .tenant(scope, Access::Read, move |tx| {
+                ensure_site(tx, site)?;
+                Ok::<_, SitesError>(site_settings::history(tx, site.0, page.after, page.fetch_limit())?)
+            })
+            .await?;
+        let page = Page::from_rows(rows, page, |row| row.id);
+        let items = page.items.into_iter().map(SettingChange::try_from).collect::<Result<_, _>>()?;
+        Ok(Page { items, next_cursor: page.next_cursor })
+    }
+}
+
+/// Every organization a `course_org_filter` names must be one of the tenant's.
+fn check_org_filter(tx: &mut TenantTx<'_>, values: &Map<String, Value>) -> Result<(), SitesError> {
+    let wanted = course_org_filter(values);
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let found = organizations::find_by_short_names(tx, &wanted)?;
+    let missing: Vec<_> = wanted.iter().filter(|name| !found.iter().any(|org| &org.short_name == *name)).cloned().collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(atrium_core::ValidationErrors::single(
+            "values.course_org_filter",
+            format!("names organizations this tenant does not have: {}", missing.join(", ")),
+        )
+        .into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preconditions_follow_rfc_9110() {
+        assert!(check_precondition(0, "\"c0\"", None).is_ok());
+        assert!(matches!(check_precondition(3, "\"c3\"", None), Err(SitesError::PreconditionRequired)));
+        assert!(check_precondition(3, "\"c3\"", Some("\"c3\"")).is_ok());
+        assert!(check_precondition(3, "\"c3\"", Some("\"c1\", W/\"c3\"")).is_ok());
+        assert!(check_precondition(3, "\"c3\"", Some("*")).is_ok());
+        assert!(matches!(check_precondition(0, "\"c0\"", Some("*")), Err(SitesError::PreconditionFailed)));
+        assert!(matches!(check_precondition(3, "\"c3\"", Some("\"c2\"")), Err(SitesError::PreconditionFailed)));
+    }
+}

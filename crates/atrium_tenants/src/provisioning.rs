@@ -1,0 +1,198 @@
+//! `POST /api/v1/tenants`: a tenant, its primary site, root organization,
+//! admin account and optional settings, in one transaction.
+
+use atrium_core::{TenantId, UserId, ValidationErrors};
+use atrium_db::{idempotency, tenants, Access, DbError, IdempotencyRow};
+use atrium_identity::{Identity, NewAccount};
+use atrium_organizations::{NewOrganization, Organization};
+use atrium_permissions::{authorize, Action, Caller, GrantScope, Role};
+use atrium_sites::{NewSite, Site, SiteService};
+use serde::Serialize;
+
+use crate::service::{check_tenant_name, Tenant, TenantService};
+use crate::TenantsError;
+
+#[derive(Debug, Clone)]
+pub struct ProvisionRequest {
+    pub slug: String,
+    pub name: String,
+    pub domain: String,
+    pub organization: NewOrganization,
+    pub admin: NewAccount,
+    pub configuration: Option<serde_json::Map<String, serde_json::Value>>,
+    pub theme: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminAccount {
+    pub id: UserId,
+    pub email: String,
+    pub username: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Provisioned {
+    pub tenant: Tenant,
+    pub site: Site,
+    pub organization: Organization,
+    pub admin: AdminAccount,
+}
+
+/// An `Idempotency-Key` and the fingerprint of the request it came with.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// The response body to send: made now, or replayed from the first request
+/// that carried the same idempotency key.
+#[derive(Debug, Clone)]
+pub enum ProvisionOutcome {
+    Created(serde_json::Value),
+    Replayed(serde_json::Value),
+}
+
+fn is_slug(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    (2..=63).contains(&bytes.len())
+        && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+}
+
+impl TenantService {
+    /// Provisions a tenant. `render` turns the result into the response
+    /// body, which is stored with the idempotency key in the same
+    /// transaction, so a replay answers exactly what the first request did.
+    pub async fn provision(
+        &self,
+        caller: &Caller,
+        mut request: ProvisionRequest,
+        idempotency_key: Option<IdempotencyKey>,
+        render: impl FnOnce(&Provisioned) -> serde_json::Value + Send + 'static,
+    ) -> Result<ProvisionOutcome, TenantsError> {
+        authorize(caller, Action::ManageTenants)?;
+        let Caller::Operator { id: operator } = *caller else {
+            return Err(TenantsError::Denied(atrium_permissions::Denied::Forbidden("provision tenants")));
+        };
+        if let Some(key) = &idempotency_key {
+            if let Some(replay) = self.replay(operator.0, key).await? {
+                return Ok(replay);
+            }
+        }
+        self.validate(&mut request)?;
+        let password_hash = Identity::hash_password(request.admin.password.clone()).await?;
+        let settings_actor = format!("operator:{operator}");
+        let key_for_tx = idempotency_key.clone();
+        let outcome = self
+            .db
+            .platform(Access::Write, move |tx| {
+                let tenant = tenants::insert(tx, &request.slug, &request.name).map_err(|e| match e {
+                    DbError::UniqueViolation { .. } => TenantsError::Conflict("a tenant with this slug exists".into()),
+                    other => other.into(),
+                })?;
+                let mut scoped = tx.enter_tenant(TenantId(tenant.id))?;
+                let site = SiteService::insert(
+                    &mut scoped,
+                    &NewSite { domain: request.domain.clone(), name: request.name.clone(), is_primary: true },
+                )?;
+                if let Some(values) = &request.configuration {
+                    atrium_sites::settings::insert_configuration(&mut scoped, site.id, values, &settings_actor)?;
+                }
+                if let Some(theme) = &request.theme {
+                    atrium_sites::settings::insert_theme(&mut scoped, site.id, theme, &settings_actor)?;
+                }
+                let organization = atrium_organizations::insert_root(&mut scoped, &request.organization)?;
+                let admin = Identity::insert_account(&mut scoped, &request.admin, &password_hash)?;
+                Identity::grant(&mut scoped, UserId(admin.id), Role::TenantAdmin, &GrantScope::Tenant)?;
+                let provisioned = Provisioned {
+                    tenant: tenant.into(),
+                    site,
+                    organization,
+                    admin: AdminAccount { id: UserId(admin.id), email: admin.email, username: admin.username, name: admin.name },
+                };
+                let body = render(&provisioned);
+                if let Some(key) = key_for_tx {
+                    let stored = IdempotencyRow {
+                        request_hash: key.request_hash,
+                        status_code: 201,
+                        response_body: body.to_string(),
+                    };
+                    idempotency::insert(tx, operator.0, &key.key, &stored)?;
+                }
+                Ok::<_, TenantsError>(ProvisionOutcome::Created(body))
+            })
+            .await;
+        match (outcome, idempotency_key) {
+            // Two requests with one key raced: the loser answers what the
+            // winner stored.
+            (Err(error @ (TenantsError::Db(DbError::UniqueViolation { .. }) | TenantsError::Conflict(_))), Some(key)) => {
+                self.replay(operator.0, &key).await?.ok_or(error)
+            }
+            (outcome, _) => {
+                if outcome.is_ok() {
+                    self.directory.invalidate();
+                }
+                outcome
+            }
+        }
+    }
+
+    async fn replay(&self, operator: i64, key: &IdempotencyKey) -> Result<Option<ProvisionOutcome>, TenantsError> {
+        let lookup = key.key.clone();
+        let stored = self.db.platform(Access::Read, move |tx| idempotency::find(tx, operator, &lookup)).await?;
+        match stored {
+            None => Ok(None),
+            Some(stored) if stored.request_hash != key.request_hash => Err(TenantsError::IdempotencyMismatch),
+            Some(stored) => {
+                let body = serde_json::from_str(&stored.response_body)
+                    .map_err(|e| TenantsError::Internal(format!("stored idempotent response unreadable: {e}")))?;
+                Ok(Some(ProvisionOutcome::Replayed(body)))
+            }
+        }
+    }
+
+    fn validate(&self, request: &mut ProvisionRequest) -> Result<(), TenantsError> {
+        let mut errors = ValidationErrors::default();
+        if !is_slug(&request.slug) {
+            errors.add("slug", "must match ^[a-z0-9][a-z0-9-]{1,62}$");
+        }
+        check_tenant_name(&mut errors, &request.name);
+        request.domain = self.sites.check_domain(&mut errors, "domain", &request.domain);
+        if let Err(e) = request.organization.validate() {
+            errors.extend(e.nested("organization"));
+        }
+        if let Err(e) = request.admin.validate() {
+            errors.extend(e.nested("admin"));
+        }
+        if let Some(values) = &request.configuration {
+            if let Err(e) = atrium_sites::settings::validate_configuration(values) {
+                errors.extend(e.nested("configuration"));
+            }
+            // The root organization is the only one a new tenant has.
+            if atrium_sites::course_org_filter(values).iter().any(|o| *o != request.organization.short_name) {
+                errors.add("configuration.values.course_org_filter", "may only name the new root organization");
+            }
+        }
+        if let Some(theme) = &request.theme {
+            if let Err(e) = atrium_sites::settings::validate_theme(theme) {
+                errors.extend(e.nested("theme"));
+            }
+        }
+        Ok(errors.into_result()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs_follow_the_contract() {
+        for ok in ["acme", "a1", "0-university", "x-y-z"] {
+            assert!(super::is_slug(ok), "{ok}");
+        }
+        for bad in ["a", "-acme", "Acme", "acme_u", "acme.u", &"a".repeat(64)] {
+            assert!(!super::is_slug(bad), "{bad}");
+        }
+    }
+}

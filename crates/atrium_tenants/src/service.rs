@@ -1,0 +1,133 @@
+//! The operator's view of tenants.
+
+use std::sync::Arc;
+
+use atrium_core::{Page, PageRequest, TenantId, ValidationErrors};
+use atrium_db::{tenants, Access, Db, DbError, TenantRow};
+use atrium_permissions::{authorize, Action, Caller};
+use atrium_sites::{SiteDirectory, SiteService};
+use chrono::NaiveDateTime;
+
+use crate::TenantsError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatus {
+    Active,
+    Suspended,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Suspended => "suspended",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+    pub status: TenantStatus,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(row: TenantRow) -> Self {
+        Self {
+            id: TenantId(row.id),
+            slug: row.slug,
+            name: row.name,
+            status: if row.status == "suspended" { TenantStatus::Suspended } else { TenantStatus::Active },
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TenantPatch {
+    pub name: Option<String>,
+    pub status: Option<TenantStatus>,
+}
+
+pub struct TenantService {
+    pub(crate) db: Db,
+    pub(crate) directory: Arc<SiteDirectory>,
+    pub(crate) sites: Arc<SiteService>,
+}
+
+pub(crate) fn check_tenant_name(errors: &mut ValidationErrors, name: &str) {
+    if name.trim().is_empty() || name.chars().count() > 255 {
+        errors.add("name", "must be 1 to 255 characters");
+    }
+}
+
+impl TenantService {
+    pub fn new(db: Db, directory: Arc<SiteDirectory>, sites: Arc<SiteService>) -> Self {
+        Self { db, directory, sites }
+    }
+
+    pub async fn list(&self, caller: &Caller, page: PageRequest) -> Result<Page<Tenant>, TenantsError> {
+        authorize(caller, Action::ManageTenants)?;
+        let rows = self.db.platform(Access::Read, move |tx| tenants::list(tx, page.after, page.fetch_limit())).await?;
+        Ok(Page::from_rows(rows, page, |row| row.id).map(Tenant::from))
+    }
+
+    pub async fn get(&self, caller: &Caller, slug: &str) -> Result<Tenant, TenantsError> {
+        authorize(caller, Action::ManageTenants)?;
+        let slug = slug.to_owned();
+        let row = self.db.platform(Access::Read, move |tx| tenants::find_by_slug(tx, &slug)).await.map_err(not_found)?;
+        Ok(row.into())
+    }
+
+    /// Renames, suspends or reactivates. A suspended tenant answers 403 on
+    /// all its hosts from the moment this returns.
+    pub async fn update(&self, caller: &Caller, slug: &str, patch: TenantPatch) -> Result<Tenant, TenantsError> {
+        authorize(caller, Action::ManageTenants)?;
+        let mut errors = ValidationErrors::default();
+        if let Some(name) = &patch.name {
+            check_tenant_name(&mut errors, name);
+        }
+        errors.into_result()?;
+        let slug = slug.to_owned();
+        let row = self
+            .db
+            .platform(Access::Write, move |tx| {
+                let tenant = tenants::find_by_slug(tx, &slug).map_err(not_found)?;
+                let status = patch.status.map(TenantStatus::as_str);
+                Ok::<_, TenantsError>(tenants::update(tx, tenant.id, patch.name.as_deref(), status)?)
+            })
+            .await?;
+        self.directory.invalidate();
+        Ok(row.into())
+    }
+
+    /// Deletes the tenant and every row it owns.
+    pub async fn delete(&self, caller: &Caller, slug: &str) -> Result<(), TenantsError> {
+        authorize(caller, Action::ManageTenants)?;
+        let slug = slug.to_owned();
+        self.db
+            .platform(Access::Write, move |tx| {
+                let tenant = tenants::find_by_slug(tx, &slug).map_err(not_found)?;
+                // Entering the tenant sets the row-level-security scope, under
+                // which the cascade removes the tenant's rows.
+                tx.enter_tenant(TenantId(tenant.id))?;
+                Ok::<_, TenantsError>(tenants::delete(tx, tenant.id)?)
+            })
+            .await?;
+        self.directory.invalidate();
+        Ok(())
+    }
+}
+
+pub(crate) fn not_found(error: DbError) -> TenantsError {
+    match error {
+        DbError::NotFound => TenantsError::NotFound,
+        other => other.into(),
+    }
+}
