@@ -4,21 +4,44 @@
 //! Tenant-owned tables can only be reached through a [`TenantTx`], which only
 //! exists inside a transaction opened for a [`TenantScope`]. The schema and the
 //! raw connection are private to this crate, so code elsewhere cannot build a
-//! query of a tenant table that forgets its tenant:
+//! query of a tenant table that forgets its tenant. The one way in:
 //!
-//! ```compile_fail
-//! // The schema is private: no crate but this one can name a tenant table.
+//! ```
+//! async fn count_sites(db: &atrium_db::Db, scope: atrium_db::TenantScope) -> Result<usize, atrium_db::DbError> {
+//!     let rows = db.tenant(scope, atrium_db::Access::Read, |tx| atrium_db::sites::list(tx, None, 10)).await?;
+//!     Ok(rows.len())
+//! }
+//! ```
+//!
+//! Each of the following is that same code with the wall removed, and does
+//! not compile. A tenant table cannot be named:
+//!
+//! ```compile_fail,E0603
 //! use atrium_db::schema::sites;
+//! let _everyone = sites::table;
 //! ```
 //!
-//! ```compile_fail
-//! // A scope cannot be made up: it comes from a resolved host or from the
-//! // platform layer (`PlatformTx::enter_tenant`).
-//! let scope = atrium_db::TenantScope { tenant_id: atrium_core::TenantId(1) };
+//! A scope cannot be made up from an id:
+//!
+//! ```compile_fail,E0451
+//! let _scope = atrium_db::TenantScope { tenant_id: atrium_core::TenantId(1) };
 //! ```
 //!
-//! The trybuild tests in `tests/compile_fail` show the same walls with the
-//! compiler's exact words.
+//! A repository function cannot be called without a scoped transaction:
+//!
+//! ```compile_fail,E0308
+//! async fn count_sites(db: &atrium_db::Db) -> Result<usize, atrium_db::DbError> {
+//!     Ok(atrium_db::sites::list(db, None, 10)?.len())
+//! }
+//! ```
+//!
+//! And the connection inside a scoped transaction cannot be taken out:
+//!
+//! ```compile_fail,E0616
+//! fn escape(tx: &mut atrium_db::TenantTx<'_>) {
+//!     let _raw = &mut tx.conn;
+//! }
+//! ```
 //!
 //! On PostgreSQL, row-level security is the second wall: every scoped
 //! transaction starts with `set_config('atrium.tenant_id', id, true)`, which

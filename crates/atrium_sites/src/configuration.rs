@@ -80,13 +80,12 @@ fn org_filter_names(value: &Value) -> Option<Vec<String>> {
     }
 }
 
-/// BCP 47 syntax (RFC 5646): a 2–3 letter language (or 4–8 for registered
-/// ones), then subtags of 1–8 letters or digits.
+/// A BCP 47 tag (RFC 5646) as Open edX uses them: an ISO 639 language of
+/// 2–3 letters (the 4–8 letter forms the grammar also allows are not in
+/// use), then subtags of 1–8 letters or digits (`pt-BR`, `zh-Hant-TW`).
 pub fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
-    let language_ok = parts.next().is_some_and(|l| {
-        (2..=8).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()) && l.len() != 4
-    });
+    let language_ok = parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
     language_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 

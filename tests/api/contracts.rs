@@ -1,0 +1,77 @@
+//! The checked-in contracts match what the code serves. To update them
+//! after a deliberate change: `cargo run -p atrium -- openapi > openapi/openapi.json`
+//! and `cargo run -p atrium -- graphql-schema > openapi/schema.graphql`.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+fn contract(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn openapi_document_matches_the_checked_in_copy() {
+    let generated = atrium_api::openapi::json();
+    assert!(
+        contract("openapi.json").trim_end() == generated.trim_end(),
+        "openapi/openapi.json is stale: regenerate it with `cargo run -p atrium -- openapi > openapi/openapi.json`"
+    );
+}
+
+#[test]
+fn graphql_schema_matches_the_checked_in_copy() {
+    let generated = atrium_api::graphql::sdl();
+    assert!(
+        contract("schema.graphql").trim_end() == generated.trim_end(),
+        "openapi/schema.graphql is stale: regenerate it with `cargo run -p atrium -- graphql-schema > openapi/schema.graphql`"
+    );
+}
+
+fn refs(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                if key == "$ref" {
+                    found.push(value.as_str().unwrap_or_default().to_owned());
+                } else {
+                    refs(value, found);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_ref_in_the_openapi_document_resolves() {
+    let document: Value = serde_json::from_str(&atrium_api::openapi::json()).unwrap();
+    let mut found = Vec::new();
+    refs(&document, &mut found);
+    assert!(!found.is_empty());
+    for reference in found {
+        let pointer = reference.strip_prefix('#').unwrap_or_else(|| panic!("external ref {reference}"));
+        assert!(document.pointer(pointer).is_some(), "{reference} does not resolve");
+    }
+}
+
+#[test]
+fn every_operation_documents_its_problems_and_protected_ones_their_security() {
+    let document: Value = serde_json::from_str(&atrium_api::openapi::json()).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            if !path.starts_with("/health") && path != "/metrics" {
+                assert!(responses.contains_key("default"), "{method} {path} has no default (problem) response");
+            }
+            let public = ["/api/v1/site", "/api/v1/auth/token", "/api/v1/auth/register", "/.well-known/jwks.json"];
+            if path.starts_with("/api/v1/") && !public.contains(&path.as_str()) {
+                assert!(operation.get("security").is_some(), "{method} {path} does not declare bearer security");
+            }
+        }
+    }
+}

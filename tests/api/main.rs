@@ -1,0 +1,13 @@
+//! API tests against a real server, each on its own database, on SQLite and
+//! (with `ATRIUM_TEST_DATABASE_URL`) PostgreSQL.
+
+mod auth;
+mod contracts;
+mod errors;
+mod graphql;
+mod isolation;
+mod operations;
+mod postgres;
+mod site_configuration;
+mod sites;
+mod tenants;

@@ -1,0 +1,207 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, OnceLock};
+
+use actix_web::dev::ServerHandle;
+use atrium_api::AppState;
+use atrium_core::Settings;
+use atrium_db::{Db, DbOptions};
+use atrium_identity::{Identity, KeyStore};
+use serde_json::{json, Value};
+
+use crate::client::Request;
+use crate::database::{Backend, TestDb};
+
+pub const OPERATOR_EMAIL: &str = "ops@platform.test";
+pub const OPERATOR_PASSWORD: &str = "operator-password";
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
+/// Settings a test may change.
+#[derive(Debug, Clone)]
+pub struct TestOptions {
+    pub graphql_introspection: bool,
+    pub graphql_max_depth: usize,
+    pub graphql_max_complexity: usize,
+    pub max_body_bytes: usize,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        let defaults = Settings::default();
+        Self {
+            graphql_introspection: true,
+            graphql_max_depth: defaults.graphql_max_depth,
+            graphql_max_complexity: defaults.graphql_max_complexity,
+            max_body_bytes: defaults.max_body_bytes,
+        }
+    }
+}
+
+/// A running server on its own database.
+pub struct TestApp {
+    pub db: Arc<TestDb>,
+    pub base: String,
+    pub state: Arc<AppState>,
+    handle: ServerHandle,
+    keys: Arc<tempfile::TempDir>,
+    operator_token: OnceLock<String>,
+}
+
+/// A tenant made by [`TestApp::provision`].
+#[derive(Debug, Clone)]
+pub struct Provisioned {
+    pub slug: String,
+    pub domain: String,
+    pub org: String,
+    pub tenant_id: i64,
+    pub site_id: i64,
+    pub admin_id: i64,
+    pub admin_token: String,
+    pub body: Value,
+}
+
+impl TestApp {
+    /// A server on a fresh database of `backend`, with one operator.
+    pub fn start(backend: Backend) -> Self {
+        Self::with(TestDb::new(backend), TestOptions::default())
+    }
+
+    pub fn with(db: TestDb, options: TestOptions) -> Self {
+        let keys = Arc::new(tempfile::tempdir().expect("key dir"));
+        let app = Self::serve(Arc::new(db), keys, &options);
+        let created = actix_web::rt::System::new().block_on(app.identity().create_operator(OPERATOR_EMAIL, OPERATOR_PASSWORD));
+        created.expect("create the test operator");
+        app
+    }
+
+    /// A second server on the same database and signing key, with caches of
+    /// its own: another replica.
+    pub fn replica(&self) -> Self {
+        Self::serve(Arc::clone(&self.db), Arc::clone(&self.keys), &TestOptions::default())
+    }
+
+    fn key_file(keys: &tempfile::TempDir) -> PathBuf {
+        keys.path().join("jwt.pem")
+    }
+
+    fn serve(db: Arc<TestDb>, keys: Arc<tempfile::TempDir>, options: &TestOptions) -> Self {
+        let settings = Settings {
+            database_url: db.url.clone(),
+            database_pool_size: 4,
+            jwt_key_file: Self::key_file(&keys),
+            graphql_introspection: options.graphql_introspection,
+            graphql_max_depth: options.graphql_max_depth,
+            graphql_max_complexity: options.graphql_max_complexity,
+            max_body_bytes: options.max_body_bytes,
+            ..Settings::default()
+        };
+        let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let pool = Db::connect(&settings.database_url, &DbOptions { pool_size: 4, ..DbOptions::default() })
+                    .expect("connect to the test database");
+                let keys = KeyStore::load_or_generate(&settings.jwt_key_file).expect("signing key");
+                let state = AppState::new(settings, pool, keys);
+                state.listen_for_changes();
+                let for_server = Arc::clone(&state);
+                let server = actix_web::HttpServer::new(move || atrium_api::app(Arc::clone(&for_server)))
+                    .workers(2)
+                    .disable_signals()
+                    .bind(("127.0.0.1", 0))
+                    .expect("bind a free port");
+                let address = server.addrs()[0];
+                let server = server.run();
+                sender.send((address, server.handle(), state)).expect("hand the server over");
+                let _ = server.await;
+            })
+        });
+        let (address, handle, state) = receiver.recv().expect("server started");
+        Self { db, base: format!("http://{address}"), state, handle, keys, operator_token: OnceLock::new() }
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.state.identity
+    }
+
+    /// A request to `host`.
+    pub fn req(&self, method: &str, host: &str, path: &str) -> Request {
+        Request::new(method, &format!("{}{path}", self.base), host)
+    }
+
+    /// A request to the platform host.
+    pub fn platform(&self, method: &str, path: &str) -> Request {
+        self.req(method, "localhost", path)
+    }
+
+    /// A token of the test operator.
+    pub fn operator_token(&self) -> String {
+        self.operator_token
+            .get_or_init(|| self.login("localhost", OPERATOR_EMAIL, OPERATOR_PASSWORD))
+            .clone()
+    }
+
+    /// A password-grant token, or a panic with the server's answer.
+    pub fn login(&self, host: &str, username: &str, password: &str) -> String {
+        let response = self
+            .req("POST", host, "/api/v1/auth/token")
+            .json(&json!({"grant_type": "password", "username": username, "password": password}))
+            .expect(200);
+        response.json()["access_token"].as_str().expect("access_token").to_owned()
+    }
+
+    /// The body `POST /api/v1/tenants` takes for a tenant named `slug`.
+    pub fn tenant_body(slug: &str) -> Value {
+        json!({
+            "slug": slug,
+            "name": format!("Tenant {slug}"),
+            "domain": format!("{slug}.test.localhost"),
+            "organization": {"short_name": slug.to_uppercase().replace('-', "_"), "name": format!("{slug} root")},
+            "admin": {"email": format!("admin@{slug}.test"), "username": "admin", "password": ADMIN_PASSWORD},
+        })
+    }
+
+    /// Provisions a tenant and logs its admin in.
+    pub fn provision(&self, slug: &str) -> Provisioned {
+        self.provision_with(Self::tenant_body(slug))
+    }
+
+    pub fn provision_with(&self, body: Value) -> Provisioned {
+        let response = self.platform("POST", "/api/v1/tenants").bearer(&self.operator_token()).json(&body).expect(201);
+        let created = response.json();
+        let domain = created["site"]["domain"].as_str().expect("domain").to_owned();
+        let admin_token = self.login(&domain, "admin", ADMIN_PASSWORD);
+        Provisioned {
+            slug: created["tenant"]["slug"].as_str().expect("slug").to_owned(),
+            org: created["organization"]["short_name"].as_str().expect("org").to_owned(),
+            tenant_id: created["tenant"]["id"].as_i64().expect("tenant id"),
+            site_id: created["site"]["id"].as_i64().expect("site id"),
+            admin_id: created["admin"]["id"].as_i64().expect("admin id"),
+            domain,
+            admin_token,
+            body: created,
+        }
+    }
+
+    /// Sends a GraphQL operation to `host` with an optional token.
+    pub fn graphql(&self, host: &str, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self.req("POST", host, "/graphql");
+        if let Some(token) = token {
+            request = request.bearer(token);
+        }
+        request.json(&json!({"query": query, "variables": variables})).expect(200).json()
+    }
+}
+
+impl Provisioned {
+    /// A request to this tenant's primary site as its admin.
+    pub fn admin(&self, app: &TestApp, method: &str, path: &str) -> Request {
+        app.req(method, &self.domain, path).bearer(&self.admin_token)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(false));
+    }
+}
