@@ -72,9 +72,11 @@ if [[ -z ${ATRIUM_BIN:-} ]]; then
 fi
 ATRIUM_BIN=$(realpath "$ATRIUM_BIN")
 
-if ! command -v wrk >/dev/null; then
-  log "installing wrk"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1
+missing=()
+for tool in wrk jq curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1
 fi
 
 postgres_reachable() {
@@ -94,7 +96,9 @@ prepare_database() {
       psql -q "$pg/postgres" -c "CREATE DATABASE $bench_db" >/dev/null
       DATABASE_URL="$pg/$bench_db" "$ATRIUM_BIN" migrate
       psql -q "$pg/postgres" -c "ALTER ROLE atrium_app LOGIN" >/dev/null
-      export DATABASE_URL="postgres://atrium_app@127.0.0.1:5432/$bench_db"
+      # The database is on this machine: no TLS between the two, as with a
+      # unix socket or a private network in production.
+      export DATABASE_URL="postgres://atrium_app@127.0.0.1:5432/$bench_db?sslmode=disable"
       ;;
   esac
 }
@@ -144,10 +148,7 @@ run_backend() {
   export ATRIUM_LISTEN=127.0.0.1:$port ATRIUM_LOG=warn ATRIUM_PLATFORM_DOMAIN=localhost
   export ATRIUM_JWT_KEY_FILE=$dir/keys/jwt-ed25519.pem
 
-  # Pool size 1: with a bigger pool, `operator create` on PostgreSQL sometimes
-  # segfaults at exit (r2d2 threads still opening TLS connections while
-  # OpenSSL's atexit cleanup runs); the operator is created either way.
-  (cd "$dir" && ATRIUM_DATABASE_POOL_SIZE=1 "$ATRIUM_BIN" operator create --email "$operator_email" --password "$operator_password" >/dev/null)
+  (cd "$dir" && "$ATRIUM_BIN" operator create --email "$operator_email" --password "$operator_password" >/dev/null)
   (cd "$dir" && exec "$ATRIUM_BIN" serve) 2>"$dir/server.log" &
   server_pid=$!
 

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use serde_json::Value;
 
 fn contract(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi").join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../openapi")
+        .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -52,8 +54,13 @@ fn every_ref_in_the_openapi_document_resolves() {
     refs(&document, &mut found);
     assert!(!found.is_empty());
     for reference in found {
-        let pointer = reference.strip_prefix('#').unwrap_or_else(|| panic!("external ref {reference}"));
-        assert!(document.pointer(pointer).is_some(), "{reference} does not resolve");
+        let pointer = reference
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external ref {reference}"));
+        assert!(
+            document.pointer(pointer).is_some(),
+            "{reference} does not resolve"
+        );
     }
 }
 
@@ -61,16 +68,37 @@ fn every_ref_in_the_openapi_document_resolves() {
 fn every_operation_documents_its_problems_and_protected_ones_their_security() {
     let document: Value = serde_json::from_str(&atrium_api::openapi::json()).unwrap();
     assert_eq!(document["openapi"], "3.1.0");
-    assert_eq!(document["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
     for (path, operations) in document["paths"].as_object().unwrap() {
         for (method, operation) in operations.as_object().unwrap() {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(
+                operation_ids.insert(id.to_owned()),
+                "operationId {id} is used twice"
+            );
             let responses = operation["responses"].as_object().unwrap();
             if !path.starts_with("/health") && path != "/metrics" {
-                assert!(responses.contains_key("default"), "{method} {path} has no default (problem) response");
+                assert!(
+                    responses.contains_key("default"),
+                    "{method} {path} has no default (problem) response"
+                );
             }
-            let public = ["/api/v1/site", "/api/v1/auth/token", "/api/v1/auth/register", "/.well-known/jwks.json"];
+            let public = [
+                "/api/v1/site",
+                "/api/v1/auth/token",
+                "/api/v1/auth/register",
+                "/.well-known/jwks.json",
+            ];
             if path.starts_with("/api/v1/") && !public.contains(&path.as_str()) {
-                assert!(operation.get("security").is_some(), "{method} {path} does not declare bearer security");
+                assert!(
+                    operation.get("security").is_some(),
+                    "{method} {path} does not declare bearer security"
+                );
             }
         }
     }

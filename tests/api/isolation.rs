@@ -8,12 +8,23 @@ fn a_token_only_works_where_it_was_issued(backend: Backend) {
     let acme = app.provision("acme");
     let globex = app.provision("globex");
     // Tenant A's token on tenant B's host: 401.
-    app.req("GET", &globex.domain, "/api/v1/sites").bearer(&acme.admin_token).send().expect_problem(401, "unauthenticated");
+    app.req("GET", &globex.domain, "/api/v1/sites")
+        .bearer(&acme.admin_token)
+        .send()
+        .expect_problem(401, "unauthenticated");
     // The operator's token on a tenant host: 401.
-    app.req("GET", &acme.domain, "/api/v1/sites").bearer(&app.operator_token()).send().expect_problem(401, "unauthenticated");
+    app.req("GET", &acme.domain, "/api/v1/sites")
+        .bearer(&app.operator_token())
+        .send()
+        .expect_problem(401, "unauthenticated");
     // A token for another site of the same tenant works.
-    acme.admin(&app, "POST", "/api/v1/sites").json(&json!({"domain": "www.acme.test", "name": "WWW"})).expect(201);
-    app.req("GET", "www.acme.test", "/api/v1/sites").bearer(&acme.admin_token).send().expect(200);
+    acme.admin(&app, "POST", "/api/v1/sites")
+        .json(&json!({"domain": "www.acme.test", "name": "WWW"}))
+        .expect(201);
+    app.req("GET", "www.acme.test", "/api/v1/sites")
+        .bearer(&acme.admin_token)
+        .send()
+        .expect(200);
     // The same username on two tenants is two accounts with their own passwords.
     assert_ne!(acme.admin_id, 0);
     app.req("POST", &globex.domain, "/api/v1/auth/token")
@@ -32,44 +43,95 @@ fn ids_of_another_tenant_are_not_found(backend: Backend) {
         format!("/api/v1/sites/{theirs}/theme"),
         format!("/api/v1/sites/{theirs}/configuration/history"),
     ] {
-        acme.admin(&app, "GET", &path).send().expect_problem(404, "not-found");
+        acme.admin(&app, "GET", &path)
+            .send()
+            .expect_problem(404, "not-found");
     }
-    acme.admin(&app, "PATCH", &format!("/api/v1/sites/{theirs}")).json(&json!({"name": "stolen"})).expect_problem(404, "not-found");
-    acme.admin(&app, "DELETE", &format!("/api/v1/sites/{theirs}")).send().expect_problem(404, "not-found");
-    acme.admin(&app, "PUT", &format!("/api/v1/sites/{theirs}/configuration"))
-        .json(&json!({"values": {"PLATFORM_NAME": "stolen"}, "enabled": true}))
+    acme.admin(&app, "PATCH", &format!("/api/v1/sites/{theirs}"))
+        .json(&json!({"name": "stolen"}))
         .expect_problem(404, "not-found");
+    acme.admin(&app, "DELETE", &format!("/api/v1/sites/{theirs}"))
+        .send()
+        .expect_problem(404, "not-found");
+    acme.admin(
+        &app,
+        "PUT",
+        &format!("/api/v1/sites/{theirs}/configuration"),
+    )
+    .json(&json!({"values": {"PLATFORM_NAME": "stolen"}, "enabled": true}))
+    .expect_problem(404, "not-found");
     // Their site is untouched.
-    let site = globex.admin(&app, "GET", &format!("/api/v1/sites/{theirs}")).send().expect(200).json();
+    let site = globex
+        .admin(&app, "GET", &format!("/api/v1/sites/{theirs}"))
+        .send()
+        .expect(200)
+        .json();
     assert_eq!(site["name"], "Tenant globex");
     // Each lists only its own sites.
-    let sites = acme.admin(&app, "GET", "/api/v1/sites").send().expect(200).json();
-    let domains: Vec<_> = sites["items"].as_array().unwrap().iter().map(|s| s["domain"].clone()).collect();
+    let sites = acme
+        .admin(&app, "GET", "/api/v1/sites")
+        .send()
+        .expect(200)
+        .json();
+    let domains: Vec<_> = sites["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["domain"].clone())
+        .collect();
     assert_eq!(domains, [json!(acme.domain)]);
 }
 
 fn unknown_hosts_are_404_and_hosts_ignore_port_and_case(backend: Backend) {
     let app = TestApp::start(backend);
     let acme = app.provision("acme");
-    app.req("GET", "nobody.example", "/api/v1/site").send().expect_problem(404, "unknown-site");
-    app.req("GET", "nobody.example", "/api/v1/me").send().expect_problem(404, "unknown-site");
-    let site = app.req("GET", "ACME.Test.Localhost:8443", "/api/v1/site").send().expect(200).json();
+    app.req("GET", "nobody.example", "/api/v1/site")
+        .send()
+        .expect_problem(404, "unknown-site");
+    app.req("GET", "nobody.example", "/api/v1/me")
+        .send()
+        .expect_problem(404, "unknown-site");
+    let site = app
+        .req("GET", "ACME.Test.Localhost:8443", "/api/v1/site")
+        .send()
+        .expect(200)
+        .json();
     assert_eq!(site["domain"], acme.domain);
     // Probes answer on any host.
-    app.req("GET", "nobody.example", "/health/live").send().expect(200);
+    app.req("GET", "nobody.example", "/health/live")
+        .send()
+        .expect(200);
 }
 
 fn a_new_site_resolves_at_once_and_a_removed_one_stops(backend: Backend) {
     let app = TestApp::start(backend);
     let acme = app.provision("acme");
-    app.req("GET", "learn.acme.test", "/api/v1/site").send().expect_problem(404, "unknown-site");
-    let site = acme.admin(&app, "POST", "/api/v1/sites").json(&json!({"domain": "learn.acme.test", "name": "Learn"})).expect(201).json();
-    app.req("GET", "learn.acme.test", "/api/v1/site").send().expect(200);
-    acme.admin(&app, "PATCH", &format!("/api/v1/sites/{}", site["id"])).json(&json!({"domain": "study.acme.test"})).expect(200);
-    app.req("GET", "learn.acme.test", "/api/v1/site").send().expect_problem(404, "unknown-site");
-    app.req("GET", "study.acme.test", "/api/v1/site").send().expect(200);
-    acme.admin(&app, "DELETE", &format!("/api/v1/sites/{}", site["id"])).send().expect(204);
-    app.req("GET", "study.acme.test", "/api/v1/site").send().expect_problem(404, "unknown-site");
+    app.req("GET", "learn.acme.test", "/api/v1/site")
+        .send()
+        .expect_problem(404, "unknown-site");
+    let site = acme
+        .admin(&app, "POST", "/api/v1/sites")
+        .json(&json!({"domain": "learn.acme.test", "name": "Learn"}))
+        .expect(201)
+        .json();
+    app.req("GET", "learn.acme.test", "/api/v1/site")
+        .send()
+        .expect(200);
+    acme.admin(&app, "PATCH", &format!("/api/v1/sites/{}", site["id"]))
+        .json(&json!({"domain": "study.acme.test"}))
+        .expect(200);
+    app.req("GET", "learn.acme.test", "/api/v1/site")
+        .send()
+        .expect_problem(404, "unknown-site");
+    app.req("GET", "study.acme.test", "/api/v1/site")
+        .send()
+        .expect(200);
+    acme.admin(&app, "DELETE", &format!("/api/v1/sites/{}", site["id"]))
+        .send()
+        .expect(204);
+    app.req("GET", "study.acme.test", "/api/v1/site")
+        .send()
+        .expect_problem(404, "unknown-site");
 }
 
 backend_tests!(

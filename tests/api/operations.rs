@@ -8,15 +8,28 @@ fn probes_metrics_and_request_ids(backend: Backend) {
     app.platform("GET", "/health/live").send().expect(200);
     app.platform("GET", "/health/ready").send().expect(200);
     acme.admin(&app, "GET", "/api/v1/sites").send().expect(200);
-    app.req("GET", "nobody.example", "/api/v1/site").send().expect(404);
+    app.req("GET", "nobody.example", "/api/v1/site")
+        .send()
+        .expect(404);
     let metrics = app.platform("GET", "/metrics").send().expect(200).text;
-    assert!(metrics.contains(r#"atrium_http_requests_total{method="GET",route="/api/v1/sites",status="200"} 1"#), "{metrics}");
-    assert!(metrics.contains("atrium_http_request_duration_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"atrium_http_requests_total{method="GET",route="/api/v1/sites",status="200"} 1"#
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("atrium_http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
     assert!(metrics.contains("atrium_db_pool_connections"), "{metrics}");
     // A request id is made when absent, and kept when sent.
     let made = app.platform("GET", "/health/live").send();
     assert_eq!(made.header("x-request-id").map(str::len), Some(36));
-    let kept = app.platform("GET", "/health/live").header("X-Request-Id", "trace-123").send();
+    let kept = app
+        .platform("GET", "/health/live")
+        .header("X-Request-Id", "trace-123")
+        .send();
     assert_eq!(kept.header("x-request-id"), Some("trace-123"));
 }
 
@@ -28,7 +41,9 @@ fn readiness_fails_while_the_database_is_gone(backend: Backend) {
     let app = TestApp::start(backend);
     app.platform("GET", "/health/ready").send().expect(200);
     app.db.drop_now();
-    app.platform("GET", "/health/ready").send().expect_problem(503, "unavailable");
+    app.platform("GET", "/health/ready")
+        .send()
+        .expect_problem(503, "unavailable");
     app.platform("GET", "/health/live").send().expect(200);
 }
 
@@ -36,10 +51,21 @@ fn the_docs_work_offline(backend: Backend) {
     let app = TestApp::start(backend);
     let index = app.platform("GET", "/docs/").send().expect(200);
     assert!(index.text.contains("swagger"), "{}", index.text);
-    let bundle = app.platform("GET", "/docs/swagger-ui-bundle.js").send().expect(200);
+    let bundle = app
+        .platform("GET", "/docs/swagger-ui-bundle.js")
+        .send()
+        .expect(200);
     assert!(bundle.text.len() > 100_000);
-    let spec = app.platform("GET", "/api/openapi.json").send().expect(200).json();
+    let spec = app
+        .platform("GET", "/api/openapi.json")
+        .send()
+        .expect(200)
+        .json();
     assert_eq!(spec["openapi"], "3.1.0");
 }
 
-backend_tests!(probes_metrics_and_request_ids, readiness_fails_while_the_database_is_gone, the_docs_work_offline);
+backend_tests!(
+    probes_metrics_and_request_ids,
+    readiness_fails_while_the_database_is_gone,
+    the_docs_work_offline
+);

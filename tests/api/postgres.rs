@@ -26,10 +26,13 @@ struct Count {
 fn rows_per_table(app: &TestApp, tenant: i64) -> Vec<(String, i64)> {
     let url = &app.db.owner_url;
     let counts = |tables: Vec<Name>, count: &mut dyn FnMut(&str) -> i64| -> Vec<(String, i64)> {
-        tables.into_iter().map(|t| {
-            let n = count(&t.name);
-            (t.name, n)
-        }).collect()
+        tables
+            .into_iter()
+            .map(|t| {
+                let n = count(&t.name);
+                (t.name, n)
+            })
+            .collect()
     };
     if url.starts_with("postgres") {
         let mut conn = PgConnection::establish(url).unwrap();
@@ -39,7 +42,12 @@ fn rows_per_table(app: &TestApp, tenant: i64) -> Vec<(String, i64)> {
         .load(&mut conn)
         .unwrap();
         counts(tables, &mut |table| {
-            diesel::sql_query(format!("SELECT count(*) AS count FROM {table} WHERE tenant_id = {tenant}")).get_result::<Count>(&mut conn).unwrap().count
+            diesel::sql_query(format!(
+                "SELECT count(*) AS count FROM {table} WHERE tenant_id = {tenant}"
+            ))
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .count
         })
     } else {
         let mut conn = SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
@@ -49,7 +57,12 @@ fn rows_per_table(app: &TestApp, tenant: i64) -> Vec<(String, i64)> {
         .load(&mut conn)
         .unwrap();
         counts(tables, &mut |table| {
-            diesel::sql_query(format!("SELECT count(*) AS count FROM {table} WHERE tenant_id = {tenant}")).get_result::<Count>(&mut conn).unwrap().count
+            diesel::sql_query(format!(
+                "SELECT count(*) AS count FROM {table} WHERE tenant_id = {tenant}"
+            ))
+            .get_result::<Count>(&mut conn)
+            .unwrap()
+            .count
         })
     }
 }
@@ -61,21 +74,47 @@ fn deleting_a_tenant_removes_every_row_it_owns(backend: Backend) {
     body["theme"] = json!({"name": "indigo", "branding": {"primary_color": "#112233"}});
     let acme = app.provision_with(body);
     let globex = app.provision("globex");
-    acme.admin(&app, "POST", "/api/v1/sites").json(&json!({"domain": "www.acme.test", "name": "WWW"})).expect(201);
+    acme.admin(&app, "POST", "/api/v1/sites")
+        .json(&json!({"domain": "www.acme.test", "name": "WWW"}))
+        .expect(201);
     app.req("POST", &acme.domain, "/api/v1/auth/register")
-        .json(&json!({"email": "l@acme.test", "username": "learner", "password": "learner-password"}))
+        .json(
+            &json!({"email": "l@acme.test", "username": "learner", "password": "learner-password"}),
+        )
         .expect(201);
     let before = rows_per_table(&app, acme.tenant_id);
     assert!(before.len() >= 8, "tenant tables found: {before:?}");
-    for table in ["sites", "site_domains", "site_configurations", "site_themes", "site_setting_changes", "organizations", "users", "role_assignments"] {
-        assert!(before.iter().any(|(t, n)| t == table && *n > 0), "{table} has no row of the tenant: {before:?}");
+    for table in [
+        "sites",
+        "site_domains",
+        "site_configurations",
+        "site_themes",
+        "site_setting_changes",
+        "organizations",
+        "users",
+        "role_assignments",
+    ] {
+        assert!(
+            before.iter().any(|(t, n)| t == table && *n > 0),
+            "{table} has no row of the tenant: {before:?}"
+        );
     }
-    app.platform("DELETE", "/api/v1/tenants/acme").bearer(&app.operator_token()).send().expect(204);
+    app.platform("DELETE", "/api/v1/tenants/acme")
+        .bearer(&app.operator_token())
+        .send()
+        .expect(204);
     let after = rows_per_table(&app, acme.tenant_id);
-    assert!(after.iter().all(|(_, n)| *n == 0), "rows left behind: {after:?}");
+    assert!(
+        after.iter().all(|(_, n)| *n == 0),
+        "rows left behind: {after:?}"
+    );
     // The other tenant keeps everything.
-    assert!(rows_per_table(&app, globex.tenant_id).iter().any(|(t, n)| t == "users" && *n == 1));
-    app.req("GET", &globex.domain, "/api/v1/site").send().expect(200);
+    assert!(rows_per_table(&app, globex.tenant_id)
+        .iter()
+        .any(|(t, n)| t == "users" && *n == 1));
+    app.req("GET", &globex.domain, "/api/v1/site")
+        .send()
+        .expect(200);
 }
 
 backend_tests!(deleting_a_tenant_removes_every_row_it_owns);
@@ -85,7 +124,10 @@ fn app_connection(app: &TestApp) -> PgConnection {
 }
 
 fn count(conn: &mut PgConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql).get_result::<Count>(conn).unwrap_or_else(|e| panic!("{sql}: {e}")).count
+    diesel::sql_query(sql)
+        .get_result::<Count>(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .count
 }
 
 fn row_level_security_hides_other_tenants_rows() {
@@ -95,13 +137,39 @@ fn row_level_security_hides_other_tenants_rows() {
     let mut conn = app_connection(&app);
     // No tenant set: no row of any tenant table.
     for table in ["sites", "users", "organizations", "role_assignments"] {
-        assert_eq!(count(&mut conn, &format!("SELECT count(*) AS count FROM {table}")), 0, "{table}");
+        assert_eq!(
+            count(&mut conn, &format!("SELECT count(*) AS count FROM {table}")),
+            0,
+            "{table}"
+        );
     }
     // Tenant A set: its rows, and none of B's even when the SQL names B.
-    conn.batch_execute(&format!("BEGIN; SELECT set_config('atrium.tenant_id', '{}', true)", acme.tenant_id)).unwrap();
+    conn.batch_execute(&format!(
+        "BEGIN; SELECT set_config('atrium.tenant_id', '{}', true)",
+        acme.tenant_id
+    ))
+    .unwrap();
     assert_eq!(count(&mut conn, "SELECT count(*) AS count FROM sites"), 1);
-    assert_eq!(count(&mut conn, &format!("SELECT count(*) AS count FROM users WHERE tenant_id = {}", globex.tenant_id)), 0);
-    assert_eq!(count(&mut conn, &format!("SELECT count(*) AS count FROM sites WHERE tenant_id = {}", globex.tenant_id)), 0);
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS count FROM users WHERE tenant_id = {}",
+                globex.tenant_id
+            )
+        ),
+        0
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS count FROM sites WHERE tenant_id = {}",
+                globex.tenant_id
+            )
+        ),
+        0
+    );
     // Nor can it write into B.
     let insert = conn.batch_execute(&format!(
         "INSERT INTO organizations (tenant_id, short_name, name, created_at, updated_at) VALUES ({}, 'X', 'x', now(), now())",
@@ -112,9 +180,16 @@ fn row_level_security_hides_other_tenants_rows() {
     // The setting died with the transaction: a pooled connection carries nothing.
     assert_eq!(count(&mut conn, "SELECT count(*) AS count FROM sites"), 0);
     // Routing rows are readable by all, writable only in scope.
-    assert_eq!(count(&mut conn, "SELECT count(*) AS count FROM site_domains"), 2);
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS count FROM site_domains"),
+        2
+    );
     assert!(conn.batch_execute("DELETE FROM site_domains").is_ok());
-    assert_eq!(count(&mut conn, "SELECT count(*) AS count FROM site_domains"), 2, "deleted without a scope");
+    assert_eq!(
+        count(&mut conn, "SELECT count(*) AS count FROM site_domains"),
+        2,
+        "deleted without a scope"
+    );
 }
 
 fn the_service_role_owns_nothing_and_cannot_bypass_rls() {
@@ -127,10 +202,16 @@ fn the_service_role_owns_nothing_and_cannot_bypass_rls() {
         #[diesel(sql_type = Bool)]
         rolbypassrls: bool,
     }
-    let role: Role = diesel::sql_query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user").get_result(&mut conn).unwrap();
+    let role: Role = diesel::sql_query(
+        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user",
+    )
+    .get_result(&mut conn)
+    .unwrap();
     assert!(!role.rolsuper && !role.rolbypassrls);
     assert_eq!(count(&mut conn, "SELECT count(*) AS count FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"), 0);
-    assert!(conn.batch_execute("ALTER TABLE sites DISABLE ROW LEVEL SECURITY").is_err());
+    assert!(conn
+        .batch_execute("ALTER TABLE sites DISABLE ROW LEVEL SECURITY")
+        .is_err());
 }
 
 /// Tenant tables are those with a `tenant_id` column, except the routing
@@ -147,8 +228,11 @@ fn tenant_tables_follow_the_distribution_rules() {
     )
     .load(&mut conn)
     .unwrap();
-    let tenant_tables: Vec<String> =
-        tables.into_iter().map(|t| t.name).filter(|t| !PLATFORM_TABLES_WITH_TENANT_ID.contains(&t.as_str())).collect();
+    let tenant_tables: Vec<String> = tables
+        .into_iter()
+        .map(|t| t.name)
+        .filter(|t| !PLATFORM_TABLES_WITH_TENANT_ID.contains(&t.as_str()))
+        .collect();
     assert!(tenant_tables.len() >= 7, "{tenant_tables:?}");
     let mut broken = Vec::new();
     for table in &tenant_tables {
@@ -157,7 +241,9 @@ fn tenant_tables_follow_the_distribution_rules() {
             "SELECT count(*) AS count FROM pg_class WHERE relname = '{table}' AND relrowsecurity AND relforcerowsecurity"
         ));
         if rls != 1 {
-            broken.push(format!("{table}: row-level security not enabled and forced"));
+            broken.push(format!(
+                "{table}: row-level security not enabled and forced"
+            ));
         }
         // tenant_id leads the primary key.
         let pk_lead = count(&mut conn, &format!(
@@ -173,7 +259,9 @@ fn tenant_tables_follow_the_distribution_rules() {
              WHERE con.conrelid = '{table}'::regclass AND con.contype = 'f' AND a.attname <> 'tenant_id'"
         ));
         if bad_fks != 0 {
-            broken.push(format!("{table}: {bad_fks} foreign key(s) not led by tenant_id"));
+            broken.push(format!(
+                "{table}: {bad_fks} foreign key(s) not led by tenant_id"
+            ));
         }
         // ...and an index starts with each foreign key's columns.
         let unindexed = count(&mut conn, &format!(
@@ -182,10 +270,16 @@ fn tenant_tables_follow_the_distribution_rules() {
                  AND (i.indkey::int2[])[0:array_length(con.conkey, 1) - 1] = con.conkey)"
         ));
         if unindexed != 0 {
-            broken.push(format!("{table}: {unindexed} foreign key(s) without an index"));
+            broken.push(format!(
+                "{table}: {unindexed} foreign key(s) without an index"
+            ));
         }
     }
-    assert!(broken.is_empty(), "schema rules broken:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "schema rules broken:\n{}",
+        broken.join("\n")
+    );
 }
 
 fn a_change_on_one_replica_reaches_the_other_within_two_seconds() {
@@ -193,9 +287,19 @@ fn a_change_on_one_replica_reaches_the_other_within_two_seconds() {
     let second = first.replica();
     let acme = first.provision("acme");
     // The second replica resolves (and caches) the host.
-    second.req("GET", &acme.domain, "/api/v1/site").send().expect(200);
-    second.req("GET", "new.acme.test", "/api/v1/site").send().expect(404);
-    first.platform("PATCH", "/api/v1/tenants/acme").bearer(&first.operator_token()).json(&json!({"status": "suspended"})).expect(200);
+    second
+        .req("GET", &acme.domain, "/api/v1/site")
+        .send()
+        .expect(200);
+    second
+        .req("GET", "new.acme.test", "/api/v1/site")
+        .send()
+        .expect(404);
+    first
+        .platform("PATCH", "/api/v1/tenants/acme")
+        .bearer(&first.operator_token())
+        .json(&json!({"status": "suspended"}))
+        .expect(200);
     acme.admin(&first, "GET", "/api/v1/site").send().expect(403);
     let wait_for = |path_host: &str, status: u16| {
         let started = Instant::now();
@@ -204,29 +308,53 @@ fn a_change_on_one_replica_reaches_the_other_within_two_seconds() {
             if got == status {
                 return started.elapsed();
             }
-            assert!(started.elapsed() < Duration::from_secs(2), "replica still answers {got} after 2 s");
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "replica still answers {got} after 2 s"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     };
     wait_for(&acme.domain, 403);
-    first.platform("PATCH", "/api/v1/tenants/acme").bearer(&first.operator_token()).json(&json!({"status": "active"})).expect(200);
+    first
+        .platform("PATCH", "/api/v1/tenants/acme")
+        .bearer(&first.operator_token())
+        .json(&json!({"status": "active"}))
+        .expect(200);
     wait_for(&acme.domain, 200);
     // A site added through the first replica resolves on the second.
-    acme.admin(&first, "POST", "/api/v1/sites").json(&json!({"domain": "new.acme.test", "name": "New"})).expect(201);
+    acme.admin(&first, "POST", "/api/v1/sites")
+        .json(&json!({"domain": "new.acme.test", "name": "New"}))
+        .expect(201);
     wait_for("new.acme.test", 200);
     // Settings too: the public bootstrap follows a configuration change.
-    let site = second.req("GET", &acme.domain, "/api/v1/site").send().expect(200).json();
+    let site = second
+        .req("GET", &acme.domain, "/api/v1/site")
+        .send()
+        .expect(200)
+        .json();
     assert_eq!(site["platform_name"], "Atrium");
-    acme.admin(&first, "PUT", &format!("/api/v1/sites/{}/configuration", acme.site_id))
-        .json(&json!({"values": {"PLATFORM_NAME": "Acme Learning"}, "enabled": true}))
-        .expect(200);
+    acme.admin(
+        &first,
+        "PUT",
+        &format!("/api/v1/sites/{}/configuration", acme.site_id),
+    )
+    .json(&json!({"values": {"PLATFORM_NAME": "Acme Learning"}, "enabled": true}))
+    .expect(200);
     let started = Instant::now();
     loop {
-        let site = second.req("GET", &acme.domain, "/api/v1/site").send().expect(200).json();
+        let site = second
+            .req("GET", &acme.domain, "/api/v1/site")
+            .send()
+            .expect(200)
+            .json();
         if site["platform_name"] == "Acme Learning" {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(2), "replica still shows the old platform name");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "replica still shows the old platform name"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

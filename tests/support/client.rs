@@ -16,15 +16,21 @@ pub struct Response {
 
 impl Request {
     pub(crate) fn new(method: &str, url: &str, host: &str) -> Self {
-        Self { inner: ureq::request(method, url).set("Host", host) }
+        Self {
+            inner: ureq::request(method, url).set("Host", host),
+        }
     }
 
     pub fn bearer(self, token: &str) -> Self {
-        Self { inner: self.inner.set("Authorization", &format!("Bearer {token}")) }
+        Self {
+            inner: self.inner.set("Authorization", &format!("Bearer {token}")),
+        }
     }
 
     pub fn header(self, name: &str, value: &str) -> Self {
-        Self { inner: self.inner.set(name, value) }
+        Self {
+            inner: self.inner.set(name, value),
+        }
     }
 
     pub fn send(self) -> Response {
@@ -37,7 +43,11 @@ impl Request {
 
     /// A raw body with the given content type.
     pub fn body(self, content_type: &str, body: &[u8]) -> Response {
-        Response::from(self.inner.set("Content-Type", content_type).send_bytes(body))
+        Response::from(
+            self.inner
+                .set("Content-Type", content_type)
+                .send_bytes(body),
+        )
     }
 
     pub fn form(self, fields: &[(&str, &str)]) -> Response {
@@ -59,7 +69,12 @@ impl From<Result<ureq::Response, ureq::Error>> for Response {
             .filter_map(|name| response.header(&name).map(|v| (name.clone(), v.to_owned())))
             .collect();
         let text = response.into_string().unwrap_or_default();
-        Self { status, content_type, headers, text }
+        Self {
+            status,
+            content_type,
+            headers,
+            text,
+        }
     }
 }
 
@@ -69,24 +84,42 @@ impl Response {
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect(self, status: u16) -> Self {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self
     }
 
     /// Asserts a problem+json answer of `status` whose type ends in `kind`.
     #[track_caller]
     pub fn expect_problem(self, status: u16, kind: &str) -> Value {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
-        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.text);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "body: {}",
+            self.text
+        );
         let body = self.json();
         let kind_found = body["type"].as_str().unwrap_or("");
-        assert!(kind_found.ends_with(&format!("/{kind}")), "problem type {kind_found} is not {kind}");
+        assert!(
+            kind_found.ends_with(&format!("/{kind}")),
+            "problem type {kind_found} is not {kind}"
+        );
         assert_eq!(body["status"], status);
         body
     }
@@ -95,6 +128,11 @@ impl Response {
     #[track_caller]
     pub fn field_errors(self) -> Vec<String> {
         let body = self.expect_problem(400, "validation");
-        body["errors"].as_array().expect("errors").iter().map(|e| e["field"].as_str().unwrap_or("").to_owned()).collect()
+        body["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["field"].as_str().unwrap_or("").to_owned())
+            .collect()
     }
 }

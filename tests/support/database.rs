@@ -50,7 +50,10 @@ impl PgUrl {
         let rest = url.split_once("://").map_or(url, |(_, r)| r);
         let (credentials, rest) = rest.split_once('@').unwrap_or(("postgres", rest));
         let host = rest.split(['/', '?']).next().unwrap_or("127.0.0.1:5432");
-        Self { credentials: credentials.to_owned(), host: host.to_owned() }
+        Self {
+            credentials: credentials.to_owned(),
+            host: host.to_owned(),
+        }
     }
 
     fn owner(&self, database: &str) -> String {
@@ -96,24 +99,37 @@ fn template(url: &PgUrl) -> &'static str {
         let name = format!("atrium_tpl_{}", migrations_fingerprint());
         let mut admin = PgConnection::establish(&url.owner("postgres"))
             .unwrap_or_else(|e| panic!("{TEST_URL_VAR} is set but PostgreSQL is unreachable: {e}"));
-        admin.batch_execute("SELECT pg_advisory_lock(724242)").expect("lock");
+        admin
+            .batch_execute("SELECT pg_advisory_lock(724242)")
+            .expect("lock");
         #[derive(diesel::QueryableByName)]
         struct Exists {
             #[diesel(sql_type = diesel::sql_types::Bool)]
             exists: bool,
         }
-        let exists = diesel::sql_query(format!("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}') AS exists"))
-            .get_result::<Exists>(&mut admin)
-            .expect("query pg_database")
-            .exists;
+        let exists = diesel::sql_query(format!(
+            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}') AS exists"
+        ))
+        .get_result::<Exists>(&mut admin)
+        .expect("query pg_database")
+        .exists;
         if !exists {
-            admin.batch_execute(&format!("CREATE DATABASE {name}_tmp")).expect("create template");
-            atrium_db::run_migrations(&url.owner(&format!("{name}_tmp"))).expect("migrate template");
-            admin.batch_execute(&format!("ALTER DATABASE {name}_tmp RENAME TO {name}")).expect("rename template");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}_tmp"))
+                .expect("create template");
+            atrium_db::run_migrations(&url.owner(&format!("{name}_tmp")))
+                .expect("migrate template");
+            admin
+                .batch_execute(&format!("ALTER DATABASE {name}_tmp RENAME TO {name}"))
+                .expect("rename template");
         }
         // The migrations make the app role without LOGIN; tests log in with it.
-        admin.batch_execute("ALTER ROLE atrium_app LOGIN").expect("app role login");
-        admin.batch_execute("SELECT pg_advisory_unlock(724242)").expect("unlock");
+        admin
+            .batch_execute("ALTER ROLE atrium_app LOGIN")
+            .expect("app role login");
+        admin
+            .batch_execute("SELECT pg_advisory_unlock(724242)")
+            .expect("unlock");
         name
     })
 }
@@ -125,14 +141,22 @@ impl TestDb {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("atrium.db").display());
                 atrium_db::run_migrations(&url).expect("migrate SQLite");
-                Self { backend, owner_url: url.clone(), url, _dir: Some(dir), pg: None }
+                Self {
+                    backend,
+                    owner_url: url.clone(),
+                    url,
+                    _dir: Some(dir),
+                    pg: None,
+                }
             }
             Backend::Postgres => {
-                let admin_url = std::env::var(TEST_URL_VAR).expect("PostgreSQL test without its URL");
+                let admin_url =
+                    std::env::var(TEST_URL_VAR).expect("PostgreSQL test without its URL");
                 let parsed = PgUrl::parse(&admin_url);
                 let template = template(&parsed);
                 let database = format!("atrium_test_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&parsed.owner("postgres")).expect("connect as owner");
+                let mut admin =
+                    PgConnection::establish(&parsed.owner("postgres")).expect("connect as owner");
                 admin
                     .batch_execute(&format!("CREATE DATABASE {database} TEMPLATE {template}"))
                     .expect("clone the template");
@@ -141,7 +165,10 @@ impl TestDb {
                     url: parsed.app(&database),
                     owner_url: parsed.owner(&database),
                     _dir: None,
-                    pg: Some(PgAdmin { admin_url: parsed.owner("postgres"), database }),
+                    pg: Some(PgAdmin {
+                        admin_url: parsed.owner("postgres"),
+                        database,
+                    }),
                 }
             }
         }
@@ -152,7 +179,10 @@ impl TestDb {
     pub fn drop_now(&self) {
         if let Some(pg) = &self.pg {
             if let Ok(mut admin) = PgConnection::establish(&pg.admin_url) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.database));
+                let _ = admin.batch_execute(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    pg.database
+                ));
             }
         }
     }

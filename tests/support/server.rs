@@ -69,7 +69,10 @@ impl TestApp {
     pub fn with(db: TestDb, options: TestOptions) -> Self {
         let keys = Arc::new(tempfile::tempdir().expect("key dir"));
         let app = Self::serve(Arc::new(db), keys, &options);
-        let created = actix_web::rt::System::new().block_on(app.identity().create_operator(OPERATOR_EMAIL, OPERATOR_PASSWORD));
+        let created = actix_web::rt::System::new().block_on(
+            app.identity()
+                .create_operator(OPERATOR_EMAIL, OPERATOR_PASSWORD),
+        );
         created.expect("create the test operator");
         app
     }
@@ -77,7 +80,11 @@ impl TestApp {
     /// A second server on the same database and signing key, with caches of
     /// its own: another replica.
     pub fn replica(&self) -> Self {
-        Self::serve(Arc::clone(&self.db), Arc::clone(&self.keys), &TestOptions::default())
+        Self::serve(
+            Arc::clone(&self.db),
+            Arc::clone(&self.keys),
+            &TestOptions::default(),
+        )
     }
 
     fn key_file(keys: &tempfile::TempDir) -> PathBuf {
@@ -98,25 +105,41 @@ impl TestApp {
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let pool = Db::connect(&settings.database_url, &DbOptions { pool_size: 4, ..DbOptions::default() })
-                    .expect("connect to the test database");
+                let pool = Db::connect(
+                    &settings.database_url,
+                    &DbOptions {
+                        pool_size: 4,
+                        ..DbOptions::default()
+                    },
+                )
+                .expect("connect to the test database");
                 let keys = KeyStore::load_or_generate(&settings.jwt_key_file).expect("signing key");
                 let state = AppState::new(settings, pool, keys);
                 state.listen_for_changes();
                 let for_server = Arc::clone(&state);
-                let server = actix_web::HttpServer::new(move || atrium_api::app(Arc::clone(&for_server)))
-                    .workers(2)
-                    .disable_signals()
-                    .bind(("127.0.0.1", 0))
-                    .expect("bind a free port");
+                let server =
+                    actix_web::HttpServer::new(move || atrium_api::app(Arc::clone(&for_server)))
+                        .workers(2)
+                        .disable_signals()
+                        .bind(("127.0.0.1", 0))
+                        .expect("bind a free port");
                 let address = server.addrs()[0];
                 let server = server.run();
-                sender.send((address, server.handle(), state)).expect("hand the server over");
+                sender
+                    .send((address, server.handle(), state))
+                    .expect("hand the server over");
                 let _ = server.await;
             })
         });
         let (address, handle, state) = receiver.recv().expect("server started");
-        Self { db, base: format!("http://{address}"), state, handle, keys, operator_token: OnceLock::new() }
+        Self {
+            db,
+            base: format!("http://{address}"),
+            state,
+            handle,
+            keys,
+            operator_token: OnceLock::new(),
+        }
     }
 
     pub fn identity(&self) -> &Identity {
@@ -146,7 +169,10 @@ impl TestApp {
             .req("POST", host, "/api/v1/auth/token")
             .json(&json!({"grant_type": "password", "username": username, "password": password}))
             .expect(200);
-        response.json()["access_token"].as_str().expect("access_token").to_owned()
+        response.json()["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     /// The body `POST /api/v1/tenants` takes for a tenant named `slug`.
@@ -166,13 +192,23 @@ impl TestApp {
     }
 
     pub fn provision_with(&self, body: Value) -> Provisioned {
-        let response = self.platform("POST", "/api/v1/tenants").bearer(&self.operator_token()).json(&body).expect(201);
+        let response = self
+            .platform("POST", "/api/v1/tenants")
+            .bearer(&self.operator_token())
+            .json(&body)
+            .expect(201);
         let created = response.json();
-        let domain = created["site"]["domain"].as_str().expect("domain").to_owned();
+        let domain = created["site"]["domain"]
+            .as_str()
+            .expect("domain")
+            .to_owned();
         let admin_token = self.login(&domain, "admin", ADMIN_PASSWORD);
         Provisioned {
             slug: created["tenant"]["slug"].as_str().expect("slug").to_owned(),
-            org: created["organization"]["short_name"].as_str().expect("org").to_owned(),
+            org: created["organization"]["short_name"]
+                .as_str()
+                .expect("org")
+                .to_owned(),
             tenant_id: created["tenant"]["id"].as_i64().expect("tenant id"),
             site_id: created["site"]["id"].as_i64().expect("site id"),
             admin_id: created["admin"]["id"].as_i64().expect("admin id"),
@@ -188,14 +224,18 @@ impl TestApp {
         if let Some(token) = token {
             request = request.bearer(token);
         }
-        request.json(&json!({"query": query, "variables": variables})).expect(200).json()
+        request
+            .json(&json!({"query": query, "variables": variables}))
+            .expect(200)
+            .json()
     }
 }
 
 impl Provisioned {
     /// A request to this tenant's primary site as its admin.
     pub fn admin(&self, app: &TestApp, method: &str, path: &str) -> Request {
-        app.req(method, &self.domain, path).bearer(&self.admin_token)
+        app.req(method, &self.domain, path)
+            .bearer(&self.admin_token)
     }
 }
 

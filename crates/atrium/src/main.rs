@@ -65,7 +65,9 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
-        Command::Operator { command: OperatorCommand::Create { email, password } } => create_operator(settings, &email, &password),
+        Command::Operator {
+            command: OperatorCommand::Create { email, password },
+        } => create_operator(settings, &email, &password),
         Command::Openapi => {
             println!("{}", atrium_api::openapi::json());
             Ok(())
@@ -89,7 +91,9 @@ type AnyError = Box<dyn std::error::Error + Send + Sync>;
 fn init_logging(settings: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ATRIUM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if settings.log_format == "json" {
         builder.json().flatten_event(true).init();
     } else {
@@ -98,7 +102,10 @@ fn init_logging(settings: &Settings) {
 }
 
 fn migrate(settings: &Settings, revert_all: bool) -> Result<(), AnyError> {
-    let url = settings.migration_database_url.as_deref().unwrap_or(&settings.database_url);
+    let url = settings
+        .migration_database_url
+        .as_deref()
+        .unwrap_or(&settings.database_url);
     if revert_all {
         let reverted = atrium_db::revert_all(url)?;
         tracing::info!(reverted, "migrations reverted");
@@ -113,28 +120,35 @@ fn migrate(settings: &Settings, revert_all: bool) -> Result<(), AnyError> {
 /// only when an owner URL is configured, since the service's role owns
 /// nothing.
 fn migrate_on_start(settings: &Settings) -> Result<(), AnyError> {
-    match (Backend::from_url(&settings.database_url)?, &settings.migration_database_url) {
+    match (
+        Backend::from_url(&settings.database_url)?,
+        &settings.migration_database_url,
+    ) {
         (Backend::Sqlite, _) => migrate(settings, false),
         (Backend::Postgres, Some(_)) => migrate(settings, false),
         (Backend::Postgres, None) => Ok(()),
     }
 }
 
-fn connect(settings: &Settings) -> Result<Db, AnyError> {
+fn connect(settings: &Settings, pool_size: u32) -> Result<Db, AnyError> {
     let options = DbOptions {
-        pool_size: settings.database_pool_size,
+        pool_size,
         timeout: std::time::Duration::from_millis(settings.database_timeout_ms),
     };
     Ok(Db::connect(&settings.database_url, &options)?)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, AnyError> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn create_operator(settings: Settings, email: &str, password: &str) -> Result<(), AnyError> {
     migrate_on_start(&settings)?;
-    let db = connect(&settings)?;
+    // One connection: a short command must not leave pool threads opening
+    // connections (and TLS sessions) while the process exits.
+    let db = connect(&settings, 1)?;
     let keys = std::sync::Arc::new(KeyStore::load_or_generate(&settings.jwt_key_file)?);
     let identity = Identity::new(db, keys, settings.access_token_ttl_secs);
     let id = runtime()?.block_on(identity.create_operator(email, password))?;
@@ -144,10 +158,12 @@ fn create_operator(settings: Settings, email: &str, password: &str) -> Result<()
 
 fn serve(settings: Settings) -> Result<(), AnyError> {
     migrate_on_start(&settings)?;
-    let db = connect(&settings)?;
+    let db = connect(&settings, settings.database_pool_size)?;
     let keys = KeyStore::load_or_generate(&settings.jwt_key_file)?;
     let listen = settings.listen.clone();
-    let workers = settings.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let workers = settings
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     actix_web::rt::System::new().block_on(async move {
         let state = atrium_api::AppState::new(settings, db, keys);
         state.listen_for_changes();

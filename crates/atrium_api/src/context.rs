@@ -20,12 +20,19 @@ use crate::state::AppState;
 /// Paths that answer on any host, known or not: probes, metrics and the
 /// API's own documentation.
 fn is_host_independent(path: &str) -> bool {
-    path.starts_with("/health/") || path == "/metrics" || path == "/api/openapi.json" || path == "/docs" || path.starts_with("/docs/")
+    path.starts_with("/health/")
+        || path == "/metrics"
+        || path == "/api/openapi.json"
+        || path == "/docs"
+        || path.starts_with("/docs/")
 }
 
 /// Resolves the `Host` header before routing: an unknown host is a 404 and
 /// a suspended tenant a 403 on every path, public ones included.
-pub async fn resolve_host(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn resolve_host(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     if is_host_independent(req.path()) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
@@ -56,7 +63,9 @@ fn resolution(req: &HttpRequest) -> Result<Resolution, ApiError> {
     req.extensions()
         .get::<Resolution>()
         .cloned()
-        .ok_or_else(|| ApiError::Internal("request reached a handler without host resolution".into()))
+        .ok_or_else(|| {
+            ApiError::Internal("request reached a handler without host resolution".into())
+        })
 }
 
 /// A request to one of a tenant's sites.
@@ -76,7 +85,9 @@ impl FromRequest for TenantHost {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(match resolution(req) {
             Ok(Resolution::Tenant(entry)) => Ok(TenantHost(entry)),
-            Ok(_) => Err(ApiError::NotFound("this endpoint on the platform host (use a tenant's site)".into())),
+            Ok(_) => Err(ApiError::NotFound(
+                "this endpoint on the platform host (use a tenant's site)".into(),
+            )),
             Err(e) => Err(e),
         })
     }
@@ -93,7 +104,9 @@ impl FromRequest for PlatformHost {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         std::future::ready(match resolution(req) {
             Ok(Resolution::Platform) => Ok(PlatformHost),
-            Ok(_) => Err(ApiError::NotFound("this endpoint on a tenant's site (use the platform host)".into())),
+            Ok(_) => Err(ApiError::NotFound(
+                "this endpoint on a tenant's site (use the platform host)".into(),
+            )),
             Err(e) => Err(e),
         })
     }
@@ -120,7 +133,9 @@ impl FromRequest for Auth {
                 Resolution::Tenant(entry) => Some(entry.scope),
                 _ => None,
             };
-            authenticate(&state, scope, req.headers().get(header::AUTHORIZATION)).await.map(Auth)
+            authenticate(&state, scope, req.headers().get(header::AUTHORIZATION))
+                .await
+                .map(Auth)
         })
     }
 }
@@ -131,14 +146,21 @@ pub async fn authenticate(
     scope: Option<TenantScope>,
     authorization: Option<&header::HeaderValue>,
 ) -> Result<Caller, ApiError> {
-    let Some(value) = authorization else { return Ok(Caller::Anonymous) };
+    let Some(value) = authorization else {
+        return Ok(Caller::Anonymous);
+    };
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into())
+        })?;
     Ok(state.identity.authenticate(scope, token).await?)
 }
 

@@ -39,7 +39,10 @@ macro_rules! list_type {
 
         impl<T: Into<$item>> From<atrium_core::Page<T>> for $name {
             fn from(page: atrium_core::Page<T>) -> Self {
-                Self { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }
+                Self {
+                    items: page.items.into_iter().map(Into::into).collect(),
+                    next_cursor: page.next_cursor,
+                }
             }
         }
     };
@@ -135,7 +138,12 @@ pub struct AccountDto {
 
 impl From<atrium_tenants::AdminAccount> for AccountDto {
     fn from(a: atrium_tenants::AdminAccount) -> Self {
-        Self { id: a.id.0, email: a.email, username: a.username, name: a.name }
+        Self {
+            id: a.id.0,
+            email: a.email,
+            username: a.username,
+            name: a.name,
+        }
     }
 }
 
@@ -151,7 +159,12 @@ pub struct ProvisionedDto {
 impl From<&atrium_tenants::Provisioned> for ProvisionedDto {
     fn from(p: &atrium_tenants::Provisioned) -> Self {
         let p = p.clone();
-        Self { tenant: p.tenant.into(), site: p.site.into(), organization: p.organization.into(), admin: p.admin.into() }
+        Self {
+            tenant: p.tenant.into(),
+            site: p.site.into(),
+            organization: p.organization.into(),
+            admin: p.admin.into(),
+        }
     }
 }
 
@@ -181,7 +194,9 @@ impl From<atrium_sites::SiteConfiguration> for SiteConfigurationDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, SimpleObject, async_graphql::InputObject)]
+#[derive(
+    Debug, Clone, Serialize, Deserialize, ToSchema, SimpleObject, async_graphql::InputObject,
+)]
 #[graphql(name = "Branding", input_name = "BrandingInput")]
 pub struct BrandingDto {
     /// An https:// URL.
@@ -220,7 +235,13 @@ pub struct SiteThemeDto {
 
 impl From<atrium_sites::SiteTheme> for SiteThemeDto {
     fn from(t: atrium_sites::SiteTheme) -> Self {
-        Self { site_id: t.site_id.0, name: t.name, branding: t.branding.into(), version: t.version, updated_at: t.updated_at.map(utc) }
+        Self {
+            site_id: t.site_id.0,
+            name: t.name,
+            branding: t.branding.into(),
+            version: t.version,
+            updated_at: t.updated_at.map(utc),
+        }
     }
 }
 
@@ -242,7 +263,14 @@ pub struct SettingChangeDto {
 
 impl From<atrium_sites::SettingChange> for SettingChangeDto {
     fn from(c: atrium_sites::SettingChange) -> Self {
-        Self { id: c.id, kind: c.kind, actor: c.actor, changed_at: utc(c.changed_at), before: c.before, after: c.after }
+        Self {
+            id: c.id,
+            kind: c.kind,
+            actor: c.actor,
+            changed_at: utc(c.changed_at),
+            before: c.before,
+            after: c.after,
+        }
     }
 }
 
@@ -264,7 +292,11 @@ impl From<atrium_sites::ResolvedValue> for ConfigValueDto {
             atrium_sites::ValueSource::Site => "site",
             atrium_sites::ValueSource::Platform => "platform",
         };
-        Self { key: v.key, value: v.value, source: source.to_owned() }
+        Self {
+            key: v.key,
+            value: v.value,
+            source: source.to_owned(),
+        }
     }
 }
 
@@ -296,7 +328,10 @@ impl From<atrium_sites::PublicSite> for PublicSiteDto {
             name: s.name,
             domain: s.domain,
             platform_name: s.platform_name,
-            theme: PublicThemeDto { name: s.theme_name, branding: s.branding.into() },
+            theme: PublicThemeDto {
+                name: s.theme_name,
+                branding: s.branding.into(),
+            },
             configuration: Value::Object(s.configuration),
             registration_open: s.registration_open,
         }

@@ -12,7 +12,9 @@ use actix_web::{web, HttpRequest, ResponseError};
 use crate::problem::{ApiError, PROBLEM_JSON};
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
-    web::JsonConfig::default().limit(limit).error_handler(|error, _req: &HttpRequest| json_error(error).into())
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|error, _req: &HttpRequest| json_error(error).into())
 }
 
 pub fn json_error(error: JsonPayloadError) -> ApiError {
@@ -20,11 +22,14 @@ pub fn json_error(error: JsonPayloadError) -> ApiError {
         JsonPayloadError::ContentType => {
             ApiError::UnsupportedMediaType("send the body as application/json".into())
         }
-        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
         }
         JsonPayloadError::Deserialize(e) => body_error(&e),
-        other => ApiError::BadRequest { detail: format!("the body could not be read: {other}") },
+        other => ApiError::BadRequest {
+            detail: format!("the body could not be read: {other}"),
+        },
     }
 }
 
@@ -33,10 +38,12 @@ pub fn json_error(error: JsonPayloadError) -> ApiError {
 pub fn body_error(error: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match error.classify() {
-        Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::BadRequest { detail: format!("the body is not valid JSON: {error}") }
-        }
-        Category::Data => ApiError::BadRequest { detail: format!("the body does not have the expected shape: {error}") },
+        Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest {
+            detail: format!("the body is not valid JSON: {error}"),
+        },
+        Category::Data => ApiError::BadRequest {
+            detail: format!("the body does not have the expected shape: {error}"),
+        },
     }
 }
 
@@ -66,13 +73,20 @@ pub fn payload_config(limit: usize) -> web::PayloadConfig {
 
 /// For requests no route matches.
 pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
+    Err(ApiError::NotFound(format!(
+        "route {} {}",
+        req.method(),
+        req.path()
+    )))
 }
 
 /// Turns any error response that is not already a problem into one: what
 /// actix answers by itself (405 from a resource, 413 from a payload
 /// extractor) and what third-party extractors answer in plain text.
-pub async fn problems_everywhere(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn problems_everywhere(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let response = next.call(req).await?;
     let status = response.status();
     let is_problem = response
@@ -88,11 +102,14 @@ pub async fn problems_everywhere(req: ServiceRequest, next: Next<impl MessageBod
         _ => status.canonical_reason().unwrap_or("error").to_owned(),
     };
     let error = match status.as_u16() {
-        400 => ApiError::BadRequest { detail },
         401 => ApiError::Unauthenticated(detail),
         403 => ApiError::Forbidden(detail),
         404 => ApiError::NotFound("resource".into()),
-        405 => ApiError::MethodNotAllowed(format!("{} is not allowed on {}", request.method(), request.path())),
+        405 => ApiError::MethodNotAllowed(format!(
+            "{} is not allowed on {}",
+            request.method(),
+            request.path()
+        )),
         413 => ApiError::PayloadTooLarge(detail),
         415 => ApiError::UnsupportedMediaType(detail),
         503 => ApiError::Unavailable(detail),

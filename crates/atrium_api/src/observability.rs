@@ -8,7 +8,9 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
 use atrium_sites::Resolution;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -27,28 +29,49 @@ impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("atrium_http_requests_total", "HTTP requests by route, method and status"),
+            Opts::new(
+                "atrium_http_requests_total",
+                "HTTP requests by route, method and status",
+            ),
             &["route", "method", "status"],
         )
         .expect("valid metric");
         let latency = HistogramVec::new(
-            HistogramOpts::new("atrium_http_request_duration_seconds", "HTTP request latency by route").buckets(vec![
+            HistogramOpts::new(
+                "atrium_http_request_duration_seconds",
+                "HTTP request latency by route",
+            )
+            .buckets(vec![
                 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
             ]),
             &["route"],
         )
         .expect("valid metric");
-        let pool_connections = IntGauge::new("atrium_db_pool_connections", "Open database connections").expect("valid metric");
-        let pool_idle = IntGauge::new("atrium_db_pool_idle_connections", "Idle database connections").expect("valid metric");
+        let pool_connections =
+            IntGauge::new("atrium_db_pool_connections", "Open database connections")
+                .expect("valid metric");
+        let pool_idle = IntGauge::new(
+            "atrium_db_pool_idle_connections",
+            "Idle database connections",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_idle.clone()),
         ] {
-            registry.register(collector).expect("metric registered once");
+            registry
+                .register(collector)
+                .expect("metric registered once");
         }
-        Self { registry, requests, latency, pool_connections, pool_idle }
+        Self {
+            registry,
+            requests,
+            latency,
+            pool_connections,
+            pool_idle,
+        }
     }
 }
 
@@ -69,14 +92,20 @@ fn request_id(req: &ServiceRequest) -> String {
 
 /// Outermost middleware: tags the request with an id, then logs and
 /// counts its outcome.
-pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let id = request_id(&req);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
     let mut response = next.call(req).await?.map_into_boxed_body();
     let elapsed = started.elapsed();
-    let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let status = response.status().as_u16();
     let tenant = match response.request().extensions().get::<Resolution>() {
         Some(Resolution::Tenant(entry)) => entry.tenant_slug.clone(),
@@ -84,8 +113,16 @@ pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody + 'static>
         _ => "-".to_owned(),
     };
     if let Some(state) = state {
-        state.metrics.requests.with_label_values(&[&route, &method, &status.to_string()]).inc();
-        state.metrics.latency.with_label_values(&[&route]).observe(elapsed.as_secs_f64());
+        state
+            .metrics
+            .requests
+            .with_label_values(&[&route, &method, &status.to_string()])
+            .inc();
+        state
+            .metrics
+            .latency
+            .with_label_values(&[&route])
+            .observe(elapsed.as_secs_f64());
     }
     tracing::info!(
         request_id = %id,
@@ -109,23 +146,27 @@ pub struct HealthStatus {
 }
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/health/live", tag = "operations",
+#[utoipa::path(operation_id = "health_live", get, path = "/health/live", tag = "operations",
     responses((status = 200, description = "The process is alive", body = HealthStatus)))]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(HealthStatus { status: "ok".into() })
+    HttpResponse::Ok().json(HealthStatus {
+        status: "ok".into(),
+    })
 }
 
 /// Readiness: the database answers.
-#[utoipa::path(get, path = "/health/ready", tag = "operations",
+#[utoipa::path(operation_id = "health_ready", get, path = "/health/ready", tag = "operations",
     responses((status = 200, description = "Ready to serve", body = HealthStatus),
               (status = 503, description = "The database is unreachable", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.db.ping().await?;
-    Ok(HttpResponse::Ok().json(HealthStatus { status: "ok".into() }))
+    Ok(HttpResponse::Ok().json(HealthStatus {
+        status: "ok".into(),
+    }))
 }
 
 /// Prometheus metrics in the text exposition format.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(operation_id = "metrics", get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let (connections, idle) = state.db.pool_state();
@@ -135,5 +176,7 @@ pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiErro
     TextEncoder::new()
         .encode(&state.metrics.registry.gather(), &mut buffer)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(buffer))
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(buffer))
 }

@@ -88,21 +88,61 @@ impl ApiError {
         match self {
             BadRequest { .. } => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
             Validation(_) => (StatusCode::BAD_REQUEST, "validation", "Invalid request"),
-            Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required"),
+            Unauthenticated(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+            ),
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             UnknownSite => (StatusCode::NOT_FOUND, "unknown-site", "Unknown site"),
-            TenantSuspended => (StatusCode::FORBIDDEN, "tenant-suspended", "Tenant suspended"),
+            TenantSuspended => (
+                StatusCode::FORBIDDEN,
+                "tenant-suspended",
+                "Tenant suspended",
+            ),
             Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable", "Unprocessable request"),
-            PreconditionFailed => (StatusCode::PRECONDITION_FAILED, "precondition-failed", "Precondition failed"),
-            PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition-required", "Precondition required"),
-            UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type"),
-            PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large"),
-            MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed"),
+            Unprocessable(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unprocessable",
+                "Unprocessable request",
+            ),
+            PreconditionFailed => (
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                "Precondition failed",
+            ),
+            PreconditionRequired => (
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition-required",
+                "Precondition required",
+            ),
+            UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            ),
+            MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
             OAuth(status, _, _) => (*status, "oauth", "Token request failed"),
-            Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
-            Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            ),
+            Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
         }
     }
 
@@ -161,7 +201,8 @@ impl ResponseError for ApiError {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"atrium\""));
             }
             ApiError::OAuth(status, code, _) if *status == StatusCode::UNAUTHORIZED => {
-                response.insert_header((header::WWW_AUTHENTICATE, format!("Basic error=\"{code}\"")));
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, format!("Basic error=\"{code}\"")));
             }
             _ => {}
         }
@@ -181,8 +222,12 @@ impl From<ValidationErrors> for ApiError {
 impl From<Denied> for ApiError {
     fn from(denied: Denied) -> Self {
         match denied {
-            Denied::Unauthenticated => ApiError::Unauthenticated("this endpoint needs a bearer token".into()),
-            Denied::Forbidden(what) => ApiError::Forbidden(format!("you are not allowed to {what}")),
+            Denied::Unauthenticated => {
+                ApiError::Unauthenticated("this endpoint needs a bearer token".into())
+            }
+            Denied::Forbidden(what) => {
+                ApiError::Forbidden(format!("you are not allowed to {what}"))
+            }
         }
     }
 }
@@ -191,8 +236,12 @@ impl From<DbError> for ApiError {
     fn from(error: DbError) -> Self {
         match error {
             DbError::NotFound => ApiError::NotFound("resource".into()),
-            DbError::UniqueViolation { .. } => ApiError::Conflict("a resource with these values exists".into()),
-            DbError::ForeignKeyViolation { .. } => ApiError::Conflict("the resource is still referenced".into()),
+            DbError::UniqueViolation { .. } => {
+                ApiError::Conflict("a resource with these values exists".into())
+            }
+            DbError::ForeignKeyViolation { .. } => {
+                ApiError::Conflict("the resource is still referenced".into())
+            }
             DbError::Unavailable(message) => ApiError::Unavailable(message),
             other => ApiError::Internal(other.to_string()),
         }
@@ -230,10 +279,14 @@ impl From<TenantsError> for ApiError {
 impl From<IdentityError> for ApiError {
     fn from(error: IdentityError) -> Self {
         match error {
-            IdentityError::InvalidCredentials => {
-                ApiError::OAuth(StatusCode::BAD_REQUEST, "invalid_grant", "invalid username or password".into())
+            IdentityError::InvalidCredentials => ApiError::OAuth(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "invalid username or password".into(),
+            ),
+            IdentityError::InvalidToken(reason) => {
+                ApiError::Unauthenticated(format!("invalid access token: {reason}"))
             }
-            IdentityError::InvalidToken(reason) => ApiError::Unauthenticated(format!("invalid access token: {reason}")),
             IdentityError::Validation(errors) => errors.into(),
             IdentityError::Taken(field) => ApiError::Conflict(format!("{field} is already taken")),
             IdentityError::Key(message) => ApiError::Internal(message),

@@ -30,11 +30,27 @@ impl AppState {
         let settings = Arc::new(settings);
         let directory = Arc::new(SiteDirectory::new(db.clone(), settings.platform_host()));
         let snapshots = Arc::new(SiteSettingsCache::new(db.clone()));
-        let identity = Arc::new(Identity::new(db.clone(), Arc::new(keys), settings.access_token_ttl_secs));
-        let sites = Arc::new(SiteService::new(db.clone(), Arc::clone(&directory), Arc::clone(&snapshots)));
+        let identity = Arc::new(Identity::new(
+            db.clone(),
+            Arc::new(keys),
+            settings.access_token_ttl_secs,
+        ));
+        let sites = Arc::new(SiteService::new(
+            db.clone(),
+            Arc::clone(&directory),
+            Arc::clone(&snapshots),
+        ));
         let site_settings = Arc::new(SettingsService::new(db.clone(), Arc::clone(&snapshots)));
-        let config = Arc::new(ConfigHelpers::new(db.clone(), Arc::clone(&snapshots), settings.site_defaults.clone()));
-        let tenants = Arc::new(TenantService::new(db.clone(), Arc::clone(&directory), Arc::clone(&sites)));
+        let config = Arc::new(ConfigHelpers::new(
+            db.clone(),
+            Arc::clone(&snapshots),
+            settings.site_defaults.clone(),
+        ));
+        let tenants = Arc::new(TenantService::new(
+            db.clone(),
+            Arc::clone(&directory),
+            Arc::clone(&sites),
+        ));
         let graphql = build_schema(&settings);
         Arc::new(Self {
             metrics: Arc::new(Metrics::new()),

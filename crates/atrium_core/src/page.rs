@@ -23,7 +23,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { limit: DEFAULT_LIMIT, after: None }
+        Self {
+            limit: DEFAULT_LIMIT,
+            after: None,
+        }
     }
 }
 
@@ -77,11 +80,17 @@ impl<T> Page<T> {
         } else {
             None
         };
-        Self { items: rows, next_cursor }
+        Self {
+            items: rows,
+            next_cursor,
+        }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
     }
 }
 
@@ -102,7 +111,13 @@ mod tests {
     #[test]
     fn cursor_round_trips_and_rejects_garbage() {
         let page = PageRequest::parse(Some(5), Some(&encode_cursor(42))).unwrap();
-        assert_eq!(page, PageRequest { limit: 5, after: Some(42) });
+        assert_eq!(
+            page,
+            PageRequest {
+                limit: 5,
+                after: Some(42)
+            }
+        );
         let err = PageRequest::parse(None, Some("not-a-cursor")).unwrap_err();
         assert_eq!(err.errors[0].field, "cursor");
         let err = PageRequest::parse(Some(101), None).unwrap_err();
@@ -111,7 +126,10 @@ mod tests {
 
     #[test]
     fn from_rows_sets_next_cursor_only_when_more_rows_exist() {
-        let request = PageRequest { limit: 2, after: None };
+        let request = PageRequest {
+            limit: 2,
+            after: None,
+        };
         let page = Page::from_rows(vec![1, 2, 3], request, |x| *x);
         assert_eq!(page.items, vec![1, 2]);
         assert_eq!(page.next_cursor, Some(encode_cursor(2)));

@@ -108,9 +108,14 @@ mod tests {
     use super::*;
 
     #[test]
+    // figment's Jail fixes the closure's (large) error type.
+    #[allow(clippy::result_large_err)]
     fn file_and_environment_override_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("atrium.toml", "listen = \"0.0.0.0:9000\"\n[site_defaults]\nPLATFORM_NAME = \"Campus\"\n")?;
+            jail.create_file(
+                "atrium.toml",
+                "listen = \"0.0.0.0:9000\"\n[site_defaults]\nPLATFORM_NAME = \"Campus\"\n",
+            )?;
             jail.set_env("DATABASE_URL", "postgres://db/atrium");
             jail.set_env("ATRIUM_PLATFORM_DOMAIN", "admin.example.org");
             let settings = Settings::load(None).expect("settings");

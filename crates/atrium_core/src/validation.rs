@@ -16,7 +16,11 @@ pub struct ValidationErrors {
 }
 
 fn summary(errors: &[FieldError]) -> String {
-    errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(|e| format!("{} {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl ValidationErrors {
@@ -27,7 +31,10 @@ impl ValidationErrors {
     }
 
     pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(FieldError { field: field.into(), message: message.into() });
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -49,7 +56,10 @@ impl ValidationErrors {
             errors: self
                 .errors
                 .into_iter()
-                .map(|e| FieldError { field: format!("{prefix}.{}", e.field), message: e.message })
+                .map(|e| FieldError {
+                    field: format!("{prefix}.{}", e.field),
+                    message: e.message,
+                })
                 .collect(),
         }
     }
@@ -62,7 +72,9 @@ impl ValidationErrors {
 /// A pragmatic email check: one `@`, a non-empty local part, a dotted
 /// domain, no spaces. Deliverability is proven by sending mail, not by regex.
 pub fn is_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else { return false };
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
     value.len() <= 254
         && !local.is_empty()
         && !domain.contains('@')

@@ -41,7 +41,9 @@ impl Backend {
 /// What diesel expects to open: a PostgreSQL URL as it is, a SQLite path
 /// without its scheme.
 pub(crate) fn connect_target(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
 }
 
 #[derive(Debug, Clone)]
@@ -52,7 +54,10 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { pool_size: 16, timeout: Duration::from_secs(5) }
+        Self {
+            pool_size: 16,
+            timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -92,7 +97,9 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db").field("backend", &self.inner.backend).finish_non_exhaustive()
+        f.debug_struct("Db")
+            .field("backend", &self.inner.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -105,6 +112,10 @@ impl Db {
             .max_size(options.pool_size)
             .min_idle(Some(1))
             .connection_timeout(options.timeout)
+            // A ping on every checkout would add a round trip to every
+            // request; a broken connection is noticed when it fails and is
+            // then discarded (diesel's `is_broken`).
+            .test_on_check_out(false)
             .connection_customizer(Box::new(ConnectionSetup))
             .build(manager)
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
@@ -128,7 +139,10 @@ impl Db {
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool.
-    pub(crate) async fn run<T, E>(&self, work: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static) -> Result<T, E>
+    pub(crate) async fn run<T, E>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
@@ -141,7 +155,10 @@ impl Db {
             .map_err(|_| E::from(DbError::Unavailable("database handle closed".into())))?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner.pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+            let mut conn = inner
+                .pool
+                .get()
+                .map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
             work(&mut conn)
         })
         .await

@@ -27,12 +27,20 @@ impl From<DieselError> for DbError {
     fn from(error: DieselError) -> Self {
         match error {
             DieselError::NotFound => DbError::NotFound,
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => DbError::UniqueViolation {
-                constraint: info.constraint_name().map(str::to_owned).unwrap_or_else(|| info.message().to_owned()),
-            },
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                DbError::UniqueViolation {
+                    constraint: info
+                        .constraint_name()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| info.message().to_owned()),
+                }
+            }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
                 DbError::ForeignKeyViolation {
-                    constraint: info.constraint_name().map(str::to_owned).unwrap_or_else(|| info.message().to_owned()),
+                    constraint: info
+                        .constraint_name()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| info.message().to_owned()),
                 }
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {

@@ -4,11 +4,15 @@ use diesel::prelude::*;
 
 use crate::error::DbResult;
 use crate::models::IdempotencyRow;
+use crate::now;
 use crate::schema::idempotency_keys;
 use crate::tenancy::PlatformTx;
-use crate::now;
 
-pub fn find(tx: &mut PlatformTx<'_>, operator_id: i64, key: &str) -> DbResult<Option<IdempotencyRow>> {
+pub fn find(
+    tx: &mut PlatformTx<'_>,
+    operator_id: i64,
+    key: &str,
+) -> DbResult<Option<IdempotencyRow>> {
     Ok(idempotency_keys::table
         .filter(idempotency_keys::operator_id.eq(operator_id))
         .filter(idempotency_keys::key.eq(key))
@@ -17,7 +21,12 @@ pub fn find(tx: &mut PlatformTx<'_>, operator_id: i64, key: &str) -> DbResult<Op
         .optional()?)
 }
 
-pub fn insert(tx: &mut PlatformTx<'_>, operator_id: i64, key: &str, stored: &IdempotencyRow) -> DbResult<()> {
+pub fn insert(
+    tx: &mut PlatformTx<'_>,
+    operator_id: i64,
+    key: &str,
+    stored: &IdempotencyRow,
+) -> DbResult<()> {
     diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::operator_id.eq(operator_id),

@@ -44,7 +44,7 @@
 //! ```
 //!
 //! On PostgreSQL, row-level security is the second wall: every scoped
-//! transaction starts with `set_config('atrium.tenant_id', id, true)`, which
+//! transaction starts with `SET LOCAL atrium.tenant_id = id`, which
 //! ends with the transaction, and the service's role cannot bypass the
 //! policies.
 

@@ -1,7 +1,7 @@
 //! Migrations, one folder per backend, embedded in the binary.
 
-use diesel::connection::SimpleConnection;
 use diesel::backend::Backend as DieselBackend;
+use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -31,9 +31,14 @@ pub fn revert_all(url: &str) -> DbResult<usize> {
 fn migrate(url: &str, direction: Direction) -> DbResult<usize> {
     let unavailable = |e: diesel::ConnectionError| DbError::Unavailable(e.to_string());
     match Backend::from_url(url)? {
-        Backend::Postgres => apply(&mut PgConnection::establish(url).map_err(unavailable)?, POSTGRES, direction),
+        Backend::Postgres => apply(
+            &mut PgConnection::establish(url).map_err(unavailable)?,
+            POSTGRES,
+            direction,
+        ),
         Backend::Sqlite => {
-            let conn = &mut SqliteConnection::establish(connect_target(url)).map_err(unavailable)?;
+            let conn =
+                &mut SqliteConnection::establish(connect_target(url)).map_err(unavailable)?;
             conn.batch_execute("PRAGMA foreign_keys = ON")?;
             apply(conn, SQLITE, direction)
         }
@@ -49,5 +54,6 @@ fn apply<DB: DieselBackend>(
         Direction::Up => conn.run_pending_migrations(migrations),
         Direction::DownAll => conn.revert_all_migrations(migrations),
     };
-    done.map(|versions| versions.len()).map_err(|e| DbError::Migration(e.to_string()))
+    done.map(|versions| versions.len())
+        .map_err(|e| DbError::Migration(e.to_string()))
 }

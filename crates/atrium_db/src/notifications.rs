@@ -47,7 +47,11 @@ pub fn spawn_listener(url: &str, channel: &'static str, on_change: impl Fn() + S
     }
 }
 
-fn listen(url: &str, channel: &str, on_change: &impl Fn()) -> Result<(), Box<dyn std::error::Error>> {
+fn listen(
+    url: &str,
+    channel: &str,
+    on_change: &impl Fn(),
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = PgConnection::establish(url)?;
     conn.batch_execute(&format!("LISTEN {channel}"))?;
     on_change();

@@ -4,9 +4,9 @@ use diesel::prelude::*;
 
 use crate::error::DbResult;
 use crate::models::OperatorRow;
+use crate::now;
 use crate::schema::operators;
 use crate::tenancy::PlatformTx;
-use crate::now;
 
 pub fn insert(tx: &mut PlatformTx<'_>, email: &str, password_hash: &str) -> DbResult<OperatorRow> {
     let created_at = now();
@@ -18,7 +18,12 @@ pub fn insert(tx: &mut PlatformTx<'_>, email: &str, password_hash: &str) -> DbRe
         ))
         .returning(operators::id)
         .get_result(tx.conn)?;
-    Ok(OperatorRow { id, email: email.to_owned(), password_hash: password_hash.to_owned(), created_at })
+    Ok(OperatorRow {
+        id,
+        email: email.to_owned(),
+        password_hash: password_hash.to_owned(),
+        created_at,
+    })
 }
 
 pub fn find_by_email(tx: &mut PlatformTx<'_>, email: &str) -> DbResult<Option<OperatorRow>> {
@@ -30,5 +35,9 @@ pub fn find_by_email(tx: &mut PlatformTx<'_>, email: &str) -> DbResult<Option<Op
 }
 
 pub fn find(tx: &mut PlatformTx<'_>, id: i64) -> DbResult<Option<OperatorRow>> {
-    Ok(operators::table.find(id).select(OperatorRow::as_select()).first(tx.conn).optional()?)
+    Ok(operators::table
+        .find(id)
+        .select(OperatorRow::as_select())
+        .first(tx.conn)
+        .optional()?)
 }

@@ -4,9 +4,9 @@ use diesel::prelude::*;
 
 use crate::error::DbResult;
 use crate::models::OrganizationRow;
+use crate::now;
 use crate::schema::organizations;
 use crate::tenancy::TenantTx;
-use crate::now;
 
 pub struct NewOrganization<'a> {
     pub short_name: &'a str,
@@ -40,7 +40,11 @@ pub fn insert(tx: &mut TenantTx<'_>, new: NewOrganization<'_>) -> DbResult<Organ
     })
 }
 
-pub fn list(tx: &mut TenantTx<'_>, after: Option<i64>, limit: i64) -> DbResult<Vec<OrganizationRow>> {
+pub fn list(
+    tx: &mut TenantTx<'_>,
+    after: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<OrganizationRow>> {
     Ok(organizations::table
         .filter(organizations::tenant_id.eq(tx.tenant()))
         .filter(organizations::id.gt(after.unwrap_or(0)))
@@ -51,7 +55,10 @@ pub fn list(tx: &mut TenantTx<'_>, after: Option<i64>, limit: i64) -> DbResult<V
 }
 
 /// The organizations among `short_names` that exist in this tenant.
-pub fn find_by_short_names(tx: &mut TenantTx<'_>, short_names: &[String]) -> DbResult<Vec<OrganizationRow>> {
+pub fn find_by_short_names(
+    tx: &mut TenantTx<'_>,
+    short_names: &[String],
+) -> DbResult<Vec<OrganizationRow>> {
     Ok(organizations::table
         .filter(organizations::tenant_id.eq(tx.tenant()))
         .filter(organizations::short_name.eq_any(short_names))

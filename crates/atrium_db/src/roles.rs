@@ -4,11 +4,16 @@ use diesel::prelude::*;
 
 use crate::error::DbResult;
 use crate::models::RoleAssignmentRow;
+use crate::now;
 use crate::schema::role_assignments;
 use crate::tenancy::TenantTx;
-use crate::now;
 
-pub fn grant(tx: &mut TenantTx<'_>, user_id: i64, role: &str, scope: &str) -> DbResult<RoleAssignmentRow> {
+pub fn grant(
+    tx: &mut TenantTx<'_>,
+    user_id: i64,
+    role: &str,
+    scope: &str,
+) -> DbResult<RoleAssignmentRow> {
     let created_at = now();
     let id = diesel::insert_into(role_assignments::table)
         .values((
@@ -20,7 +25,13 @@ pub fn grant(tx: &mut TenantTx<'_>, user_id: i64, role: &str, scope: &str) -> Db
         ))
         .returning(role_assignments::id)
         .get_result(tx.conn)?;
-    Ok(RoleAssignmentRow { id, user_id, role: role.to_owned(), scope: scope.to_owned(), created_at })
+    Ok(RoleAssignmentRow {
+        id,
+        user_id,
+        role: role.to_owned(),
+        scope: scope.to_owned(),
+        created_at,
+    })
 }
 
 pub fn for_user(tx: &mut TenantTx<'_>, user_id: i64) -> DbResult<Vec<RoleAssignmentRow>> {

@@ -23,15 +23,24 @@ pub async fn resolve_host(db: &Db, host: String) -> DbResult<Option<ResolvedHost
         let found: Option<(i64, String, String, i64)> = site_domains::table
             .inner_join(tenants::table)
             .filter(site_domains::domain.eq(&host))
-            .select((tenants::id, tenants::slug, tenants::status, site_domains::site_id))
+            .select((
+                tenants::id,
+                tenants::slug,
+                tenants::status,
+                site_domains::site_id,
+            ))
             .first(tx.conn)
             .optional()?;
-        Ok::<_, DbError>(found.map(|(tenant_id, tenant_slug, tenant_status, site_id)| ResolvedHost {
-            scope: TenantScope::new(TenantId(tenant_id)),
-            tenant_slug,
-            tenant_status,
-            site_id: SiteId(site_id),
-        }))
+        Ok::<_, DbError>(
+            found.map(
+                |(tenant_id, tenant_slug, tenant_status, site_id)| ResolvedHost {
+                    scope: TenantScope::new(TenantId(tenant_id)),
+                    tenant_slug,
+                    tenant_status,
+                    site_id: SiteId(site_id),
+                },
+            ),
+        )
     })
     .await
 }

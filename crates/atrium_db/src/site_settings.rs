@@ -9,14 +9,17 @@ use diesel::prelude::*;
 use crate::error::DbResult;
 use crate::models::{SiteConfigurationRow, SiteSettingChangeRow, SiteThemeRow};
 use crate::notifications::notify;
+use crate::now;
 use crate::schema::{site_configurations, site_setting_changes, site_themes};
 use crate::tenancy::TenantTx;
-use crate::now;
 
 /// Site settings (configuration, theme) changed: caches of them must forget.
 pub const SETTINGS_CHANNEL: &str = "atrium_site_settings";
 
-pub fn configuration(tx: &mut TenantTx<'_>, site_id: i64) -> DbResult<Option<SiteConfigurationRow>> {
+pub fn configuration(
+    tx: &mut TenantTx<'_>,
+    site_id: i64,
+) -> DbResult<Option<SiteConfigurationRow>> {
     Ok(site_configurations::table
         .filter(site_configurations::tenant_id.eq(tx.tenant()))
         .filter(site_configurations::site_id.eq(site_id))
@@ -66,9 +69,10 @@ pub fn save_configuration(
         Ok(1) => {}
         Ok(_) => return Ok(None),
         // A concurrent first write won the insert.
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            return Ok(None)
-        }
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => return Ok(None),
         Err(other) => return Err(other.into()),
     }
     notify(tx.conn, SETTINGS_CHANNEL)?;
@@ -122,9 +126,10 @@ pub fn save_theme(
     match written {
         Ok(1) => {}
         Ok(_) => return Ok(None),
-        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
-            return Ok(None)
-        }
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => return Ok(None),
         Err(other) => return Err(other.into()),
     }
     notify(tx.conn, SETTINGS_CHANNEL)?;
@@ -155,7 +160,12 @@ pub fn record_change(tx: &mut TenantTx<'_>, change: NewChange<'_>) -> DbResult<(
 }
 
 /// A site's changes, newest first (keyset on descending id).
-pub fn history(tx: &mut TenantTx<'_>, site_id: i64, before: Option<i64>, limit: i64) -> DbResult<Vec<SiteSettingChangeRow>> {
+pub fn history(
+    tx: &mut TenantTx<'_>,
+    site_id: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<SiteSettingChangeRow>> {
     Ok(site_setting_changes::table
         .filter(site_setting_changes::tenant_id.eq(tx.tenant()))
         .filter(site_setting_changes::site_id.eq(site_id))

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use crate::error::{DbError, DbResult};
 use crate::models::SiteRow;
 use crate::notifications::{notify, ROUTING_CHANNEL};
+use crate::now;
 use crate::schema::{site_domains, sites};
 use crate::tenancy::TenantTx;
-use crate::now;
 
 pub struct NewSite<'a> {
     pub domain: &'a str,
@@ -32,7 +32,11 @@ pub fn insert(tx: &mut TenantTx<'_>, new: NewSite<'_>) -> DbResult<SiteRow> {
         .returning(sites::id)
         .get_result(tx.conn)?;
     diesel::insert_into(site_domains::table)
-        .values((site_domains::domain.eq(new.domain), site_domains::tenant_id.eq(tenant), site_domains::site_id.eq(id)))
+        .values((
+            site_domains::domain.eq(new.domain),
+            site_domains::tenant_id.eq(tenant),
+            site_domains::site_id.eq(id),
+        ))
         .execute(tx.conn)?;
     notify(tx.conn, ROUTING_CHANNEL)?;
     Ok(SiteRow {
@@ -64,7 +68,10 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> DbResult<SiteRow> {
 }
 
 pub fn count(tx: &mut TenantTx<'_>) -> DbResult<i64> {
-    Ok(sites::table.filter(sites::tenant_id.eq(tx.tenant())).count().get_result(tx.conn)?)
+    Ok(sites::table
+        .filter(sites::tenant_id.eq(tx.tenant()))
+        .count()
+        .get_result(tx.conn)?)
 }
 
 #[derive(Default)]
@@ -78,14 +85,22 @@ pub struct SiteChanges<'a> {
 pub fn update(tx: &mut TenantTx<'_>, id: i64, changes: SiteChanges<'_>) -> DbResult<SiteRow> {
     let tenant = tx.tenant();
     let current = get(tx, id)?;
-    let this_site = sites::table.filter(sites::tenant_id.eq(tenant)).filter(sites::id.eq(id));
+    let this_site = sites::table
+        .filter(sites::tenant_id.eq(tenant))
+        .filter(sites::id.eq(id));
     if let Some(name) = changes.name {
-        diesel::update(this_site).set(sites::name.eq(name)).execute(tx.conn)?;
+        diesel::update(this_site)
+            .set(sites::name.eq(name))
+            .execute(tx.conn)?;
     }
     if let Some(domain) = changes.domain.filter(|d| *d != current.domain) {
-        diesel::update(this_site).set(sites::domain.eq(domain)).execute(tx.conn)?;
+        diesel::update(this_site)
+            .set(sites::domain.eq(domain))
+            .execute(tx.conn)?;
         diesel::update(
-            site_domains::table.filter(site_domains::tenant_id.eq(tenant)).filter(site_domains::site_id.eq(id)),
+            site_domains::table
+                .filter(site_domains::tenant_id.eq(tenant))
+                .filter(site_domains::site_id.eq(id)),
         )
         .set(site_domains::domain.eq(domain))
         .execute(tx.conn)?;
@@ -94,21 +109,37 @@ pub fn update(tx: &mut TenantTx<'_>, id: i64, changes: SiteChanges<'_>) -> DbRes
     if changes.make_primary && !current.is_primary {
         // Two statements because the partial unique index allows one
         // primary site per tenant at any moment.
-        diesel::update(sites::table.filter(sites::tenant_id.eq(tenant)).filter(sites::is_primary.eq(true)))
-            .set(sites::is_primary.eq(false))
+        diesel::update(
+            sites::table
+                .filter(sites::tenant_id.eq(tenant))
+                .filter(sites::is_primary.eq(true)),
+        )
+        .set(sites::is_primary.eq(false))
+        .execute(tx.conn)?;
+        diesel::update(this_site)
+            .set(sites::is_primary.eq(true))
             .execute(tx.conn)?;
-        diesel::update(this_site).set(sites::is_primary.eq(true)).execute(tx.conn)?;
     }
-    diesel::update(this_site).set(sites::updated_at.eq(now())).execute(tx.conn)?;
+    diesel::update(this_site)
+        .set(sites::updated_at.eq(now()))
+        .execute(tx.conn)?;
     get(tx, id)
 }
 
 pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
     let tenant = tx.tenant();
-    diesel::delete(site_domains::table.filter(site_domains::tenant_id.eq(tenant)).filter(site_domains::site_id.eq(id)))
-        .execute(tx.conn)?;
-    let deleted =
-        diesel::delete(sites::table.filter(sites::tenant_id.eq(tenant)).filter(sites::id.eq(id))).execute(tx.conn)?;
+    diesel::delete(
+        site_domains::table
+            .filter(site_domains::tenant_id.eq(tenant))
+            .filter(site_domains::site_id.eq(id)),
+    )
+    .execute(tx.conn)?;
+    let deleted = diesel::delete(
+        sites::table
+            .filter(sites::tenant_id.eq(tenant))
+            .filter(sites::id.eq(id)),
+    )
+    .execute(tx.conn)?;
     if deleted == 0 {
         return Err(DbError::NotFound);
     }

@@ -64,15 +64,23 @@ impl PlatformTx<'_> {
     /// row-level-security setting follows).
     pub fn enter_tenant(&mut self, tenant_id: TenantId) -> Result<TenantTx<'_>, DbError> {
         set_tenant(self.conn, tenant_id)?;
-        Ok(TenantTx { conn: self.conn, scope: TenantScope::new(tenant_id) })
+        Ok(TenantTx {
+            conn: self.conn,
+            scope: TenantScope::new(tenant_id),
+        })
     }
+}
+
+/// `SET LOCAL` is `set_config(..., true)` without a planned SELECT: the
+/// setting ends with the transaction. An i64 formatted into SQL cannot
+/// inject anything.
+fn set_local_tenant(tenant_id: TenantId) -> String {
+    format!("SET LOCAL atrium.tenant_id = '{}'", tenant_id.0)
 }
 
 fn set_tenant(conn: &mut DbConnection, tenant_id: TenantId) -> Result<(), DbError> {
     if let DbConnection::Postgres(pg) = conn {
-        // An i64 formatted into SQL cannot inject anything; a literal keeps
-        // this to one statement without a prepared-statement round trip.
-        pg.batch_execute(&format!("SELECT set_config('atrium.tenant_id', '{}', true)", tenant_id.0))?;
+        pg.batch_execute(&set_local_tenant(tenant_id))?;
     }
     Ok(())
 }
@@ -87,7 +95,7 @@ fn begin(conn: &mut DbConnection, access: Access, tenant: Option<TenantId>) -> R
                 Access::Write => "BEGIN",
             };
             let sql = match tenant {
-                Some(id) => format!("{mode}; SELECT set_config('atrium.tenant_id', '{}', true)", id.0),
+                Some(id) => format!("{mode}; {}", set_local_tenant(id)),
                 None => mode.to_owned(),
             };
             AnsiTransactionManager::begin_transaction_sql(pg, &sql)?;
@@ -142,7 +150,9 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         self.run(move |conn| {
-            in_transaction(conn, access, Some(scope.tenant_id), |conn| work(&mut TenantTx { conn, scope }))
+            in_transaction(conn, access, Some(scope.tenant_id), |conn| {
+                work(&mut TenantTx { conn, scope })
+            })
         })
         .await
     }
@@ -157,8 +167,10 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.run(move |conn| in_transaction(conn, access, None, |conn| work(&mut PlatformTx { conn })))
-            .await
+        self.run(move |conn| {
+            in_transaction(conn, access, None, |conn| work(&mut PlatformTx { conn }))
+        })
+        .await
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 use crate::error::DbResult;
 use crate::models::TenantRow;
 use crate::notifications::{notify, ROUTING_CHANNEL};
+use crate::now;
 use crate::schema::tenants;
 use crate::tenancy::PlatformTx;
-use crate::now;
 
 pub fn insert(tx: &mut PlatformTx<'_>, slug: &str, name: &str) -> DbResult<TenantRow> {
     let created_at = now();
@@ -41,20 +41,34 @@ pub fn list(tx: &mut PlatformTx<'_>, after: Option<i64>, limit: i64) -> DbResult
 }
 
 pub fn find_by_slug(tx: &mut PlatformTx<'_>, slug: &str) -> DbResult<TenantRow> {
-    Ok(tenants::table.filter(tenants::slug.eq(slug)).select(TenantRow::as_select()).first(tx.conn)?)
+    Ok(tenants::table
+        .filter(tenants::slug.eq(slug))
+        .select(TenantRow::as_select())
+        .first(tx.conn)?)
 }
 
 /// Changes name and/or status; a status change re-routes every host of the
 /// tenant, so replicas are told.
-pub fn update(tx: &mut PlatformTx<'_>, id: i64, name: Option<&str>, status: Option<&str>) -> DbResult<TenantRow> {
+pub fn update(
+    tx: &mut PlatformTx<'_>,
+    id: i64,
+    name: Option<&str>,
+    status: Option<&str>,
+) -> DbResult<TenantRow> {
     let target = tenants::table.filter(tenants::id.eq(id));
     if let Some(name) = name {
-        diesel::update(target).set(tenants::name.eq(name)).execute(tx.conn)?;
+        diesel::update(target)
+            .set(tenants::name.eq(name))
+            .execute(tx.conn)?;
     }
     if let Some(status) = status {
-        diesel::update(target).set(tenants::status.eq(status)).execute(tx.conn)?;
+        diesel::update(target)
+            .set(tenants::status.eq(status))
+            .execute(tx.conn)?;
     }
-    diesel::update(target).set(tenants::updated_at.eq(now())).execute(tx.conn)?;
+    diesel::update(target)
+        .set(tenants::updated_at.eq(now()))
+        .execute(tx.conn)?;
     notify(tx.conn, ROUTING_CHANNEL)?;
     Ok(target.select(TenantRow::as_select()).first(tx.conn)?)
 }

@@ -5,9 +5,9 @@ use diesel::prelude::*;
 
 use crate::error::DbResult;
 use crate::models::UserRow;
+use crate::now;
 use crate::schema::users;
 use crate::tenancy::TenantTx;
-use crate::now;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -50,7 +50,11 @@ pub fn find_by_login(tx: &mut TenantTx<'_>, login: &str) -> DbResult<Option<User
     let login = login.to_lowercase();
     Ok(users::table
         .filter(users::tenant_id.eq(tx.tenant()))
-        .filter(lower(users::username).eq(&login).or(lower(users::email).eq(&login)))
+        .filter(
+            lower(users::username)
+                .eq(&login)
+                .or(lower(users::email).eq(&login)),
+        )
         .select(UserRow::as_select())
         .first(tx.conn)
         .optional()?)

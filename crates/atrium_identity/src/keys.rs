@@ -28,7 +28,9 @@ pub struct KeyStore {
 
 impl std::fmt::Debug for KeyStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyStore").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("KeyStore")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,7 +55,9 @@ pub struct Jwk {
 impl KeyStore {
     /// Loads the key from `path`, generating it first when the file is absent.
     pub fn load_or_generate(path: &Path) -> Result<Self, IdentityError> {
-        let key_error = |what: &str, e: &dyn std::fmt::Display| IdentityError::Key(format!("{what} {}: {e}", path.display()));
+        let key_error = |what: &str, e: &dyn std::fmt::Display| {
+            IdentityError::Key(format!("{what} {}: {e}", path.display()))
+        };
         if !path.exists() {
             let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
                 .map_err(|e| IdentityError::Key(format!("key generation failed: {e}")))?;
@@ -64,7 +68,11 @@ impl KeyStore {
         let text = std::fs::read_to_string(path).map_err(|e| key_error("cannot read", &e))?;
         let parsed = pem::parse(text).map_err(|e| key_error("not a PEM file:", &e))?;
         if parsed.tag() != PEM_TAG {
-            return Err(IdentityError::Key(format!("{} holds a {}, not a PKCS#8 private key", path.display(), parsed.tag())));
+            return Err(IdentityError::Key(format!(
+                "{} holds a {}, not a PKCS#8 private key",
+                path.display(),
+                parsed.tag()
+            )));
         }
         Self::from_pkcs8(parsed.contents())
     }
@@ -150,6 +158,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jwt.pem");
         std::fs::write(&path, "not a key").unwrap();
-        assert!(matches!(KeyStore::load_or_generate(&path), Err(IdentityError::Key(_))));
+        assert!(matches!(
+            KeyStore::load_or_generate(&path),
+            Err(IdentityError::Key(_))
+        ));
     }
 }

@@ -13,6 +13,6 @@ pub mod tokens;
 
 pub use error::IdentityError;
 pub use keys::{Jwk, Jwks, KeyStore};
+pub use passwords::MIN_PASSWORD_LENGTH;
 pub use service::{Identity, IssuedToken, NewAccount};
 pub use tokens::Realm;
-pub use passwords::MIN_PASSWORD_LENGTH;

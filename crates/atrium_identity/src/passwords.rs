@@ -15,7 +15,8 @@ pub const MAX_PASSWORD_LENGTH: usize = 1024;
 
 /// Verified when the account does not exist, so that a wrong username takes
 /// as long as a wrong password and existence does not leak through timing.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_now("atrium-dummy-password").unwrap_or_default());
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_now("atrium-dummy-password").unwrap_or_default());
 
 fn hash_now(password: &str) -> Result<String, IdentityError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -40,7 +41,11 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
             None => (DUMMY_HASH.clone(), false),
         };
         let matches = PasswordHash::new(&stored)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         matches && real
     })

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use atrium_core::{is_email, OperatorId, TenantId, UserId, ValidationErrors};
-use atrium_db::{operators, roles, users, Access, Db, DbError, PlatformTx, TenantScope, TenantTx, UserRow};
+use atrium_db::{
+    operators, roles, users, Access, Db, DbError, PlatformTx, TenantScope, TenantTx, UserRow,
+};
 use atrium_permissions::{Caller, Grant, GrantScope, Role};
 
 use crate::keys::{Jwks, KeyStore};
@@ -42,7 +44,10 @@ impl NewAccount {
             errors.add("email", "must be an email address");
         }
         if !is_username(&self.username) {
-            errors.add("username", "must be 2 to 30 letters, digits, '_', '.' or '-'");
+            errors.add(
+                "username",
+                "must be 2 to 30 letters, digits, '_', '.' or '-'",
+            );
         }
         if self.name.chars().count() > 255 {
             errors.add("name", "must be at most 255 characters");
@@ -67,7 +72,9 @@ pub fn check_password(password: &str) -> Result<(), String> {
 
 fn is_username(value: &str) -> bool {
     (2..=30).contains(&value.len())
-        && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 pub struct Identity {
@@ -77,12 +84,28 @@ pub struct Identity {
     /// `(tenant, user)` → the grants of an active user, `None` for an
     /// account that no longer exists or was deactivated.
     grants: moka::sync::Cache<(TenantId, UserId), Option<Arc<[Grant]>>>,
+    /// Tokens whose signature and claims were checked already: a signature
+    /// check costs more than the rest of a cached request.
+    verified: moka::sync::Cache<Arc<str>, tokens::Verified>,
 }
 
 impl Identity {
     pub fn new(db: Db, keys: Arc<KeyStore>, access_ttl_secs: u64) -> Self {
-        let grants = moka::sync::Cache::builder().max_capacity(100_000).time_to_live(GRANTS_TTL).build();
-        Self { db, keys, access_ttl_secs, grants }
+        let grants = moka::sync::Cache::builder()
+            .max_capacity(100_000)
+            .time_to_live(GRANTS_TTL)
+            .build();
+        let verified = moka::sync::Cache::builder()
+            .max_capacity(50_000)
+            .time_to_idle(Duration::from_secs(120))
+            .build();
+        Self {
+            db,
+            keys,
+            access_ttl_secs,
+            grants,
+            verified,
+        }
     }
 
     pub fn jwks(&self) -> &Jwks {
@@ -90,7 +113,11 @@ impl Identity {
     }
 
     /// Creates a platform operator (the `atrium operator create` command).
-    pub async fn create_operator(&self, email: &str, password: &str) -> Result<OperatorId, IdentityError> {
+    pub async fn create_operator(
+        &self,
+        email: &str,
+        password: &str,
+    ) -> Result<OperatorId, IdentityError> {
         let email = email.trim().to_lowercase();
         let mut errors = ValidationErrors::default();
         if !is_email(&email) {
@@ -102,21 +129,30 @@ impl Identity {
         errors.into_result()?;
         let hash = passwords::hash(password.to_owned()).await?;
         self.db
-            .platform(Access::Write, move |tx| match operators::insert(tx, &email, &hash) {
-                Ok(row) => Ok(OperatorId(row.id)),
-                Err(e @ DbError::UniqueViolation { .. }) => {
-                    tracing::debug!(%e, "operator exists");
-                    Err(IdentityError::Taken("email"))
+            .platform(Access::Write, move |tx| {
+                match operators::insert(tx, &email, &hash) {
+                    Ok(row) => Ok(OperatorId(row.id)),
+                    Err(e @ DbError::UniqueViolation { .. }) => {
+                        tracing::debug!(%e, "operator exists");
+                        Err(IdentityError::Taken("email"))
+                    }
+                    Err(e) => Err(e.into()),
                 }
-                Err(e) => Err(e.into()),
             })
             .await
     }
 
     /// Password grant on the platform host.
-    pub async fn login_operator(&self, login: &str, password: &str) -> Result<IssuedToken, IdentityError> {
+    pub async fn login_operator(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<IssuedToken, IdentityError> {
         let email = login.trim().to_lowercase();
-        let found = self.db.platform(Access::Read, move |tx| operators::find_by_email(tx, &email)).await?;
+        let found = self
+            .db
+            .platform(Access::Read, move |tx| operators::find_by_email(tx, &email))
+            .await?;
         let (id, hash) = match found {
             Some(row) => (Some(row.id), Some(row.password_hash)),
             None => (None, None),
@@ -129,9 +165,19 @@ impl Identity {
     }
 
     /// Password grant on a tenant host: `login` is a username or an email.
-    pub async fn login_user(&self, scope: TenantScope, login: &str, password: &str) -> Result<IssuedToken, IdentityError> {
+    pub async fn login_user(
+        &self,
+        scope: TenantScope,
+        login: &str,
+        password: &str,
+    ) -> Result<IssuedToken, IdentityError> {
         let login = login.trim().to_owned();
-        let found = self.db.tenant(scope, Access::Read, move |tx| users::find_by_login(tx, &login)).await?;
+        let found = self
+            .db
+            .tenant(scope, Access::Read, move |tx| {
+                users::find_by_login(tx, &login)
+            })
+            .await?;
         let found = found.filter(|user| user.is_active);
         let (id, hash) = match found {
             Some(row) => (Some(row.id), Some(row.password_hash)),
@@ -153,20 +199,47 @@ impl Identity {
 
     /// The caller behind a bearer token sent to a host of `realm`. A token
     /// of another realm, or of an account that is gone, is invalid.
-    pub async fn authenticate(&self, scope: Option<TenantScope>, bearer: &str) -> Result<Caller, IdentityError> {
+    pub async fn authenticate(
+        &self,
+        scope: Option<TenantScope>,
+        bearer: &str,
+    ) -> Result<Caller, IdentityError> {
         let realm = scope.map_or(Realm::Platform, |s| Realm::Tenant(s.tenant_id()));
-        match (tokens::verify(&self.keys, bearer, realm)?, scope) {
+        match (self.verify(bearer, realm)?, scope) {
             (Subject::Operator(id), None) => Ok(Caller::Operator { id }),
             (Subject::User(id), Some(scope)) => {
                 let grants = self.grants_of(scope, id).await?;
-                let grants = grants.ok_or(IdentityError::InvalidToken("account disabled or deleted"))?;
-                Ok(Caller::User { tenant: scope.tenant_id(), id, grants })
+                let grants =
+                    grants.ok_or(IdentityError::InvalidToken("account disabled or deleted"))?;
+                Ok(Caller::User {
+                    tenant: scope.tenant_id(),
+                    id,
+                    grants,
+                })
             }
-            _ => Err(IdentityError::InvalidToken("token was not issued for this site")),
+            _ => Err(IdentityError::InvalidToken(
+                "token was not issued for this site",
+            )),
         }
     }
 
-    async fn grants_of(&self, scope: TenantScope, user: UserId) -> Result<Option<Arc<[Grant]>>, IdentityError> {
+    fn verify(&self, bearer: &str, realm: Realm) -> Result<Subject, IdentityError> {
+        let now = chrono::Utc::now().timestamp();
+        if let Some(hit) = self.verified.get(bearer) {
+            if hit.realm == realm && hit.expires_at > now {
+                return Ok(hit.subject);
+            }
+        }
+        let verified = tokens::verify_claims(&self.keys, bearer, realm)?;
+        self.verified.insert(Arc::from(bearer), verified);
+        Ok(verified.subject)
+    }
+
+    async fn grants_of(
+        &self,
+        scope: TenantScope,
+        user: UserId,
+    ) -> Result<Option<Arc<[Grant]>>, IdentityError> {
         let key = (scope.tenant_id(), user);
         if let Some(cached) = self.grants.get(&key) {
             return Ok(cached);
@@ -181,7 +254,12 @@ impl Identity {
                 };
                 let grants: Vec<Grant> = roles::for_user(tx, user.id)?
                     .into_iter()
-                    .filter_map(|row| Some(Grant { role: Role::parse(&row.role)?, scope: GrantScope::decode(&row.scope)? }))
+                    .filter_map(|row| {
+                        Some(Grant {
+                            role: Role::parse(&row.role)?,
+                            scope: GrantScope::decode(&row.scope)?,
+                        })
+                    })
                     .collect();
                 Ok(Some(Arc::from(grants)))
             })
@@ -198,7 +276,11 @@ impl Identity {
     /// Creates an account inside the caller's transaction (provisioning uses
     /// this to make the tenant admin atomically with its tenant). The
     /// password must already be hashed with [`Identity::hash_password`].
-    pub fn insert_account(tx: &mut TenantTx<'_>, account: &NewAccount, password_hash: &str) -> Result<UserRow, IdentityError> {
+    pub fn insert_account(
+        tx: &mut TenantTx<'_>,
+        account: &NewAccount,
+        password_hash: &str,
+    ) -> Result<UserRow, IdentityError> {
         users::insert(
             tx,
             users::NewUser {
@@ -209,7 +291,9 @@ impl Identity {
             },
         )
         .map_err(|e| match e {
-            ref unique @ DbError::UniqueViolation { .. } if unique.is_unique_violation_of("email") => {
+            ref unique @ DbError::UniqueViolation { .. }
+                if unique.is_unique_violation_of("email") =>
+            {
                 IdentityError::Taken("email")
             }
             DbError::UniqueViolation { .. } => IdentityError::Taken("username"),
@@ -218,14 +302,27 @@ impl Identity {
     }
 
     /// Self-registration: a new account without roles.
-    pub async fn register(&self, scope: TenantScope, mut account: NewAccount) -> Result<UserRow, IdentityError> {
+    pub async fn register(
+        &self,
+        scope: TenantScope,
+        mut account: NewAccount,
+    ) -> Result<UserRow, IdentityError> {
         account.validate()?;
         let hash = passwords::hash(account.password.clone()).await?;
-        self.db.tenant(scope, Access::Write, move |tx| Self::insert_account(tx, &account, &hash)).await
+        self.db
+            .tenant(scope, Access::Write, move |tx| {
+                Self::insert_account(tx, &account, &hash)
+            })
+            .await
     }
 
     /// Grants `role` on `scope` inside the caller's transaction.
-    pub fn grant(tx: &mut TenantTx<'_>, user: UserId, role: Role, scope: &GrantScope) -> Result<(), IdentityError> {
+    pub fn grant(
+        tx: &mut TenantTx<'_>,
+        user: UserId,
+        role: Role,
+        scope: &GrantScope,
+    ) -> Result<(), IdentityError> {
         roles::grant(tx, user.0, role.as_str(), &scope.encode())?;
         Ok(())
     }
@@ -236,7 +333,13 @@ impl Identity {
 
     /// The operator's account still exists (used by `GET /me`).
     pub async fn operator_email(&self, id: OperatorId) -> Result<Option<String>, IdentityError> {
-        Ok(self.db.platform(Access::Read, move |tx: &mut PlatformTx<'_>| operators::find(tx, id.0)).await?.map(|row| row.email))
+        Ok(self
+            .db
+            .platform(Access::Read, move |tx: &mut PlatformTx<'_>| {
+                operators::find(tx, id.0)
+            })
+            .await?
+            .map(|row| row.email))
     }
 }
 
@@ -254,8 +357,19 @@ mod tests {
         };
         assert!(account.validate().is_ok());
         assert_eq!(account.email, "ada@example.org");
-        let mut bad = NewAccount { email: "nope".into(), username: "a b".into(), name: String::new(), password: "short".into() };
-        let fields: Vec<_> = bad.validate().unwrap_err().errors.into_iter().map(|e| e.field).collect();
+        let mut bad = NewAccount {
+            email: "nope".into(),
+            username: "a b".into(),
+            name: String::new(),
+            password: "short".into(),
+        };
+        let fields: Vec<_> = bad
+            .validate()
+            .unwrap_err()
+            .errors
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["email", "username", "password"]);
     }
 }

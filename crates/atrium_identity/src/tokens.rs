@@ -66,7 +66,12 @@ struct Claims {
     jti: String,
 }
 
-pub(crate) fn issue(keys: &KeyStore, realm: Realm, subject: Subject, ttl_secs: u64) -> Result<String, IdentityError> {
+pub(crate) fn issue(
+    keys: &KeyStore,
+    realm: Realm,
+    subject: Subject,
+    ttl_secs: u64,
+) -> Result<String, IdentityError> {
     let now = chrono::Utc::now().timestamp();
     let claims = Claims {
         iss: realm.issuer(),
@@ -78,12 +83,32 @@ pub(crate) fn issue(keys: &KeyStore, realm: Realm, subject: Subject, ttl_secs: u
     };
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(keys.kid().to_owned());
-    jsonwebtoken::encode(&header, &claims, keys.encoding()).map_err(|e| IdentityError::Key(e.to_string()))
+    jsonwebtoken::encode(&header, &claims, keys.encoding())
+        .map_err(|e| IdentityError::Key(e.to_string()))
+}
+
+/// A token that passed [`verify`]: what it says, and until when.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Verified {
+    pub realm: Realm,
+    pub subject: Subject,
+    pub expires_at: i64,
 }
 
 /// The subject of `token` if it is valid in `realm`.
+#[cfg(test)]
 pub(crate) fn verify(keys: &KeyStore, token: &str, realm: Realm) -> Result<Subject, IdentityError> {
-    let header = jsonwebtoken::decode_header(token).map_err(|_| IdentityError::InvalidToken("malformed token"))?;
+    verify_claims(keys, token, realm).map(|verified| verified.subject)
+}
+
+/// Checks signature, algorithm, expiry, issuer (the realm) and audience.
+pub(crate) fn verify_claims(
+    keys: &KeyStore,
+    token: &str,
+    realm: Realm,
+) -> Result<Verified, IdentityError> {
+    let header = jsonwebtoken::decode_header(token)
+        .map_err(|_| IdentityError::InvalidToken("malformed token"))?;
     if header.alg != Algorithm::EdDSA {
         return Err(IdentityError::InvalidToken("unexpected algorithm"));
     }
@@ -106,7 +131,13 @@ pub(crate) fn verify(keys: &KeyStore, token: &str, realm: Realm) -> Result<Subje
             _ => "token rejected",
         })
     })?;
-    Subject::decode(&data.claims.sub).ok_or(IdentityError::InvalidToken("unknown subject"))
+    let subject =
+        Subject::decode(&data.claims.sub).ok_or(IdentityError::InvalidToken("unknown subject"))?;
+    Ok(Verified {
+        realm,
+        subject,
+        expires_at: data.claims.exp,
+    })
 }
 
 fn uuid_like() -> String {
@@ -130,18 +161,34 @@ mod tests {
         let (_dir, keys) = keys();
         let realm = Realm::Tenant(TenantId(7));
         let token = issue(&keys, realm, Subject::User(UserId(3)), 60).unwrap();
-        assert_eq!(verify(&keys, &token, realm).unwrap(), Subject::User(UserId(3)));
-        assert!(matches!(verify(&keys, &token, Realm::Tenant(TenantId(8))), Err(IdentityError::InvalidToken(_))));
-        assert!(matches!(verify(&keys, &token, Realm::Platform), Err(IdentityError::InvalidToken(_))));
+        assert_eq!(
+            verify(&keys, &token, realm).unwrap(),
+            Subject::User(UserId(3))
+        );
+        assert!(matches!(
+            verify(&keys, &token, Realm::Tenant(TenantId(8))),
+            Err(IdentityError::InvalidToken(_))
+        ));
+        assert!(matches!(
+            verify(&keys, &token, Realm::Platform),
+            Err(IdentityError::InvalidToken(_))
+        ));
     }
 
     #[test]
     fn rejects_tokens_of_other_keys_and_tampered_tokens() {
         let (_a, ours) = keys();
         let (_b, theirs) = keys();
-        let token = issue(&theirs, Realm::Platform, Subject::Operator(OperatorId(1)), 60).unwrap();
+        let token = issue(
+            &theirs,
+            Realm::Platform,
+            Subject::Operator(OperatorId(1)),
+            60,
+        )
+        .unwrap();
         assert!(verify(&ours, &token, Realm::Platform).is_err());
-        let mut token = issue(&ours, Realm::Platform, Subject::Operator(OperatorId(1)), 60).unwrap();
+        let mut token =
+            issue(&ours, Realm::Platform, Subject::Operator(OperatorId(1)), 60).unwrap();
         token.push('x');
         assert!(verify(&ours, &token, Realm::Platform).is_err());
     }
@@ -160,7 +207,10 @@ mod tests {
             jti: "x".into(),
         };
         let token = jsonwebtoken::encode(&header, &expired, keys.encoding()).unwrap();
-        assert!(matches!(verify(&keys, &token, Realm::Platform), Err(IdentityError::InvalidToken("token expired"))));
+        assert!(matches!(
+            verify(&keys, &token, Realm::Platform),
+            Err(IdentityError::InvalidToken("token expired"))
+        ));
         let no_audience = serde_json::json!({"iss": Realm::Platform.issuer(), "sub": "operator:1",
             "exp": chrono::Utc::now().timestamp() + 60});
         let token = jsonwebtoken::encode(&header, &no_audience, keys.encoding()).unwrap();

@@ -54,7 +54,10 @@ impl NewOrganization {
     pub fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
         if !is_short_name(&self.short_name) {
-            errors.add("short_name", "must be 1 to 64 letters, digits, '_', '.' or '-'");
+            errors.add(
+                "short_name",
+                "must be 1 to 64 letters, digits, '_', '.' or '-'",
+            );
         }
         if self.name.trim().is_empty() || self.name.chars().count() > 255 {
             errors.add("name", "must be 1 to 255 characters");
@@ -64,14 +67,25 @@ impl NewOrganization {
 }
 
 pub fn is_short_name(value: &str) -> bool {
-    (1..=64).contains(&value.len()) && value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    (1..=64).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 /// Creates the root organization of a tenant inside the caller's transaction.
-pub fn insert_root(tx: &mut TenantTx<'_>, new: &NewOrganization) -> Result<Organization, OrganizationsError> {
+pub fn insert_root(
+    tx: &mut TenantTx<'_>,
+    new: &NewOrganization,
+) -> Result<Organization, OrganizationsError> {
     let row = organizations::insert(
         tx,
-        organizations::NewOrganization { short_name: &new.short_name, name: &new.name, description: "", parent_id: None },
+        organizations::NewOrganization {
+            short_name: &new.short_name,
+            name: &new.name,
+            description: "",
+            parent_id: None,
+        },
     )
     .map_err(|e| match e {
         DbError::UniqueViolation { .. } => OrganizationsError::ShortNameTaken,

@@ -61,7 +61,9 @@ impl GrantScope {
     pub fn decode(value: &str) -> Option<Self> {
         match value {
             "tenant" => Some(GrantScope::Tenant),
-            _ => value.strip_prefix("org:").map(|s| GrantScope::Organization(s.to_owned())),
+            _ => value
+                .strip_prefix("org:")
+                .map(|s| GrantScope::Organization(s.to_owned())),
         }
     }
 }
@@ -70,8 +72,14 @@ impl GrantScope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
     Anonymous,
-    Operator { id: OperatorId },
-    User { tenant: TenantId, id: UserId, grants: Arc<[Grant]> },
+    Operator {
+        id: OperatorId,
+    },
+    User {
+        tenant: TenantId,
+        id: UserId,
+        grants: Arc<[Grant]>,
+    },
 }
 
 impl Caller {
@@ -109,7 +117,9 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), Denied> {
     }
     let allowed = match action {
         Action::ManageTenants => matches!(caller, Caller::Operator { .. }),
-        Action::ViewSites(tenant) | Action::ManageSites(tenant) => caller.is_tenant_admin_of(tenant),
+        Action::ViewSites(tenant) | Action::ManageSites(tenant) => {
+            caller.is_tenant_admin_of(tenant)
+        }
     };
     if allowed {
         Ok(())
@@ -134,15 +144,27 @@ mod tests {
         Caller::User {
             tenant: TenantId(tenant),
             id: UserId(1),
-            grants: Arc::from(vec![Grant { role: Role::TenantAdmin, scope: GrantScope::Tenant }]),
+            grants: Arc::from(vec![Grant {
+                role: Role::TenantAdmin,
+                scope: GrantScope::Tenant,
+            }]),
         }
     }
 
     #[test]
     fn tenant_admin_manages_only_its_own_tenant() {
-        assert_eq!(authorize(&admin_of(1), Action::ManageSites(TenantId(1))), Ok(()));
-        assert!(matches!(authorize(&admin_of(1), Action::ManageSites(TenantId(2))), Err(Denied::Forbidden(_))));
-        assert!(matches!(authorize(&admin_of(1), Action::ManageTenants), Err(Denied::Forbidden(_))));
+        assert_eq!(
+            authorize(&admin_of(1), Action::ManageSites(TenantId(1))),
+            Ok(())
+        );
+        assert!(matches!(
+            authorize(&admin_of(1), Action::ManageSites(TenantId(2))),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&admin_of(1), Action::ManageTenants),
+            Err(Denied::Forbidden(_))
+        ));
     }
 
     #[test]
@@ -150,13 +172,23 @@ mod tests {
         let operator = Caller::Operator { id: OperatorId(1) };
         assert_eq!(authorize(&operator, Action::ManageTenants), Ok(()));
         assert!(authorize(&operator, Action::ViewSites(TenantId(1))).is_err());
-        assert_eq!(authorize(&Caller::Anonymous, Action::ManageTenants), Err(Denied::Unauthenticated));
+        assert_eq!(
+            authorize(&Caller::Anonymous, Action::ManageTenants),
+            Err(Denied::Unauthenticated)
+        );
     }
 
     #[test]
     fn a_user_without_grants_is_forbidden() {
-        let learner = Caller::User { tenant: TenantId(1), id: UserId(2), grants: Arc::from(Vec::new()) };
-        assert!(matches!(authorize(&learner, Action::ViewSites(TenantId(1))), Err(Denied::Forbidden(_))));
+        let learner = Caller::User {
+            tenant: TenantId(1),
+            id: UserId(2),
+            grants: Arc::from(Vec::new()),
+        };
+        assert!(matches!(
+            authorize(&learner, Action::ViewSites(TenantId(1))),
+            Err(Denied::Forbidden(_))
+        ));
     }
 
     #[test]

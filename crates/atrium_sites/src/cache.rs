@@ -28,10 +28,18 @@ pub struct SiteSettingsCache {
 
 impl SiteSettingsCache {
     pub fn new(db: Db) -> Self {
-        Self { db, entries: moka::sync::Cache::builder().max_capacity(20_000).build(), generation: AtomicU64::new(0) }
+        Self {
+            db,
+            entries: moka::sync::Cache::builder().max_capacity(20_000).build(),
+            generation: AtomicU64::new(0),
+        }
     }
 
-    pub async fn snapshot(&self, scope: TenantScope, site: SiteId) -> Result<Arc<SiteSnapshot>, SitesError> {
+    pub async fn snapshot(
+        &self,
+        scope: TenantScope,
+        site: SiteId,
+    ) -> Result<Arc<SiteSnapshot>, SitesError> {
         let key = (scope.tenant_id(), site);
         if let Some(hit) = self.entries.get(&key) {
             return Ok(hit);
@@ -44,9 +52,14 @@ impl SiteSettingsCache {
                     DbError::NotFound => SitesError::NotFound("site"),
                     other => other.into(),
                 })?;
-                let configuration = SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)?;
+                let configuration =
+                    SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)?;
                 let theme = SiteTheme::from_row(site, site_settings::theme(tx, site.0)?)?;
-                Ok::<_, SitesError>(Arc::new(SiteSnapshot { site: row.into(), configuration, theme }))
+                Ok::<_, SitesError>(Arc::new(SiteSnapshot {
+                    site: row.into(),
+                    configuration,
+                    theme,
+                }))
             })
             .await?;
         if self.generation.load(Ordering::Acquire) == generation {

@@ -41,21 +41,35 @@ const WELL_KNOWN: &[(&str, Kind)] = &[
 /// tenant ([`course_org_filter`] lists them).
 pub fn validate_configuration(values: &Map<String, Value>) -> Result<(), ValidationErrors> {
     let mut errors = ValidationErrors::default();
-    let size = serde_json::to_string(values).map(|s| s.len()).unwrap_or(usize::MAX);
+    let size = serde_json::to_string(values)
+        .map(|s| s.len())
+        .unwrap_or(usize::MAX);
     if size > MAX_CONFIGURATION_BYTES {
-        errors.add("values", format!("must be at most {MAX_CONFIGURATION_BYTES} bytes of JSON (got {size})"));
+        errors.add(
+            "values",
+            format!("must be at most {MAX_CONFIGURATION_BYTES} bytes of JSON (got {size})"),
+        );
     }
     for (key, kind) in WELL_KNOWN {
-        let Some(value) = values.get(*key) else { continue };
+        let Some(value) = values.get(*key) else {
+            continue;
+        };
         let field = format!("values.{key}");
         let problem = match kind {
             Kind::String => (!value.is_string()).then_some("must be a string"),
             Kind::Bool => (!value.is_boolean()).then_some("must be true or false"),
-            Kind::Email => (!value.as_str().is_some_and(is_email)).then_some("must be an email address"),
-            Kind::LanguageTag => (!value.as_str().is_some_and(is_language_tag)).then_some("must be a BCP 47 language tag such as en or pt-BR"),
-            Kind::OrgFilter => org_filter_names(value).is_none().then_some("must be an organization short name or a list of them"),
-            Kind::KeyList => (!value.as_array().is_some_and(|keys| keys.iter().all(Value::is_string)))
-                .then_some("must be a list of configuration keys"),
+            Kind::Email => {
+                (!value.as_str().is_some_and(is_email)).then_some("must be an email address")
+            }
+            Kind::LanguageTag => (!value.as_str().is_some_and(is_language_tag))
+                .then_some("must be a BCP 47 language tag such as en or pt-BR"),
+            Kind::OrgFilter => org_filter_names(value)
+                .is_none()
+                .then_some("must be an organization short name or a list of them"),
+            Kind::KeyList => (!value
+                .as_array()
+                .is_some_and(|keys| keys.iter().all(Value::is_string)))
+            .then_some("must be a list of configuration keys"),
         };
         if let Some(message) = problem {
             errors.add(field, message);
@@ -66,7 +80,10 @@ pub fn validate_configuration(values: &Map<String, Value>) -> Result<(), Validat
 
 /// The organizations a configuration's `course_org_filter` names.
 pub fn course_org_filter(values: &Map<String, Value>) -> Vec<String> {
-    values.get(COURSE_ORG_FILTER).and_then(org_filter_names).unwrap_or_default()
+    values
+        .get(COURSE_ORG_FILTER)
+        .and_then(org_filter_names)
+        .unwrap_or_default()
 }
 
 fn org_filter_names(value: &Value) -> Option<Vec<String>> {
@@ -85,8 +102,11 @@ fn org_filter_names(value: &Value) -> Option<Vec<String>> {
 /// use), then subtags of 1–8 letters or digits (`pt-BR`, `zh-Hant-TW`).
 pub fn is_language_tag(tag: &str) -> bool {
     let mut parts = tag.split('-');
-    let language_ok = parts.next().is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
-    language_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    let language_ok = parts
+        .next()
+        .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
+    language_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -96,7 +116,10 @@ mod tests {
 
     fn fields(values: Value) -> Vec<String> {
         let map = values.as_object().unwrap().clone();
-        validate_configuration(&map).err().map(|e| e.errors.into_iter().map(|e| e.field).collect()).unwrap_or_default()
+        validate_configuration(&map)
+            .err()
+            .map(|e| e.errors.into_iter().map(|e| e.field).collect())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -108,21 +131,35 @@ mod tests {
         }))
         .is_empty());
         assert_eq!(
-            fields(json!({"PLATFORM_NAME": 3, "ALLOW_PUBLIC_ACCOUNT_CREATION": "no", "contact_email": "x",
-                "LANGUAGE_CODE": "english!", "course_org_filter": [1], "public_keys": "PLATFORM_NAME"})),
-            ["values.PLATFORM_NAME", "values.course_org_filter", "values.ALLOW_PUBLIC_ACCOUNT_CREATION",
-             "values.contact_email", "values.LANGUAGE_CODE", "values.public_keys"]
+            fields(
+                json!({"PLATFORM_NAME": 3, "ALLOW_PUBLIC_ACCOUNT_CREATION": "no", "contact_email": "x",
+                "LANGUAGE_CODE": "english!", "course_org_filter": [1], "public_keys": "PLATFORM_NAME"})
+            ),
+            [
+                "values.PLATFORM_NAME",
+                "values.course_org_filter",
+                "values.ALLOW_PUBLIC_ACCOUNT_CREATION",
+                "values.contact_email",
+                "values.LANGUAGE_CODE",
+                "values.public_keys"
+            ]
         );
     }
 
     #[test]
     fn size_is_limited() {
-        assert_eq!(fields(json!({"big": "x".repeat(MAX_CONFIGURATION_BYTES)})), ["values"]);
+        assert_eq!(
+            fields(json!({"big": "x".repeat(MAX_CONFIGURATION_BYTES)})),
+            ["values"]
+        );
     }
 
     #[test]
     fn org_filter_accepts_a_name_or_a_list() {
-        let map = json!({"course_org_filter": "ACME"}).as_object().unwrap().clone();
+        let map = json!({"course_org_filter": "ACME"})
+            .as_object()
+            .unwrap()
+            .clone();
         assert_eq!(course_org_filter(&map), ["ACME"]);
         assert!(is_language_tag("en") && is_language_tag("zh-Hant-TW") && !is_language_tag("e"));
     }

@@ -44,7 +44,12 @@ impl SiteDirectory {
     pub fn new(db: Db, platform_host: String) -> Self {
         // Bounded, so that a flood of made-up hosts cannot grow it without end.
         let cache = moka::sync::Cache::builder().max_capacity(50_000).build();
-        Self { db, platform_host, cache, generation: AtomicU64::new(0) }
+        Self {
+            db,
+            platform_host,
+            cache,
+            generation: AtomicU64::new(0),
+        }
     }
 
     /// Resolves a `Host` header value (port ignored, case ignored).
@@ -58,9 +63,17 @@ impl SiteDirectory {
         }
         let generation = self.generation.load(Ordering::Acquire);
         let resolution = match routing::resolve_host(&self.db, host.clone()).await? {
-            Some(ResolvedHost { scope, tenant_slug, tenant_status, site_id }) => {
-                Resolution::Tenant(Arc::new(HostEntry { scope, tenant_slug, suspended: tenant_status == "suspended", site_id }))
-            }
+            Some(ResolvedHost {
+                scope,
+                tenant_slug,
+                tenant_status,
+                site_id,
+            }) => Resolution::Tenant(Arc::new(HostEntry {
+                scope,
+                tenant_slug,
+                suspended: tenant_status == "suspended",
+                site_id,
+            })),
             None => Resolution::Unknown,
         };
         if self.generation.load(Ordering::Acquire) == generation {
@@ -84,7 +97,10 @@ impl SiteDirectory {
 fn host_only(header: &str) -> String {
     let header = header.trim();
     let host = if header.starts_with('[') {
-        header.split_once(']').map_or(header, |(h, _)| h).trim_start_matches('[')
+        header
+            .split_once(']')
+            .map_or(header, |(h, _)| h)
+            .trim_start_matches('[')
     } else {
         header.rsplit_once(':').map_or(header, |(h, _)| h)
     };
@@ -95,7 +111,10 @@ fn host_only(header: &str) -> String {
 mod tests {
     #[test]
     fn host_only_drops_port_and_case() {
-        assert_eq!(super::host_only("Acme.Example.ORG:8080"), "acme.example.org");
+        assert_eq!(
+            super::host_only("Acme.Example.ORG:8080"),
+            "acme.example.org"
+        );
         assert_eq!(super::host_only("localhost"), "localhost");
         assert_eq!(super::host_only("[::1]:8080"), "::1");
     }

@@ -24,7 +24,9 @@ pub fn normalize_domain(input: &str) -> Result<String, &'static str> {
     let ascii = idna::domain_to_ascii_strict(input).map_err(|_| "is not a valid host name")?;
     let valid_label = |label: &str| {
         (1..=63).contains(&label.len())
-            && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !label.starts_with('-')
             && !label.ends_with('-')
     };
@@ -40,9 +42,18 @@ mod tests {
 
     #[test]
     fn accepts_host_names_and_stores_idn_as_punycode() {
-        assert_eq!(normalize_domain("learn.example.org"), Ok("learn.example.org".into()));
-        assert_eq!(normalize_domain("acme.localhost"), Ok("acme.localhost".into()));
-        assert_eq!(normalize_domain("bücher.example"), Ok("xn--bcher-kva.example".into()));
+        assert_eq!(
+            normalize_domain("learn.example.org"),
+            Ok("learn.example.org".into())
+        );
+        assert_eq!(
+            normalize_domain("acme.localhost"),
+            Ok("acme.localhost".into())
+        );
+        assert_eq!(
+            normalize_domain("bücher.example"),
+            Ok("xn--bcher-kva.example".into())
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use atrium_permissions::{authorize, Action, Caller};
 use serde_json::{Map, Value};
 
 use crate::cache::{SiteSettingsCache, SiteSnapshot};
-use crate::configuration::{course_org_filter, ALLOW_PUBLIC_ACCOUNT_CREATION, PLATFORM_NAME, PUBLIC_KEYS, SITE_NAME};
+use crate::configuration::{
+    course_org_filter, ALLOW_PUBLIC_ACCOUNT_CREATION, PLATFORM_NAME, PUBLIC_KEYS, SITE_NAME,
+};
 use crate::theme::Branding;
 use crate::SitesError;
 
@@ -53,7 +55,11 @@ pub struct ConfigHelpers {
 
 impl ConfigHelpers {
     pub fn new(db: Db, cache: Arc<SiteSettingsCache>, defaults: Map<String, Value>) -> Self {
-        Self { db, cache, defaults }
+        Self {
+            db,
+            cache,
+            defaults,
+        }
     }
 
     /// Resolves `key` for a site snapshot.
@@ -64,44 +70,87 @@ impl ConfigHelpers {
             .then(|| configuration.values.get(key))
             .flatten()
             .map(|value| (value.clone(), ValueSource::Site))
-            .or_else(|| self.defaults.get(key).map(|value| (value.clone(), ValueSource::Platform)))
+            .or_else(|| {
+                self.defaults
+                    .get(key)
+                    .map(|value| (value.clone(), ValueSource::Platform))
+            })
     }
 
     /// The value of `key` for a site, or `default`.
-    pub async fn value(&self, scope: TenantScope, site: SiteId, key: &str, default: Value) -> Result<Value, SitesError> {
+    pub async fn value(
+        &self,
+        scope: TenantScope,
+        site: SiteId,
+        key: &str,
+        default: Value,
+    ) -> Result<Value, SitesError> {
         let snapshot = self.cache.snapshot(scope, site).await?;
-        Ok(self.resolve(&snapshot, key).map_or(default, |(value, _)| value))
+        Ok(self
+            .resolve(&snapshot, key)
+            .map_or(default, |(value, _)| value))
     }
 
     /// `GET /api/v1/config/{key}`: a missing key resolves to `null` from
     /// the platform, as Open edX's helpers answer `None`.
-    pub async fn value_for(&self, caller: &Caller, scope: TenantScope, site: SiteId, key: &str) -> Result<ResolvedValue, SitesError> {
+    pub async fn value_for(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        site: SiteId,
+        key: &str,
+    ) -> Result<ResolvedValue, SitesError> {
         authorize(caller, Action::ViewSites(scope.tenant_id()))?;
         let snapshot = self.cache.snapshot(scope, site).await?;
-        let (value, source) = self.resolve(&snapshot, key).unwrap_or((Value::Null, ValueSource::Platform));
-        Ok(ResolvedValue { key: key.to_owned(), value, source })
+        let (value, source) = self
+            .resolve(&snapshot, key)
+            .unwrap_or((Value::Null, ValueSource::Platform));
+        Ok(ResolvedValue {
+            key: key.to_owned(),
+            value,
+            source,
+        })
     }
 
     /// Whether self-registration is open on a site.
-    pub async fn registration_open(&self, scope: TenantScope, site: SiteId) -> Result<bool, SitesError> {
+    pub async fn registration_open(
+        &self,
+        scope: TenantScope,
+        site: SiteId,
+    ) -> Result<bool, SitesError> {
         let snapshot = self.cache.snapshot(scope, site).await?;
         Ok(self.registration_open_in(&snapshot))
     }
 
     fn registration_open_in(&self, snapshot: &SiteSnapshot) -> bool {
-        self.resolve(snapshot, ALLOW_PUBLIC_ACCOUNT_CREATION).and_then(|(v, _)| v.as_bool()).unwrap_or(true)
+        self.resolve(snapshot, ALLOW_PUBLIC_ACCOUNT_CREATION)
+            .and_then(|(v, _)| v.as_bool())
+            .unwrap_or(true)
     }
 
     /// The organizations whose courses a site shows (`course_org_filter`);
     /// empty means all of the tenant's.
-    pub async fn organizations_of_site(&self, scope: TenantScope, site: SiteId) -> Result<Vec<String>, SitesError> {
+    pub async fn organizations_of_site(
+        &self,
+        scope: TenantScope,
+        site: SiteId,
+    ) -> Result<Vec<String>, SitesError> {
         let snapshot = self.cache.snapshot(scope, site).await?;
-        Ok(if snapshot.configuration.enabled { course_org_filter(&snapshot.configuration.values) } else { Vec::new() })
+        Ok(if snapshot.configuration.enabled {
+            course_org_filter(&snapshot.configuration.values)
+        } else {
+            Vec::new()
+        })
     }
 
     /// The value of `key` for an organization: from the first site whose
     /// `course_org_filter` names it, else the platform default.
-    pub async fn value_for_organization(&self, scope: TenantScope, organization: &str, key: &str) -> Result<Option<Value>, SitesError> {
+    pub async fn value_for_organization(
+        &self,
+        scope: TenantScope,
+        organization: &str,
+        key: &str,
+    ) -> Result<Option<Value>, SitesError> {
         let site_ids = self
             .db
             .tenant(scope, Access::Read, |tx| sites::list(tx, None, i64::MAX))
@@ -111,7 +160,11 @@ impl ConfigHelpers {
         for site in site_ids {
             let snapshot = self.cache.snapshot(scope, site).await?;
             let configuration = &snapshot.configuration;
-            if configuration.enabled && course_org_filter(&configuration.values).iter().any(|o| o == organization) {
+            if configuration.enabled
+                && course_org_filter(&configuration.values)
+                    .iter()
+                    .any(|o| o == organization)
+            {
                 return Ok(self.resolve(&snapshot, key).map(|(value, _)| value));
             }
         }
@@ -119,16 +172,32 @@ impl ConfigHelpers {
     }
 
     /// The public bootstrap of a site, from the cache.
-    pub async fn public_site(&self, scope: TenantScope, site: SiteId) -> Result<PublicSite, SitesError> {
+    pub async fn public_site(
+        &self,
+        scope: TenantScope,
+        site: SiteId,
+    ) -> Result<PublicSite, SitesError> {
         let snapshot = self.cache.snapshot(scope, site).await?;
-        let text = |key: &str| self.resolve(&snapshot, key).and_then(|(v, _)| v.as_str().map(str::to_owned));
+        let text = |key: &str| {
+            self.resolve(&snapshot, key)
+                .and_then(|(v, _)| v.as_str().map(str::to_owned))
+        };
         let public_keys: Vec<String> = self
             .resolve(&snapshot, PUBLIC_KEYS)
-            .and_then(|(v, _)| v.as_array().map(|keys| keys.iter().filter_map(|k| k.as_str().map(str::to_owned)).collect()))
+            .and_then(|(v, _)| {
+                v.as_array().map(|keys| {
+                    keys.iter()
+                        .filter_map(|k| k.as_str().map(str::to_owned))
+                        .collect()
+                })
+            })
             .unwrap_or_default();
         let configuration = public_keys
             .iter()
-            .filter_map(|key| self.resolve(&snapshot, key).map(|(value, _)| (key.clone(), value)))
+            .filter_map(|key| {
+                self.resolve(&snapshot, key)
+                    .map(|(value, _)| (key.clone(), value))
+            })
             .collect();
         Ok(PublicSite {
             name: text(SITE_NAME).unwrap_or_else(|| snapshot.site.name.clone()),

@@ -65,7 +65,11 @@ fn check_name(errors: &mut ValidationErrors, field: &str, name: &str) {
 
 impl SiteService {
     pub fn new(db: Db, directory: Arc<SiteDirectory>, snapshots: Arc<SiteSettingsCache>) -> Self {
-        Self { db, directory, snapshots }
+        Self {
+            db,
+            directory,
+            snapshots,
+        }
     }
 
     /// Host resolution and site snapshots must see a change at once.
@@ -93,27 +97,55 @@ impl SiteService {
     /// Inserts a site in the caller's transaction (provisioning uses this
     /// for the primary site). The domain must come from [`Self::check_domain`].
     pub fn insert(tx: &mut TenantTx<'_>, site: &NewSite) -> Result<Site, SitesError> {
-        let row = sites::insert(tx, sites::NewSite { domain: &site.domain, name: &site.name, is_primary: site.is_primary })
-            .map_err(domain_conflict)?;
+        let row = sites::insert(
+            tx,
+            sites::NewSite {
+                domain: &site.domain,
+                name: &site.name,
+                is_primary: site.is_primary,
+            },
+        )
+        .map_err(domain_conflict)?;
         Ok(row.into())
     }
 
-    pub async fn list(&self, caller: &Caller, scope: TenantScope, page: PageRequest) -> Result<Page<Site>, SitesError> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        page: PageRequest,
+    ) -> Result<Page<Site>, SitesError> {
         authorize(caller, Action::ViewSites(scope.tenant_id()))?;
         let rows = self
             .db
-            .tenant(scope, Access::Read, move |tx| sites::list(tx, page.after, page.fetch_limit()))
+            .tenant(scope, Access::Read, move |tx| {
+                sites::list(tx, page.after, page.fetch_limit())
+            })
             .await?;
         Ok(Page::from_rows(rows, page, |row| row.id).map(Site::from))
     }
 
-    pub async fn get(&self, caller: &Caller, scope: TenantScope, id: SiteId) -> Result<Site, SitesError> {
+    pub async fn get(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        id: SiteId,
+    ) -> Result<Site, SitesError> {
         authorize(caller, Action::ViewSites(scope.tenant_id()))?;
-        let row = self.db.tenant(scope, Access::Read, move |tx| sites::get(tx, id.0)).await.map_err(not_found)?;
+        let row = self
+            .db
+            .tenant(scope, Access::Read, move |tx| sites::get(tx, id.0))
+            .await
+            .map_err(not_found)?;
         Ok(row.into())
     }
 
-    pub async fn create(&self, caller: &Caller, scope: TenantScope, mut site: NewSite) -> Result<Site, SitesError> {
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        mut site: NewSite,
+    ) -> Result<Site, SitesError> {
         authorize(caller, Action::ManageSites(scope.tenant_id()))?;
         let mut errors = ValidationErrors::default();
         site.domain = self.check_domain(&mut errors, "domain", &site.domain);
@@ -123,9 +155,22 @@ impl SiteService {
             .db
             .tenant(scope, Access::Write, move |tx| {
                 let make_primary = site.is_primary;
-                let created = Self::insert(tx, &NewSite { is_primary: false, ..site })?;
+                let created = Self::insert(
+                    tx,
+                    &NewSite {
+                        is_primary: false,
+                        ..site
+                    },
+                )?;
                 if make_primary {
-                    let row = sites::update(tx, created.id.0, sites::SiteChanges { make_primary: true, ..Default::default() })?;
+                    let row = sites::update(
+                        tx,
+                        created.id.0,
+                        sites::SiteChanges {
+                            make_primary: true,
+                            ..Default::default()
+                        },
+                    )?;
                     return Ok(Site::from(row));
                 }
                 Ok::<_, SitesError>(created)
@@ -135,7 +180,13 @@ impl SiteService {
         Ok(created)
     }
 
-    pub async fn update(&self, caller: &Caller, scope: TenantScope, id: SiteId, mut patch: SitePatch) -> Result<Site, SitesError> {
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        id: SiteId,
+        mut patch: SitePatch,
+    ) -> Result<Site, SitesError> {
         authorize(caller, Action::ManageSites(scope.tenant_id()))?;
         let mut errors = ValidationErrors::default();
         if let Some(domain) = &patch.domain {
@@ -151,7 +202,8 @@ impl SiteService {
                 let current = sites::get(tx, id.0).map_err(not_found)?;
                 if patch.is_primary == Some(false) && current.is_primary {
                     return Err(SitesError::Conflict(
-                        "a tenant always has one primary site: make another site primary instead".into(),
+                        "a tenant always has one primary site: make another site primary instead"
+                            .into(),
                     ));
                 }
                 let changes = sites::SiteChanges {
@@ -159,24 +211,32 @@ impl SiteService {
                     domain: patch.domain.as_deref(),
                     make_primary: patch.is_primary == Some(true),
                 };
-                Ok(sites::update(tx, id.0, changes).map_err(domain_conflict)?)
+                sites::update(tx, id.0, changes).map_err(domain_conflict)
             })
             .await?;
         self.changed();
         Ok(updated.into())
     }
 
-    pub async fn delete(&self, caller: &Caller, scope: TenantScope, id: SiteId) -> Result<(), SitesError> {
+    pub async fn delete(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        id: SiteId,
+    ) -> Result<(), SitesError> {
         authorize(caller, Action::ManageSites(scope.tenant_id()))?;
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 let site = sites::get(tx, id.0).map_err(not_found)?;
                 if sites::count(tx)? <= 1 {
-                    return Err(SitesError::Conflict("the last site of a tenant cannot be deleted".into()));
+                    return Err(SitesError::Conflict(
+                        "the last site of a tenant cannot be deleted".into(),
+                    ));
                 }
                 if site.is_primary {
                     return Err(SitesError::Conflict(
-                        "the primary site cannot be deleted: make another site primary first".into(),
+                        "the primary site cannot be deleted: make another site primary first"
+                            .into(),
                     ));
                 }
                 Ok(sites::delete(tx, id.0)?)

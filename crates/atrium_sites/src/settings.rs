@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use atrium_core::{Page, PageRequest, SiteId};
-use atrium_db::{organizations, site_settings, sites, Access, Db, DbError, SiteConfigurationRow, SiteSettingChangeRow, SiteThemeRow, TenantScope, TenantTx};
+use atrium_db::{
+    organizations, site_settings, sites, Access, Db, DbError, SiteConfigurationRow,
+    SiteSettingChangeRow, SiteThemeRow, TenantScope, TenantTx,
+};
 use atrium_permissions::{authorize, Action, Caller};
 use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value};
@@ -36,9 +39,18 @@ impl SiteConfiguration {
         json!({"values": self.values, "enabled": self.enabled})
     }
 
-    pub(crate) fn from_row(site_id: SiteId, row: Option<SiteConfigurationRow>) -> Result<Self, SitesError> {
+    pub(crate) fn from_row(
+        site_id: SiteId,
+        row: Option<SiteConfigurationRow>,
+    ) -> Result<Self, SitesError> {
         Ok(match row {
-            None => Self { site_id, values: Map::new(), enabled: false, version: 0, updated_at: None },
+            None => Self {
+                site_id,
+                values: Map::new(),
+                enabled: false,
+                version: 0,
+                updated_at: None,
+            },
             Some(row) => Self {
                 site_id,
                 values: parse_stored(&row.values_json)?,
@@ -70,12 +82,21 @@ impl SiteTheme {
 
     pub(crate) fn from_row(site_id: SiteId, row: Option<SiteThemeRow>) -> Result<Self, SitesError> {
         Ok(match row {
-            None => Self { site_id, name: "default".into(), branding: Branding::default(), version: 0, updated_at: None },
+            None => Self {
+                site_id,
+                name: "default".into(),
+                branding: Branding::default(),
+                version: 0,
+                updated_at: None,
+            },
             Some(row) => Self {
                 site_id,
                 name: row.theme_name,
-                branding: serde_json::from_str(&row.branding_json)
-                    .map_err(|e| SitesError::Db(DbError::Migration(format!("stored branding unreadable: {e}"))))?,
+                branding: serde_json::from_str(&row.branding_json).map_err(|e| {
+                    SitesError::Db(DbError::Migration(format!(
+                        "stored branding unreadable: {e}"
+                    )))
+                })?,
                 version: row.version,
                 updated_at: Some(row.updated_at),
             },
@@ -98,7 +119,10 @@ impl TryFrom<SiteSettingChangeRow> for SettingChange {
     type Error = SitesError;
 
     fn try_from(row: SiteSettingChangeRow) -> Result<Self, SitesError> {
-        let parse = |text: &str| serde_json::from_str(text).map_err(|e| SitesError::Db(DbError::Migration(e.to_string())));
+        let parse = |text: &str| {
+            serde_json::from_str(text)
+                .map_err(|e| SitesError::Db(DbError::Migration(e.to_string())))
+        };
         Ok(Self {
             id: row.id,
             kind: row.kind,
@@ -111,18 +135,28 @@ impl TryFrom<SiteSettingChangeRow> for SettingChange {
 }
 
 fn parse_stored(text: &str) -> Result<Map<String, Value>, SitesError> {
-    serde_json::from_str(text).map_err(|e| SitesError::Db(DbError::Migration(format!("stored configuration unreadable: {e}"))))
+    serde_json::from_str(text).map_err(|e| {
+        SitesError::Db(DbError::Migration(format!(
+            "stored configuration unreadable: {e}"
+        )))
+    })
 }
 
 /// The `If-Match` rule of a write: a document that exists may only be
 /// replaced by a client that names its current version.
-fn check_precondition(current_version: i64, current_etag: &str, if_match: Option<&str>) -> Result<(), SitesError> {
+fn check_precondition(
+    current_version: i64,
+    current_etag: &str,
+    if_match: Option<&str>,
+) -> Result<(), SitesError> {
     match if_match {
         None if current_version > 0 => Err(SitesError::PreconditionRequired),
         None => Ok(()),
         Some(tags) => {
             let matches = tags.split(',').map(str::trim).any(|tag| {
-                tag == current_etag || tag.strip_prefix("W/") == Some(current_etag) || (tag == "*" && current_version > 0)
+                tag == current_etag
+                    || tag.strip_prefix("W/") == Some(current_etag)
+                    || (tag == "*" && current_version > 0)
             });
             if matches {
                 Ok(())
@@ -134,25 +168,57 @@ fn check_precondition(current_version: i64, current_etag: &str, if_match: Option
 }
 
 /// Writes the first configuration of a new site (provisioning).
-pub fn insert_configuration(tx: &mut TenantTx<'_>, site: SiteId, values: &Map<String, Value>, actor: &str) -> Result<(), SitesError> {
-    let document = SiteConfiguration { site_id: site, values: values.clone(), enabled: true, version: 0, updated_at: None };
-    write_configuration(tx, &SiteConfiguration::from_row(site, None)?, &document, actor)?;
+pub fn insert_configuration(
+    tx: &mut TenantTx<'_>,
+    site: SiteId,
+    values: &Map<String, Value>,
+    actor: &str,
+) -> Result<(), SitesError> {
+    let document = SiteConfiguration {
+        site_id: site,
+        values: values.clone(),
+        enabled: true,
+        version: 0,
+        updated_at: None,
+    };
+    write_configuration(
+        tx,
+        &SiteConfiguration::from_row(site, None)?,
+        &document,
+        actor,
+    )?;
     Ok(())
 }
 
 /// Writes the first theme of a new site (provisioning). The theme must have
 /// passed [`validate_theme`].
-pub fn insert_theme(tx: &mut TenantTx<'_>, site: SiteId, theme: &Value, actor: &str) -> Result<(), SitesError> {
+pub fn insert_theme(
+    tx: &mut TenantTx<'_>,
+    site: SiteId,
+    theme: &Value,
+    actor: &str,
+) -> Result<(), SitesError> {
     let input = validate_theme(theme)?;
     write_theme(tx, &SiteTheme::from_row(site, None)?, &input, actor)?;
     Ok(())
 }
 
-fn write_configuration(tx: &mut TenantTx<'_>, current: &SiteConfiguration, next: &SiteConfiguration, actor: &str) -> Result<SiteConfiguration, SitesError> {
+fn write_configuration(
+    tx: &mut TenantTx<'_>,
+    current: &SiteConfiguration,
+    next: &SiteConfiguration,
+    actor: &str,
+) -> Result<SiteConfiguration, SitesError> {
     let values_json = Value::Object(next.values.clone()).to_string();
     let replaces = (current.version > 0).then_some(current.version);
-    let saved = site_settings::save_configuration(tx, current.site_id.0, &values_json, next.enabled, replaces)?
-        .ok_or(SitesError::PreconditionFailed)?;
+    let saved = site_settings::save_configuration(
+        tx,
+        current.site_id.0,
+        &values_json,
+        next.enabled,
+        replaces,
+    )?
+    .ok_or(SitesError::PreconditionFailed)?;
     let saved = SiteConfiguration::from_row(current.site_id, Some(saved))?;
     let before = (current.version > 0).then(|| current.document().to_string());
     site_settings::record_change(
@@ -168,11 +234,18 @@ fn write_configuration(tx: &mut TenantTx<'_>, current: &SiteConfiguration, next:
     Ok(saved)
 }
 
-fn write_theme(tx: &mut TenantTx<'_>, current: &SiteTheme, next: &ThemeInput, actor: &str) -> Result<SiteTheme, SitesError> {
-    let branding_json = serde_json::to_string(&next.branding).map_err(|e| SitesError::Db(DbError::Migration(e.to_string())))?;
+fn write_theme(
+    tx: &mut TenantTx<'_>,
+    current: &SiteTheme,
+    next: &ThemeInput,
+    actor: &str,
+) -> Result<SiteTheme, SitesError> {
+    let branding_json = serde_json::to_string(&next.branding)
+        .map_err(|e| SitesError::Db(DbError::Migration(e.to_string())))?;
     let replaces = (current.version > 0).then_some(current.version);
-    let saved = site_settings::save_theme(tx, current.site_id.0, &next.name, &branding_json, replaces)?
-        .ok_or(SitesError::PreconditionFailed)?;
+    let saved =
+        site_settings::save_theme(tx, current.site_id.0, &next.name, &branding_json, replaces)?
+            .ok_or(SitesError::PreconditionFailed)?;
     let saved = SiteTheme::from_row(current.site_id, Some(saved))?;
     let before = (current.version > 0).then(|| current.document().to_string());
     site_settings::record_change(
@@ -215,7 +288,12 @@ impl SettingsService {
         Self { db, cache }
     }
 
-    pub async fn configuration(&self, caller: &Caller, scope: TenantScope, site: SiteId) -> Result<SiteConfiguration, SitesError> {
+    pub async fn configuration(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        site: SiteId,
+    ) -> Result<SiteConfiguration, SitesError> {
         authorize(caller, Action::ViewSites(scope.tenant_id()))?;
         self.db
             .tenant(scope, Access::Read, move |tx| {
@@ -243,10 +321,15 @@ impl SettingsService {
             .db
             .tenant(scope, Access::Write, move |tx| {
                 ensure_site(tx, site)?;
-                let current = SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)?;
+                let current =
+                    SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)?;
                 check_precondition(current.version, &current.etag(), if_match.as_deref())?;
                 check_org_filter(tx, &values)?;
-                let next = SiteConfiguration { values, enabled, ..current.clone() };
+                let next = SiteConfiguration {
+                    values,
+                    enabled,
+                    ..current.clone()
+                };
                 write_configuration(tx, &current, &next, &actor)
             })
             .await?;
@@ -254,7 +337,12 @@ impl SettingsService {
         Ok(saved)
     }
 
-    pub async fn theme(&self, caller: &Caller, scope: TenantScope, site: SiteId) -> Result<SiteTheme, SitesError> {
+    pub async fn theme(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        site: SiteId,
+    ) -> Result<SiteTheme, SitesError> {
         authorize(caller, Action::ViewSites(scope.tenant_id()))?;
         self.db
             .tenant(scope, Access::Read, move |tx| {
@@ -289,18 +377,36 @@ impl SettingsService {
     }
 
     /// Changes of a site's configuration and theme, newest first.
-    pub async fn history(&self, caller: &Caller, scope: TenantScope, site: SiteId, page: PageRequest) -> Result<Page<SettingChange>, SitesError> {
+    pub async fn history(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        site: SiteId,
+        page: PageRequest,
+    ) -> Result<Page<SettingChange>, SitesError> {
         authorize(caller, Action::ViewSites(scope.tenant_id()))?;
         let rows = self
             .db
             .tenant(scope, Access::Read, move |tx| {
                 ensure_site(tx, site)?;
-                Ok::<_, SitesError>(site_settings::history(tx, site.0, page.after, page.fetch_limit())?)
+                Ok::<_, SitesError>(site_settings::history(
+                    tx,
+                    site.0,
+                    page.after,
+                    page.fetch_limit(),
+                )?)
             })
             .await?;
         let page = Page::from_rows(rows, page, |row| row.id);
-        let items = page.items.into_iter().map(SettingChange::try_from).collect::<Result<_, _>>()?;
-        Ok(Page { items, next_cursor: page.next_cursor })
+        let items = page
+            .items
+            .into_iter()
+            .map(SettingChange::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            items,
+            next_cursor: page.next_cursor,
+        })
     }
 }
 
@@ -311,13 +417,20 @@ fn check_org_filter(tx: &mut TenantTx<'_>, values: &Map<String, Value>) -> Resul
         return Ok(());
     }
     let found = organizations::find_by_short_names(tx, &wanted)?;
-    let missing: Vec<_> = wanted.iter().filter(|name| !found.iter().any(|org| &org.short_name == *name)).cloned().collect();
+    let missing: Vec<_> = wanted
+        .iter()
+        .filter(|name| !found.iter().any(|org| &org.short_name == *name))
+        .cloned()
+        .collect();
     if missing.is_empty() {
         Ok(())
     } else {
         Err(atrium_core::ValidationErrors::single(
             "values.course_org_filter",
-            format!("names organizations this tenant does not have: {}", missing.join(", ")),
+            format!(
+                "names organizations this tenant does not have: {}",
+                missing.join(", ")
+            ),
         )
         .into())
     }
@@ -330,11 +443,20 @@ mod tests {
     #[test]
     fn preconditions_follow_rfc_9110() {
         assert!(check_precondition(0, "\"c0\"", None).is_ok());
-        assert!(matches!(check_precondition(3, "\"c3\"", None), Err(SitesError::PreconditionRequired)));
+        assert!(matches!(
+            check_precondition(3, "\"c3\"", None),
+            Err(SitesError::PreconditionRequired)
+        ));
         assert!(check_precondition(3, "\"c3\"", Some("\"c3\"")).is_ok());
         assert!(check_precondition(3, "\"c3\"", Some("\"c1\", W/\"c3\"")).is_ok());
         assert!(check_precondition(3, "\"c3\"", Some("*")).is_ok());
-        assert!(matches!(check_precondition(0, "\"c0\"", Some("*")), Err(SitesError::PreconditionFailed)));
-        assert!(matches!(check_precondition(3, "\"c3\"", Some("\"c2\"")), Err(SitesError::PreconditionFailed)));
+        assert!(matches!(
+            check_precondition(0, "\"c0\"", Some("*")),
+            Err(SitesError::PreconditionFailed)
+        ));
+        assert!(matches!(
+            check_precondition(3, "\"c3\"", Some("\"c2\"")),
+            Err(SitesError::PreconditionFailed)
+        ));
     }
 }

@@ -28,7 +28,10 @@ const MAX_URL: usize = 2_048;
 pub fn validate_theme(value: &Value) -> Result<ThemeInput, ValidationErrors> {
     let mut errors = ValidationErrors::default();
     let Some(object) = value.as_object() else {
-        return Err(ValidationErrors::single("theme", "must be an object with name and branding"));
+        return Err(ValidationErrors::single(
+            "theme",
+            "must be an object with name and branding",
+        ));
     };
     let name = match object.get("name") {
         Some(Value::String(name)) if is_theme_name(name) => name.clone(),
@@ -60,7 +63,15 @@ pub fn validate_theme(value: &Value) -> Result<ThemeInput, ValidationErrors> {
                 footer_text: text("footer_text", &mut errors),
             };
             for key in fields.keys() {
-                if !["logo_url", "favicon_url", "primary_color", "secondary_color", "footer_text"].contains(&key.as_str()) {
+                if ![
+                    "logo_url",
+                    "favicon_url",
+                    "primary_color",
+                    "secondary_color",
+                    "footer_text",
+                ]
+                .contains(&key.as_str())
+                {
                     errors.add(format!("branding.{key}"), "is not a branding field");
                 }
             }
@@ -71,39 +82,61 @@ pub fn validate_theme(value: &Value) -> Result<ThemeInput, ValidationErrors> {
             Branding::default()
         }
     };
-    for (key, url) in [("logo_url", &branding.logo_url), ("favicon_url", &branding.favicon_url)] {
+    for (key, url) in [
+        ("logo_url", &branding.logo_url),
+        ("favicon_url", &branding.favicon_url),
+    ] {
         if let Some(url) = url {
             if !is_https_url(url) {
                 errors.add(format!("branding.{key}"), "must be an https:// URL");
             }
         }
     }
-    for (key, colour) in [("primary_color", &branding.primary_color), ("secondary_color", &branding.secondary_color)] {
+    for (key, colour) in [
+        ("primary_color", &branding.primary_color),
+        ("secondary_color", &branding.secondary_color),
+    ] {
         if let Some(colour) = colour {
             if !is_hex_colour(colour) {
                 errors.add(format!("branding.{key}"), "must be a colour as #rrggbb");
             }
         }
     }
-    if branding.footer_text.as_ref().is_some_and(|t| t.chars().count() > MAX_FOOTER) {
-        errors.add("branding.footer_text", format!("must be at most {MAX_FOOTER} characters"));
+    if branding
+        .footer_text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_FOOTER)
+    {
+        errors.add(
+            "branding.footer_text",
+            format!("must be at most {MAX_FOOTER} characters"),
+        );
     }
     errors.into_result()?;
     Ok(ThemeInput { name, branding })
 }
 
 fn is_theme_name(name: &str) -> bool {
-    (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 fn is_https_url(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("https://") else { return false };
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    url.len() <= MAX_URL && !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    url.len() <= MAX_URL
+        && !host.is_empty()
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn is_hex_colour(colour: &str) -> bool {
-    colour.len() == 7 && colour.starts_with('#') && colour[1..].chars().all(|c| c.is_ascii_hexdigit())
+    colour.len() == 7
+        && colour.starts_with('#')
+        && colour[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
 #[cfg(test)]
@@ -128,7 +161,17 @@ mod tests {
             "primary_color": "red", "secondary_color": "#12345", "footer_text": 5, "extra": 1}}))
         .unwrap_err();
         let fields: Vec<_> = errors.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["name", "branding.footer_text", "branding.extra", "branding.logo_url",
-            "branding.favicon_url", "branding.primary_color", "branding.secondary_color"]);
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "branding.footer_text",
+                "branding.extra",
+                "branding.logo_url",
+                "branding.favicon_url",
+                "branding.primary_color",
+                "branding.secondary_color"
+            ]
+        );
     }
 }

@@ -44,8 +44,12 @@ impl From<SitesError> for TenantsError {
 impl From<OrganizationsError> for TenantsError {
     fn from(error: OrganizationsError) -> Self {
         match error {
-            OrganizationsError::Validation(errors) => TenantsError::Validation(errors.nested("organization")),
-            OrganizationsError::ShortNameTaken => TenantsError::Conflict("organization short name taken".into()),
+            OrganizationsError::Validation(errors) => {
+                TenantsError::Validation(errors.nested("organization"))
+            }
+            OrganizationsError::ShortNameTaken => {
+                TenantsError::Conflict("organization short name taken".into())
+            }
             OrganizationsError::Db(db) => TenantsError::Db(db),
         }
     }
@@ -55,7 +59,9 @@ impl From<IdentityError> for TenantsError {
     fn from(error: IdentityError) -> Self {
         match error {
             IdentityError::Validation(errors) => TenantsError::Validation(errors.nested("admin")),
-            IdentityError::Taken(field) => TenantsError::Conflict(format!("admin {field} is already taken")),
+            IdentityError::Taken(field) => {
+                TenantsError::Conflict(format!("admin {field} is already taken"))
+            }
             IdentityError::Db(db) => TenantsError::Db(db),
             other => TenantsError::Internal(other.to_string()),
         }

@@ -6,5 +6,7 @@ mod provisioning;
 mod service;
 
 pub use error::TenantsError;
-pub use provisioning::{AdminAccount, IdempotencyKey, ProvisionOutcome, ProvisionRequest, Provisioned};
+pub use provisioning::{
+    AdminAccount, IdempotencyKey, ProvisionOutcome, ProvisionRequest, Provisioned,
+};
 pub use service::{Tenant, TenantPatch, TenantService, TenantStatus};

@@ -58,7 +58,9 @@ fn is_slug(value: &str) -> bool {
     let bytes = value.as_bytes();
     (2..=63).contains(&bytes.len())
         && (bytes[0].is_ascii_lowercase() || bytes[0].is_ascii_digit())
-        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
 }
 
 impl TenantService {
@@ -74,7 +76,9 @@ impl TenantService {
     ) -> Result<ProvisionOutcome, TenantsError> {
         authorize(caller, Action::ManageTenants)?;
         let Caller::Operator { id: operator } = *caller else {
-            return Err(TenantsError::Denied(atrium_permissions::Denied::Forbidden("provision tenants")));
+            return Err(TenantsError::Denied(atrium_permissions::Denied::Forbidden(
+                "provision tenants",
+            )));
         };
         if let Some(key) = &idempotency_key {
             if let Some(replay) = self.replay(operator.0, key).await? {
@@ -88,29 +92,57 @@ impl TenantService {
         let outcome = self
             .db
             .platform(Access::Write, move |tx| {
-                let tenant = tenants::insert(tx, &request.slug, &request.name).map_err(|e| match e {
-                    DbError::UniqueViolation { .. } => TenantsError::Conflict("a tenant with this slug exists".into()),
-                    other => other.into(),
-                })?;
+                let tenant =
+                    tenants::insert(tx, &request.slug, &request.name).map_err(|e| match e {
+                        DbError::UniqueViolation { .. } => {
+                            TenantsError::Conflict("a tenant with this slug exists".into())
+                        }
+                        other => other.into(),
+                    })?;
                 let mut scoped = tx.enter_tenant(TenantId(tenant.id))?;
                 let site = SiteService::insert(
                     &mut scoped,
-                    &NewSite { domain: request.domain.clone(), name: request.name.clone(), is_primary: true },
+                    &NewSite {
+                        domain: request.domain.clone(),
+                        name: request.name.clone(),
+                        is_primary: true,
+                    },
                 )?;
                 if let Some(values) = &request.configuration {
-                    atrium_sites::settings::insert_configuration(&mut scoped, site.id, values, &settings_actor)?;
+                    atrium_sites::settings::insert_configuration(
+                        &mut scoped,
+                        site.id,
+                        values,
+                        &settings_actor,
+                    )?;
                 }
                 if let Some(theme) = &request.theme {
-                    atrium_sites::settings::insert_theme(&mut scoped, site.id, theme, &settings_actor)?;
+                    atrium_sites::settings::insert_theme(
+                        &mut scoped,
+                        site.id,
+                        theme,
+                        &settings_actor,
+                    )?;
                 }
-                let organization = atrium_organizations::insert_root(&mut scoped, &request.organization)?;
+                let organization =
+                    atrium_organizations::insert_root(&mut scoped, &request.organization)?;
                 let admin = Identity::insert_account(&mut scoped, &request.admin, &password_hash)?;
-                Identity::grant(&mut scoped, UserId(admin.id), Role::TenantAdmin, &GrantScope::Tenant)?;
+                Identity::grant(
+                    &mut scoped,
+                    UserId(admin.id),
+                    Role::TenantAdmin,
+                    &GrantScope::Tenant,
+                )?;
                 let provisioned = Provisioned {
                     tenant: tenant.into(),
                     site,
                     organization,
-                    admin: AdminAccount { id: UserId(admin.id), email: admin.email, username: admin.username, name: admin.name },
+                    admin: AdminAccount {
+                        id: UserId(admin.id),
+                        email: admin.email,
+                        username: admin.username,
+                        name: admin.name,
+                    },
                 };
                 let body = render(&provisioned);
                 if let Some(key) = key_for_tx {
@@ -127,9 +159,13 @@ impl TenantService {
         match (outcome, idempotency_key) {
             // Two requests with one key raced: the loser answers what the
             // winner stored.
-            (Err(error @ (TenantsError::Db(DbError::UniqueViolation { .. }) | TenantsError::Conflict(_))), Some(key)) => {
-                self.replay(operator.0, &key).await?.ok_or(error)
-            }
+            (
+                Err(
+                    error @ (TenantsError::Db(DbError::UniqueViolation { .. })
+                    | TenantsError::Conflict(_)),
+                ),
+                Some(key),
+            ) => self.replay(operator.0, &key).await?.ok_or(error),
             (outcome, _) => {
                 if outcome.is_ok() {
                     self.directory.invalidate();
@@ -139,15 +175,27 @@ impl TenantService {
         }
     }
 
-    async fn replay(&self, operator: i64, key: &IdempotencyKey) -> Result<Option<ProvisionOutcome>, TenantsError> {
+    async fn replay(
+        &self,
+        operator: i64,
+        key: &IdempotencyKey,
+    ) -> Result<Option<ProvisionOutcome>, TenantsError> {
         let lookup = key.key.clone();
-        let stored = self.db.platform(Access::Read, move |tx| idempotency::find(tx, operator, &lookup)).await?;
+        let stored = self
+            .db
+            .platform(Access::Read, move |tx| {
+                idempotency::find(tx, operator, &lookup)
+            })
+            .await?;
         match stored {
             None => Ok(None),
-            Some(stored) if stored.request_hash != key.request_hash => Err(TenantsError::IdempotencyMismatch),
+            Some(stored) if stored.request_hash != key.request_hash => {
+                Err(TenantsError::IdempotencyMismatch)
+            }
             Some(stored) => {
-                let body = serde_json::from_str(&stored.response_body)
-                    .map_err(|e| TenantsError::Internal(format!("stored idempotent response unreadable: {e}")))?;
+                let body = serde_json::from_str(&stored.response_body).map_err(|e| {
+                    TenantsError::Internal(format!("stored idempotent response unreadable: {e}"))
+                })?;
                 Ok(Some(ProvisionOutcome::Replayed(body)))
             }
         }
@@ -159,7 +207,9 @@ impl TenantService {
             errors.add("slug", "must match ^[a-z0-9][a-z0-9-]{1,62}$");
         }
         check_tenant_name(&mut errors, &request.name);
-        request.domain = self.sites.check_domain(&mut errors, "domain", &request.domain);
+        request.domain = self
+            .sites
+            .check_domain(&mut errors, "domain", &request.domain);
         if let Err(e) = request.organization.validate() {
             errors.extend(e.nested("organization"));
         }
@@ -171,8 +221,14 @@ impl TenantService {
                 errors.extend(e.nested("configuration"));
             }
             // The root organization is the only one a new tenant has.
-            if atrium_sites::course_org_filter(values).iter().any(|o| *o != request.organization.short_name) {
-                errors.add("configuration.values.course_org_filter", "may only name the new root organization");
+            if atrium_sites::course_org_filter(values)
+                .iter()
+                .any(|o| *o != request.organization.short_name)
+            {
+                errors.add(
+                    "configuration.values.course_org_filter",
+                    "may only name the new root organization",
+                );
             }
         }
         if let Some(theme) = &request.theme {

@@ -42,7 +42,11 @@ impl From<TenantRow> for Tenant {
             id: TenantId(row.id),
             slug: row.slug,
             name: row.name,
-            status: if row.status == "suspended" { TenantStatus::Suspended } else { TenantStatus::Active },
+            status: if row.status == "suspended" {
+                TenantStatus::Suspended
+            } else {
+                TenantStatus::Active
+            },
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -69,25 +73,47 @@ pub(crate) fn check_tenant_name(errors: &mut ValidationErrors, name: &str) {
 
 impl TenantService {
     pub fn new(db: Db, directory: Arc<SiteDirectory>, sites: Arc<SiteService>) -> Self {
-        Self { db, directory, sites }
+        Self {
+            db,
+            directory,
+            sites,
+        }
     }
 
-    pub async fn list(&self, caller: &Caller, page: PageRequest) -> Result<Page<Tenant>, TenantsError> {
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        page: PageRequest,
+    ) -> Result<Page<Tenant>, TenantsError> {
         authorize(caller, Action::ManageTenants)?;
-        let rows = self.db.platform(Access::Read, move |tx| tenants::list(tx, page.after, page.fetch_limit())).await?;
+        let rows = self
+            .db
+            .platform(Access::Read, move |tx| {
+                tenants::list(tx, page.after, page.fetch_limit())
+            })
+            .await?;
         Ok(Page::from_rows(rows, page, |row| row.id).map(Tenant::from))
     }
 
     pub async fn get(&self, caller: &Caller, slug: &str) -> Result<Tenant, TenantsError> {
         authorize(caller, Action::ManageTenants)?;
         let slug = slug.to_owned();
-        let row = self.db.platform(Access::Read, move |tx| tenants::find_by_slug(tx, &slug)).await.map_err(not_found)?;
+        let row = self
+            .db
+            .platform(Access::Read, move |tx| tenants::find_by_slug(tx, &slug))
+            .await
+            .map_err(not_found)?;
         Ok(row.into())
     }
 
     /// Renames, suspends or reactivates. A suspended tenant answers 403 on
     /// all its hosts from the moment this returns.
-    pub async fn update(&self, caller: &Caller, slug: &str, patch: TenantPatch) -> Result<Tenant, TenantsError> {
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        slug: &str,
+        patch: TenantPatch,
+    ) -> Result<Tenant, TenantsError> {
         authorize(caller, Action::ManageTenants)?;
         let mut errors = ValidationErrors::default();
         if let Some(name) = &patch.name {
@@ -100,7 +126,12 @@ impl TenantService {
             .platform(Access::Write, move |tx| {
                 let tenant = tenants::find_by_slug(tx, &slug).map_err(not_found)?;
                 let status = patch.status.map(TenantStatus::as_str);
-                Ok::<_, TenantsError>(tenants::update(tx, tenant.id, patch.name.as_deref(), status)?)
+                Ok::<_, TenantsError>(tenants::update(
+                    tx,
+                    tenant.id,
+                    patch.name.as_deref(),
+                    status,
+                )?)
             })
             .await?;
         self.directory.invalidate();

@@ -56,14 +56,18 @@ pub(crate) fn request<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Req
 pub(crate) fn tenant_host(data: &RequestData) -> async_graphql::Result<&HostEntry> {
     match &data.resolution {
         Resolution::Tenant(entry) => Ok(entry),
-        _ => Err(gql_error(ApiError::NotFound("this field on the platform host (use a tenant's site)".into()))),
+        _ => Err(gql_error(ApiError::NotFound(
+            "this field on the platform host (use a tenant's site)".into(),
+        ))),
     }
 }
 
 pub(crate) fn platform_host(data: &RequestData) -> async_graphql::Result<()> {
     match &data.resolution {
         Resolution::Platform => Ok(()),
-        _ => Err(gql_error(ApiError::NotFound("this field on a tenant's site (use the platform host)".into()))),
+        _ => Err(gql_error(ApiError::NotFound(
+            "this field on a tenant's site (use the platform host)".into(),
+        ))),
     }
 }
 
@@ -82,8 +86,14 @@ pub(crate) fn gql_error(error: impl Into<ApiError>) -> async_graphql::Error {
                 .iter()
                 .map(|e| {
                     let mut field = async_graphql::indexmap::IndexMap::new();
-                    field.insert(async_graphql::Name::new("field"), async_graphql::Value::from(e.field.clone()));
-                    field.insert(async_graphql::Name::new("message"), async_graphql::Value::from(e.message.clone()));
+                    field.insert(
+                        async_graphql::Name::new("field"),
+                        async_graphql::Value::from(e.field.clone()),
+                    );
+                    field.insert(
+                        async_graphql::Name::new("message"),
+                        async_graphql::Value::from(e.message.clone()),
+                    );
                     async_graphql::Value::Object(field)
                 })
                 .collect();
@@ -93,11 +103,24 @@ pub(crate) fn gql_error(error: impl Into<ApiError>) -> async_graphql::Error {
 }
 
 /// `POST /graphql`: one operation per request (batches are refused).
-pub async fn execute(state: web::Data<AppState>, req: HttpRequest, request: GraphQLRequest) -> Result<GraphQLResponse, ApiError> {
+pub async fn execute(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: GraphQLRequest,
+) -> Result<GraphQLResponse, ApiError> {
     let resolution = request_resolution(&req)?;
-    let caller = authenticate(&state, scope_of(&resolution), req.headers().get(actix_web::http::header::AUTHORIZATION)).await?;
+    let caller = authenticate(
+        &state,
+        scope_of(&resolution),
+        req.headers().get(actix_web::http::header::AUTHORIZATION),
+    )
+    .await?;
     let schema = state.graphql.clone();
-    let request = request.into_inner().data(RequestData { state, resolution, caller });
+    let request = request.into_inner().data(RequestData {
+        state,
+        resolution,
+        caller,
+    });
     Ok(schema.execute(request).await.into())
 }
 

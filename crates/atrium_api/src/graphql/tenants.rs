@@ -11,11 +11,21 @@ pub struct TenantQuery;
 #[Object]
 impl TenantQuery {
     /// Tenants of the platform (operators, platform host).
-    async fn tenants(&self, ctx: &Context<'_>, limit: Option<i64>, cursor: Option<String>) -> async_graphql::Result<TenantList> {
+    async fn tenants(
+        &self,
+        ctx: &Context<'_>,
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> async_graphql::Result<TenantList> {
         let data = request(ctx)?;
         platform_host(data)?;
         let page = ListQuery { limit, cursor }.page().map_err(gql_error)?;
-        let page = data.state.tenants.list(&data.caller, page).await.map_err(gql_error)?;
+        let page = data
+            .state
+            .tenants
+            .list(&data.caller, page)
+            .await
+            .map_err(gql_error)?;
         Ok(page.into())
     }
 
@@ -23,6 +33,12 @@ impl TenantQuery {
     async fn tenant(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<TenantDto> {
         let data = request(ctx)?;
         platform_host(data)?;
-        Ok(data.state.tenants.get(&data.caller, &slug).await.map_err(gql_error)?.into())
+        Ok(data
+            .state
+            .tenants
+            .get(&data.caller, &slug)
+            .await
+            .map_err(gql_error)?
+            .into())
     }
 }

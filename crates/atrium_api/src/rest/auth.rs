@@ -40,24 +40,41 @@ fn oauth(status: StatusCode, code: &'static str, detail: impl Into<String>) -> A
 }
 
 fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "application/json" => serde_json::from_slice(body).map_err(|e| {
-            let ApiError::BadRequest { detail } = body_error(&e) else { return body_error(&e) };
+            let ApiError::BadRequest { detail } = body_error(&e) else {
+                return body_error(&e);
+            };
             oauth(StatusCode::BAD_REQUEST, "invalid_request", detail)
         }),
-        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body)
-            .map_err(|e| oauth(StatusCode::BAD_REQUEST, "invalid_request", format!("invalid form body: {e}"))),
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| {
+            oauth(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                format!("invalid form body: {e}"),
+            )
+        }),
         _ => Err(ApiError::UnsupportedMediaType(
-            "send the token request as application/json or application/x-www-form-urlencoded".into(),
+            "send the token request as application/json or application/x-www-form-urlencoded"
+                .into(),
         )),
     }
 }
 
 /// Exchange credentials for an access token. On the platform host this
 /// logs in operators; on a tenant's site, that tenant's users.
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth",
+#[utoipa::path(operation_id = "issue_token", post, path = "/api/v1/auth/token", tag = "auth",
     request_body(content(
         (TokenRequest = "application/json"),
         (TokenRequest = "application/x-www-form-urlencoded"),
@@ -69,30 +86,63 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
         (status = 415, description = "Neither JSON nor a form", body = Problem, content_type = "application/problem+json"),
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let request = parse_token_request(&req, &body)?;
     let issued = match request.grant_type.as_deref() {
         Some("password") => {
-            let (Some(username), Some(password)) = (request.username.as_deref(), request.password.as_deref()) else {
-                return Err(oauth(StatusCode::BAD_REQUEST, "invalid_request", "the password grant needs username and password"));
+            let (Some(username), Some(password)) =
+                (request.username.as_deref(), request.password.as_deref())
+            else {
+                return Err(oauth(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "the password grant needs username and password",
+                ));
             };
             match request_resolution(&req)? {
                 Resolution::Platform => state.identity.login_operator(username, password).await?,
-                Resolution::Tenant(entry) => state.identity.login_user(entry.scope, username, password).await?,
+                Resolution::Tenant(entry) => {
+                    state
+                        .identity
+                        .login_user(entry.scope, username, password)
+                        .await?
+                }
                 Resolution::Unknown => return Err(ApiError::UnknownSite),
             }
         }
         Some("refresh_token" | "client_credentials") => {
-            return Err(oauth(StatusCode::BAD_REQUEST, "unsupported_grant_type", "this grant type is not enabled yet"))
+            return Err(oauth(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "this grant type is not enabled yet",
+            ))
         }
         Some(other) => {
-            return Err(oauth(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("unknown grant type {other:?}")))
+            return Err(oauth(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                format!("unknown grant type {other:?}"),
+            ))
         }
-        None => return Err(oauth(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required")),
+        None => {
+            return Err(oauth(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "grant_type is required",
+            ))
+        }
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(TokenResponse { access_token: issued.access_token, token_type: "Bearer".into(), expires_in: issued.expires_in }))
+        .json(TokenResponse {
+            access_token: issued.access_token,
+            token_type: "Bearer".into(),
+            expires_in: issued.expires_in,
+        }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -103,7 +153,7 @@ pub struct JwksDocument {
 }
 
 /// The public keys that verify access tokens.
-#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "auth",
+#[utoipa::path(operation_id = "get_jwks", get, path = "/.well-known/jwks.json", tag = "auth",
     responses(
         (status = 200, description = "JSON Web Key Set", body = JwksDocument),
         (status = "default", description = "A problem", body = Problem, content_type = "application/problem+json"),
@@ -111,11 +161,13 @@ pub struct JwksDocument {
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .json(JwksDocument { keys: state.identity.jwks().keys.clone() })
+        .json(JwksDocument {
+            keys: state.identity.jwks().keys.clone(),
+        })
 }
 
 /// The caller: operator or user, its tenant and its roles.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+#[utoipa::path(operation_id = "get_me", get, path = "/api/v1/me", tag = "auth",
     responses(
         (status = 200, description = "The caller", body = MeDto),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
@@ -133,12 +185,23 @@ pub async fn me(req: HttpRequest, Auth(caller): Auth) -> Result<HttpResponse, Ap
 pub fn me_of(caller: &Caller, tenant: Option<String>) -> Result<MeDto, ApiError> {
     match caller {
         Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
-        Caller::Operator { id } => Ok(MeDto { kind: "operator".into(), id: id.0, tenant: None, roles: Vec::new() }),
+        Caller::Operator { id } => Ok(MeDto {
+            kind: "operator".into(),
+            id: id.0,
+            tenant: None,
+            roles: Vec::new(),
+        }),
         Caller::User { id, grants, .. } => Ok(MeDto {
             kind: "user".into(),
             id: id.0,
             tenant,
-            roles: grants.iter().map(|g| RoleDto { role: g.role.as_str().into(), scope: g.scope.encode() }).collect(),
+            roles: grants
+                .iter()
+                .map(|g| RoleDto {
+                    role: g.role.as_str().into(),
+                    scope: g.scope.encode(),
+                })
+                .collect(),
         }),
     }
 }
@@ -164,7 +227,7 @@ pub struct RegisteredUser {
 
 /// Create an account on this site, when its configuration allows public
 /// registration (`ALLOW_PUBLIC_ACCOUNT_CREATION`).
-#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
+#[utoipa::path(operation_id = "register", post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
     responses(
         (status = 201, description = "The new account", body = RegisteredUser),
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
@@ -172,17 +235,34 @@ pub struct RegisteredUser {
         (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn register(state: web::Data<AppState>, host: TenantHost, body: web::Json<RegisterBody>) -> Result<HttpResponse, ApiError> {
-    if !state.config.registration_open(host.scope(), host.0.site_id).await? {
-        return Err(ApiError::Forbidden("public registration is closed on this site".into()));
+pub async fn register(
+    state: web::Data<AppState>,
+    host: TenantHost,
+    body: web::Json<RegisterBody>,
+) -> Result<HttpResponse, ApiError> {
+    if !state
+        .config
+        .registration_open(host.scope(), host.0.site_id)
+        .await?
+    {
+        return Err(ApiError::Forbidden(
+            "public registration is closed on this site".into(),
+        ));
     }
     let body = body.into_inner();
-    let account = NewAccount { email: body.email, username: body.username, name: body.name, password: body.password };
+    let account = NewAccount {
+        email: body.email,
+        username: body.username,
+        name: body.name,
+        password: body.password,
+    };
     let user = state.identity.register(host.scope(), account).await?;
-    Ok(HttpResponse::Created().content_type(ContentType::json()).json(RegisteredUser {
-        id: user.id,
-        email: user.email,
-        username: user.username,
-        name: user.name,
-    }))
+    Ok(HttpResponse::Created()
+        .content_type(ContentType::json())
+        .json(RegisteredUser {
+            id: user.id,
+            email: user.email,
+            username: user.username,
+            name: user.name,
+        }))
 }

@@ -17,7 +17,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/auth/token").route(web::post().to(auth::token)))
         .service(web::resource("/api/v1/auth/register").route(web::post().to(auth::register)))
         .service(web::resource("/api/v1/me").route(web::get().to(auth::me)))
-        .service(web::resource("/api/v1/tenants").route(web::get().to(tenants::list)).route(web::post().to(tenants::provision)))
+        .service(
+            web::resource("/api/v1/tenants")
+                .route(web::get().to(tenants::list))
+                .route(web::post().to(tenants::provision)),
+        )
         .service(
             web::resource("/api/v1/tenants/{slug}")
                 .route(web::get().to(tenants::get))
@@ -25,7 +29,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(tenants::delete)),
         )
         .service(web::resource("/api/v1/site").route(web::get().to(sites::public_site)))
-        .service(web::resource("/api/v1/sites").route(web::get().to(sites::list)).route(web::post().to(sites::create)))
+        .service(
+            web::resource("/api/v1/sites")
+                .route(web::get().to(sites::list))
+                .route(web::post().to(sites::create)),
+        )
         .service(
             web::resource("/api/v1/sites/{id}")
                 .route(web::get().to(sites::get))
@@ -37,10 +45,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(sites::configuration))
                 .route(web::put().to(sites::put_configuration)),
         )
-        .service(web::resource("/api/v1/sites/{id}/configuration/history").route(web::get().to(sites::history)))
         .service(
-            web::resource("/api/v1/sites/{id}/theme").route(web::get().to(sites::theme)).route(web::put().to(sites::put_theme)),
+            web::resource("/api/v1/sites/{id}/configuration/history")
+                .route(web::get().to(sites::history)),
+        )
+        .service(
+            web::resource("/api/v1/sites/{id}/theme")
+                .route(web::get().to(sites::theme))
+                .route(web::put().to(sites::put_theme)),
         )
         .service(web::resource("/api/v1/config/{key}").route(web::get().to(sites::config_value)))
-        .service(web::resource("/graphql").route(web::post().to(graphql::execute)).route(web::get().to(graphql::graphiql)));
+        .service(
+            web::resource("/graphql")
+                .route(web::post().to(graphql::execute))
+                .route(web::get().to(graphql::graphiql)),
+        );
 }

@@ -10,13 +10,16 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::context::{Auth, TenantHost};
-use crate::dto::{ConfigValueDto, ListQuery, PublicSiteDto, SettingChangeDto, SettingChangeList, SiteConfigurationDto, SiteDto, SiteList, SiteThemeDto};
+use crate::dto::{
+    ConfigValueDto, ListQuery, PublicSiteDto, SettingChangeDto, SettingChangeList,
+    SiteConfigurationDto, SiteDto, SiteList, SiteThemeDto,
+};
 use crate::framework::body_error;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
 /// The public bootstrap of the site at this host: no token needed.
-#[utoipa::path(get, path = "/api/v1/site", tag = "sites",
+#[utoipa::path(operation_id = "get_public_site", get, path = "/api/v1/site", tag = "sites",
     params(("If-None-Match" = Option<String>, Header, description = "An ETag of an earlier answer")),
     responses(
         (status = 200, description = "The site", body = PublicSiteDto,
@@ -26,8 +29,15 @@ use crate::state::AppState;
         (status = 403, description = "Suspended tenant", body = Problem, content_type = "application/problem+json"),
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn public_site(state: web::Data<AppState>, host: TenantHost, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let site = state.config.public_site(host.scope(), host.0.site_id).await?;
+pub async fn public_site(
+    state: web::Data<AppState>,
+    host: TenantHost,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let site = state
+        .config
+        .public_site(host.scope(), host.0.site_id)
+        .await?;
     let etag = HeaderValue::from_str(&site.etag).map_err(|e| ApiError::Internal(e.to_string()))?;
     // Shared caches may keep it, but must revalidate: a change shows at once.
     let cache_control = (header::CACHE_CONTROL, "public, no-cache");
@@ -35,9 +45,16 @@ pub async fn public_site(state: web::Data<AppState>, host: TenantHost, req: Http
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').map(str::trim).any(|t| t == site.etag || t == "*" || t.strip_prefix("W/") == Some(&site.etag)));
+        .is_some_and(|tags| {
+            tags.split(',')
+                .map(str::trim)
+                .any(|t| t == site.etag || t == "*" || t.strip_prefix("W/") == Some(&site.etag))
+        });
     if unchanged {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).insert_header(cache_control).finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header(cache_control)
+            .finish());
     }
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag))
@@ -66,7 +83,7 @@ pub struct SitePatchBody {
 }
 
 /// List the tenant's sites.
-#[utoipa::path(get, path = "/api/v1/sites", tag = "sites", params(ListQuery),
+#[utoipa::path(operation_id = "list_sites", get, path = "/api/v1/sites", tag = "sites", params(ListQuery),
     responses(
         (status = 200, description = "A page of sites", body = SiteList),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -75,13 +92,21 @@ pub struct SitePatchBody {
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn list(state: web::Data<AppState>, host: TenantHost, Auth(caller): Auth, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
-    let page = state.sites.list(&caller, host.scope(), query.page()?).await?;
+pub async fn list(
+    state: web::Data<AppState>,
+    host: TenantHost,
+    Auth(caller): Auth,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = state
+        .sites
+        .list(&caller, host.scope(), query.page()?)
+        .await?;
     Ok(HttpResponse::Ok().json(SiteList::from(page)))
 }
 
 /// Add a site (a domain) to the tenant.
-#[utoipa::path(post, path = "/api/v1/sites", tag = "sites", request_body = NewSiteBody,
+#[utoipa::path(operation_id = "create_site", post, path = "/api/v1/sites", tag = "sites", request_body = NewSiteBody,
     responses(
         (status = 201, description = "The new site", body = SiteDto),
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
@@ -89,30 +114,48 @@ pub async fn list(state: web::Data<AppState>, host: TenantHost, Auth(caller): Au
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn create(state: web::Data<AppState>, host: TenantHost, Auth(caller): Auth, body: web::Json<NewSiteBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    host: TenantHost,
+    Auth(caller): Auth,
+    body: web::Json<NewSiteBody>,
+) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let site = state
         .sites
-        .create(&caller, host.scope(), NewSite { domain: body.domain, name: body.name, is_primary: body.is_primary })
+        .create(
+            &caller,
+            host.scope(),
+            NewSite {
+                domain: body.domain,
+                name: body.name,
+                is_primary: body.is_primary,
+            },
+        )
         .await?;
     Ok(HttpResponse::Created().json(SiteDto::from(site)))
 }
 
 /// Read a site.
-#[utoipa::path(get, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "get_site", get, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The site", body = SiteDto),
         (status = 404, description = "No such site in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn get(state: web::Data<AppState>, host: TenantHost, Auth(caller): Auth, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    host: TenantHost,
+    Auth(caller): Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let site = state.sites.get(&caller, host.scope(), SiteId(*id)).await?;
     Ok(HttpResponse::Ok().json(SiteDto::from(site)))
 }
 
 /// Rename a site, change its domain, or make it primary.
-#[utoipa::path(patch, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)), request_body = SitePatchBody,
+#[utoipa::path(operation_id = "update_site", patch, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)), request_body = SitePatchBody,
     responses(
         (status = 200, description = "The changed site", body = SiteDto),
         (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
@@ -129,13 +172,20 @@ pub async fn update(
     body: web::Json<SitePatchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let patch = SitePatch { domain: body.domain, name: body.name, is_primary: body.is_primary };
-    let site = state.sites.update(&caller, host.scope(), SiteId(*id), patch).await?;
+    let patch = SitePatch {
+        domain: body.domain,
+        name: body.name,
+        is_primary: body.is_primary,
+    };
+    let site = state
+        .sites
+        .update(&caller, host.scope(), SiteId(*id), patch)
+        .await?;
     Ok(HttpResponse::Ok().json(SiteDto::from(site)))
 }
 
 /// Delete a site (not the last, not the primary).
-#[utoipa::path(delete, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "delete_site", delete, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such site in this tenant", body = Problem, content_type = "application/problem+json"),
@@ -143,8 +193,16 @@ pub async fn update(
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn delete(state: web::Data<AppState>, host: TenantHost, Auth(caller): Auth, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    state.sites.delete(&caller, host.scope(), SiteId(*id)).await?;
+pub async fn delete(
+    state: web::Data<AppState>,
+    host: TenantHost,
+    Auth(caller): Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .sites
+        .delete(&caller, host.scope(), SiteId(*id))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -160,7 +218,11 @@ pub struct ConfigurationBody {
 fn if_match(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     req.headers()
         .get(header::IF_MATCH)
-        .map(|v| v.to_str().map(str::to_owned).map_err(|_| ApiError::validation("If-Match", "must be an entity tag")))
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| ApiError::validation("If-Match", "must be an entity tag"))
+        })
         .transpose()
 }
 
@@ -171,22 +233,33 @@ fn with_etag(mut response: HttpResponse, etag: &str) -> Result<HttpResponse, Api
 }
 
 /// A site's configuration, with its `ETag`.
-#[utoipa::path(get, path = "/api/v1/sites/{id}/configuration", tag = "site configuration", params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "get_site_configuration", get, path = "/api/v1/sites/{id}/configuration", tag = "site configuration", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The configuration", body = SiteConfigurationDto, headers(("ETag" = String))),
         (status = 404, description = "No such site in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn configuration(state: web::Data<AppState>, host: TenantHost, Auth(caller): Auth, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let configuration = state.site_settings.configuration(&caller, host.scope(), SiteId(*id)).await?;
+pub async fn configuration(
+    state: web::Data<AppState>,
+    host: TenantHost,
+    Auth(caller): Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let configuration = state
+        .site_settings
+        .configuration(&caller, host.scope(), SiteId(*id))
+        .await?;
     let etag = configuration.etag();
-    with_etag(HttpResponse::Ok().json(SiteConfigurationDto::from(configuration)), &etag)
+    with_etag(
+        HttpResponse::Ok().json(SiteConfigurationDto::from(configuration)),
+        &etag,
+    )
 }
 
 /// Replace a site's configuration. Send the `ETag` you read as `If-Match`
 /// (required once a configuration exists).
-#[utoipa::path(put, path = "/api/v1/sites/{id}/configuration", tag = "site configuration",
+#[utoipa::path(operation_id = "put_site_configuration", put, path = "/api/v1/sites/{id}/configuration", tag = "site configuration",
     params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The ETag this change is based on")),
     request_body = ConfigurationBody,
     responses(
@@ -206,28 +279,47 @@ pub async fn put_configuration(
     req: HttpRequest,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let body: ConfigurationBody = serde_json::from_value(body.into_inner()).map_err(|e| body_error(&e))?;
+    let body: ConfigurationBody =
+        serde_json::from_value(body.into_inner()).map_err(|e| body_error(&e))?;
     let Value::Object(values) = body.values else {
         return Err(ApiError::validation("values", "must be a JSON object"));
     };
     let saved = state
         .site_settings
-        .put_configuration(&caller, host.scope(), SiteId(*id), values, body.enabled, if_match(&req)?)
+        .put_configuration(
+            &caller,
+            host.scope(),
+            SiteId(*id),
+            values,
+            body.enabled,
+            if_match(&req)?,
+        )
         .await?;
     let etag = saved.etag();
-    with_etag(HttpResponse::Ok().json(SiteConfigurationDto::from(saved)), &etag)
+    with_etag(
+        HttpResponse::Ok().json(SiteConfigurationDto::from(saved)),
+        &etag,
+    )
 }
 
 /// A site's theme and branding, with its `ETag`.
-#[utoipa::path(get, path = "/api/v1/sites/{id}/theme", tag = "site configuration", params(("id" = i64, Path)),
+#[utoipa::path(operation_id = "get_site_theme", get, path = "/api/v1/sites/{id}/theme", tag = "site configuration", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The theme", body = SiteThemeDto, headers(("ETag" = String))),
         (status = 404, description = "No such site in this tenant", body = Problem, content_type = "application/problem+json"),
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn theme(state: web::Data<AppState>, host: TenantHost, Auth(caller): Auth, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
-    let theme = state.site_settings.theme(&caller, host.scope(), SiteId(*id)).await?;
+pub async fn theme(
+    state: web::Data<AppState>,
+    host: TenantHost,
+    Auth(caller): Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let theme = state
+        .site_settings
+        .theme(&caller, host.scope(), SiteId(*id))
+        .await?;
     let etag = theme.etag();
     with_etag(HttpResponse::Ok().json(SiteThemeDto::from(theme)), &etag)
 }
@@ -242,7 +334,7 @@ pub struct ThemeBody {
 }
 
 /// Replace a site's theme (same `If-Match` rules as the configuration).
-#[utoipa::path(put, path = "/api/v1/sites/{id}/theme", tag = "site configuration",
+#[utoipa::path(operation_id = "put_site_theme", put, path = "/api/v1/sites/{id}/theme", tag = "site configuration",
     params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The ETag this change is based on")),
     request_body = ThemeBody,
     responses(
@@ -262,13 +354,22 @@ pub async fn put_theme(
     req: HttpRequest,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let saved = state.site_settings.put_theme(&caller, host.scope(), SiteId(*id), body.into_inner(), if_match(&req)?).await?;
+    let saved = state
+        .site_settings
+        .put_theme(
+            &caller,
+            host.scope(),
+            SiteId(*id),
+            body.into_inner(),
+            if_match(&req)?,
+        )
+        .await?;
     let etag = saved.etag();
     with_etag(HttpResponse::Ok().json(SiteThemeDto::from(saved)), &etag)
 }
 
 /// Every change of the site's configuration and theme, newest first.
-#[utoipa::path(get, path = "/api/v1/sites/{id}/configuration/history", tag = "site configuration",
+#[utoipa::path(operation_id = "list_site_configuration_history", get, path = "/api/v1/sites/{id}/configuration/history", tag = "site configuration",
     params(("id" = i64, Path), ListQuery),
     responses(
         (status = 200, description = "A page of changes", body = SettingChangeList),
@@ -283,20 +384,34 @@ pub async fn history(
     id: web::Path<i64>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = state.site_settings.history(&caller, host.scope(), SiteId(*id), query.page()?).await?;
-    let list = SettingChangeList { items: page.items.into_iter().map(SettingChangeDto::from).collect(), next_cursor: page.next_cursor };
+    let page = state
+        .site_settings
+        .history(&caller, host.scope(), SiteId(*id), query.page()?)
+        .await?;
+    let list = SettingChangeList {
+        items: page.items.into_iter().map(SettingChangeDto::from).collect(),
+        next_cursor: page.next_cursor,
+    };
     Ok(HttpResponse::Ok().json(list))
 }
 
 /// A setting resolved for this site: the site's value when its
 /// configuration is enabled, else the platform default.
-#[utoipa::path(get, path = "/api/v1/config/{key}", tag = "site configuration", params(("key" = String, Path)),
+#[utoipa::path(operation_id = "get_config_value", get, path = "/api/v1/config/{key}", tag = "site configuration", params(("key" = String, Path)),
     responses(
         (status = 200, description = "The resolved value (null when unset)", body = ConfigValueDto),
         (status = "default", description = "A problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn config_value(state: web::Data<AppState>, host: TenantHost, Auth(caller): Auth, key: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let value = state.config.value_for(&caller, host.scope(), host.0.site_id, &key).await?;
+pub async fn config_value(
+    state: web::Data<AppState>,
+    host: TenantHost,
+    Auth(caller): Auth,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let value = state
+        .config
+        .value_for(&caller, host.scope(), host.0.site_id, &key)
+        .await?;
     Ok(HttpResponse::Ok().json(ConfigValueDto::from(value)))
 }

@@ -4,7 +4,9 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use atrium_identity::NewAccount;
 use atrium_organizations::NewOrganization;
-use atrium_tenants::{IdempotencyKey, ProvisionOutcome, ProvisionRequest, TenantPatch, TenantStatus};
+use atrium_tenants::{
+    IdempotencyKey, ProvisionOutcome, ProvisionRequest, TenantPatch, TenantStatus,
+};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -72,29 +74,44 @@ fn canonical(value: &Value) -> String {
         Value::Object(map) => {
             let mut keys: Vec<_> = map.keys().collect();
             keys.sort();
-            let fields: Vec<String> =
-                keys.iter().map(|k| format!("{}:{}", Value::String((*k).clone()), canonical(&map[*k]))).collect();
+            let fields: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{}:{}", Value::String((*k).clone()), canonical(&map[*k])))
+                .collect();
             format!("{{{}}}", fields.join(","))
         }
-        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
         other => other.to_string(),
     }
 }
 
 fn idempotency_key(req: &HttpRequest, body: &Value) -> Result<Option<IdempotencyKey>, ApiError> {
-    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else { return Ok(None) };
+    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
     let key = value
         .to_str()
         .ok()
         .filter(|k| (1..=255).contains(&k.len()))
-        .ok_or_else(|| ApiError::validation("Idempotency-Key", "must be 1 to 255 visible ASCII characters"))?;
+        .ok_or_else(|| {
+            ApiError::validation(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )
+        })?;
     let request_hash = format!("{:x}", Sha256::digest(canonical(body).as_bytes()));
-    Ok(Some(IdempotencyKey { key: key.to_owned(), request_hash }))
+    Ok(Some(IdempotencyKey {
+        key: key.to_owned(),
+        request_hash,
+    }))
 }
 
 /// Provision a tenant: tenant, primary site, root organization, admin
 /// account, optional configuration and theme, all or nothing.
-#[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants",
+#[utoipa::path(operation_id = "provision_tenant", post, path = "/api/v1/tenants", tag = "tenants",
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
     request_body = ProvisionTenantBody,
     responses(
@@ -121,7 +138,10 @@ pub async fn provision(
         slug: parsed.slug,
         name: parsed.name,
         domain: parsed.domain,
-        organization: NewOrganization { short_name: parsed.organization.short_name, name: parsed.organization.name },
+        organization: NewOrganization {
+            short_name: parsed.organization.short_name,
+            name: parsed.organization.name,
+        },
         admin: NewAccount {
             email: parsed.admin.email,
             username: parsed.admin.username,
@@ -134,7 +154,10 @@ pub async fn provision(
     let render = |provisioned: &atrium_tenants::Provisioned| {
         serde_json::to_value(ProvisionedDto::from(provisioned)).unwrap_or(Value::Null)
     };
-    let outcome = state.tenants.provision(&caller, request, idempotency, render).await?;
+    let outcome = state
+        .tenants
+        .provision(&caller, request, idempotency, render)
+        .await?;
     Ok(match outcome {
         ProvisionOutcome::Created(body) => HttpResponse::Created().json(body),
         ProvisionOutcome::Replayed(body) => HttpResponse::Created()
@@ -144,7 +167,7 @@ pub async fn provision(
 }
 
 /// List tenants.
-#[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants", params(ListQuery),
+#[utoipa::path(operation_id = "list_tenants", get, path = "/api/v1/tenants", tag = "tenants", params(ListQuery),
     responses(
         (status = 200, description = "A page of tenants", body = TenantList),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
@@ -153,26 +176,36 @@ pub async fn provision(
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn list(state: web::Data<AppState>, _platform: PlatformHost, Auth(caller): Auth, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: web::Data<AppState>,
+    _platform: PlatformHost,
+    Auth(caller): Auth,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let page = state.tenants.list(&caller, query.page()?).await?;
     Ok(HttpResponse::Ok().json(TenantList::from(page)))
 }
 
 /// Read a tenant.
-#[utoipa::path(get, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
+#[utoipa::path(operation_id = "get_tenant", get, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
     responses(
         (status = 200, description = "The tenant", body = TenantDto),
         (status = 404, description = "No such tenant", body = Problem, content_type = "application/problem+json"),
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn get(state: web::Data<AppState>, _platform: PlatformHost, Auth(caller): Auth, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    state: web::Data<AppState>,
+    _platform: PlatformHost,
+    Auth(caller): Auth,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let tenant = state.tenants.get(&caller, &slug).await?;
     Ok(HttpResponse::Ok().json(TenantDto::from(tenant)))
 }
 
 /// Rename, suspend (`{"status": "suspended"}`) or reactivate a tenant.
-#[utoipa::path(patch, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
+#[utoipa::path(operation_id = "update_tenant", patch, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
     request_body = TenantPatchBody,
     responses(
         (status = 200, description = "The changed tenant", body = TenantDto),
@@ -189,19 +222,34 @@ pub async fn update(
     body: web::Json<TenantPatchBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let tenant = state.tenants.update(&caller, &slug, TenantPatch { name: body.name, status: body.status }).await?;
+    let tenant = state
+        .tenants
+        .update(
+            &caller,
+            &slug,
+            TenantPatch {
+                name: body.name,
+                status: body.status,
+            },
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(TenantDto::from(tenant)))
 }
 
 /// Delete a tenant and everything it owns.
-#[utoipa::path(delete, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
+#[utoipa::path(operation_id = "delete_tenant", delete, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such tenant", body = Problem, content_type = "application/problem+json"),
         (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-pub async fn delete(state: web::Data<AppState>, _platform: PlatformHost, Auth(caller): Auth, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    _platform: PlatformHost,
+    Auth(caller): Auth,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     state.tenants.delete(&caller, &slug).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -213,6 +261,9 @@ mod tests {
         let a = serde_json::json!({"b": 1, "a": {"y": [1, {"d": 2, "c": 3}], "x": "s"}});
         let b = serde_json::json!({"a": {"x": "s", "y": [1, {"c": 3, "d": 2}]}, "b": 1});
         assert_eq!(super::canonical(&a), super::canonical(&b));
-        assert_ne!(super::canonical(&a), super::canonical(&serde_json::json!({"b": 2})));
+        assert_ne!(
+            super::canonical(&a),
+            super::canonical(&serde_json::json!({"b": 2}))
+        );
     }
 }
