@@ -72,6 +72,7 @@ fn every_operation_documents_its_problems_and_protected_ones_their_security() {
         document["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+    let mut operation_ids = std::collections::HashSet::new();
     for (path, operations) in document["paths"].as_object().unwrap() {
         for (method, operation) in operations.as_object().unwrap() {
             let id = operation["operationId"]

@@ -423,7 +423,59 @@ fn graphql_reads_and_writes_the_same_settings(backend: Backend) {
     );
 }
 
+/// The helpers other domains call (the catalog will filter by them).
+fn helpers_know_the_organizations_of_a_site_and_their_values(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    acme.admin(&app, "PUT", &config_path(&acme))
+        .json(&json!({"values": {"course_org_filter": acme.org, "PLATFORM_NAME": "Acme Online"}, "enabled": true}))
+        .expect(200);
+    let other = acme
+        .admin(&app, "POST", "/api/v1/sites")
+        .json(&json!({"domain": "other.acme.test", "name": "Other"}))
+        .expect(201)
+        .json();
+    let helpers = &app.state.config;
+    actix_web::rt::System::new().block_on(async {
+        let atrium_sites::Resolution::Tenant(entry) =
+            app.state.directory.resolve(&acme.domain).await.unwrap()
+        else {
+            panic!("the tenant's host does not resolve");
+        };
+        let scope = entry.scope;
+        let other_site = atrium_core::SiteId(other["id"].as_i64().unwrap());
+        assert_eq!(
+            helpers
+                .organizations_of_site(scope, entry.site_id)
+                .await
+                .unwrap(),
+            std::slice::from_ref(&acme.org)
+        );
+        assert!(helpers
+            .organizations_of_site(scope, other_site)
+            .await
+            .unwrap()
+            .is_empty());
+        let value = helpers
+            .value_for_organization(scope, &acme.org, "PLATFORM_NAME")
+            .await
+            .unwrap();
+        assert_eq!(value, Some(json!("Acme Online")));
+        let fallback = helpers
+            .value_for_organization(scope, "NOT_FILTERED", "PLATFORM_NAME")
+            .await
+            .unwrap();
+        assert_eq!(fallback, Some(json!("Atrium")));
+        let default = helpers
+            .value(scope, other_site, "MISSING", json!("caller's default"))
+            .await
+            .unwrap();
+        assert_eq!(default, json!("caller's default"));
+    });
+}
+
 backend_tests!(
+    helpers_know_the_organizations_of_a_site_and_their_values,
     configuration_values_are_validated,
     writes_need_the_current_etag,
     every_change_is_kept_in_the_history,

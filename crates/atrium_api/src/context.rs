@@ -40,7 +40,15 @@ pub async fn resolve_host(
     let Some(state) = state else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let host = req.connection_info().host().to_owned();
+    // The Host header alone (or HTTP/2's authority): forwarding headers are
+    // client-controlled and must not choose the tenant.
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or_default()
+        .to_owned();
     let refusal = match state.directory.resolve(&host).await {
         Ok(Resolution::Unknown) => Some(ApiError::UnknownSite),
         Ok(Resolution::Tenant(entry)) if entry.suspended => Some(ApiError::TenantSuspended),

@@ -357,3 +357,34 @@ pub struct MeDto {
     pub tenant: Option<String>,
     pub roles: Vec<RoleDto>,
 }
+
+impl MeDto {
+    /// The caller as `GET /api/v1/me` and GraphQL `me` show it.
+    pub fn of(
+        caller: &atrium_permissions::Caller,
+        tenant: Option<String>,
+    ) -> Result<Self, crate::problem::ApiError> {
+        use atrium_permissions::Caller;
+        match caller {
+            Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
+            Caller::Operator { id } => Ok(Self {
+                kind: "operator".into(),
+                id: id.0,
+                tenant: None,
+                roles: Vec::new(),
+            }),
+            Caller::User { id, grants, .. } => Ok(Self {
+                kind: "user".into(),
+                id: id.0,
+                tenant,
+                roles: grants
+                    .iter()
+                    .map(|g| RoleDto {
+                        role: g.role.as_str().into(),
+                        scope: g.scope.encode(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}

@@ -258,6 +258,7 @@ impl From<SitesError> for ApiError {
             SitesError::PreconditionFailed => ApiError::PreconditionFailed,
             SitesError::PreconditionRequired => ApiError::PreconditionRequired,
             SitesError::Db(db) => db.into(),
+            SitesError::StoredData(message) => ApiError::Internal(message),
         }
     }
 }

@@ -4,9 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use atrium_core::{is_email, OperatorId, TenantId, UserId, ValidationErrors};
-use atrium_db::{
-    operators, roles, users, Access, Db, DbError, PlatformTx, TenantScope, TenantTx, UserRow,
-};
+use atrium_db::{operators, roles, users, Access, Db, DbError, TenantScope, TenantTx, UserRow};
 use atrium_permissions::{Caller, Grant, GrantScope, Role};
 
 use crate::keys::{Jwks, KeyStore};
@@ -329,17 +327,6 @@ impl Identity {
 
     pub async fn hash_password(password: String) -> Result<String, IdentityError> {
         passwords::hash(password).await
-    }
-
-    /// The operator's account still exists (used by `GET /me`).
-    pub async fn operator_email(&self, id: OperatorId) -> Result<Option<String>, IdentityError> {
-        Ok(self
-            .db
-            .platform(Access::Read, move |tx: &mut PlatformTx<'_>| {
-                operators::find(tx, id.0)
-            })
-            .await?
-            .map(|row| row.email))
     }
 }
 

@@ -20,4 +20,8 @@ pub enum SitesError {
     PreconditionRequired,
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A stored document that no longer reads as JSON: never the client's
+    /// fault, and never silently replaced.
+    #[error("stored data unreadable: {0}")]
+    StoredData(String),
 }

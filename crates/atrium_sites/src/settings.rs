@@ -93,9 +93,7 @@ impl SiteTheme {
                 site_id,
                 name: row.theme_name,
                 branding: serde_json::from_str(&row.branding_json).map_err(|e| {
-                    SitesError::Db(DbError::Migration(format!(
-                        "stored branding unreadable: {e}"
-                    )))
+                    SitesError::StoredData(format!("stored branding unreadable: {e}"))
                 })?,
                 version: row.version,
                 updated_at: Some(row.updated_at),
@@ -120,8 +118,7 @@ impl TryFrom<SiteSettingChangeRow> for SettingChange {
 
     fn try_from(row: SiteSettingChangeRow) -> Result<Self, SitesError> {
         let parse = |text: &str| {
-            serde_json::from_str(text)
-                .map_err(|e| SitesError::Db(DbError::Migration(e.to_string())))
+            serde_json::from_str(text).map_err(|e| SitesError::StoredData(e.to_string()))
         };
         Ok(Self {
             id: row.id,
@@ -135,11 +132,8 @@ impl TryFrom<SiteSettingChangeRow> for SettingChange {
 }
 
 fn parse_stored(text: &str) -> Result<Map<String, Value>, SitesError> {
-    serde_json::from_str(text).map_err(|e| {
-        SitesError::Db(DbError::Migration(format!(
-            "stored configuration unreadable: {e}"
-        )))
-    })
+    serde_json::from_str(text)
+        .map_err(|e| SitesError::StoredData(format!("stored configuration unreadable: {e}")))
 }
 
 /// The `If-Match` rule of a write: a document that exists may only be
@@ -240,8 +234,8 @@ fn write_theme(
     next: &ThemeInput,
     actor: &str,
 ) -> Result<SiteTheme, SitesError> {
-    let branding_json = serde_json::to_string(&next.branding)
-        .map_err(|e| SitesError::Db(DbError::Migration(e.to_string())))?;
+    let branding_json =
+        serde_json::to_string(&next.branding).map_err(|e| SitesError::StoredData(e.to_string()))?;
     let replaces = (current.version > 0).then_some(current.version);
     let saved =
         site_settings::save_theme(tx, current.site_id.0, &next.name, &branding_json, replaces)?

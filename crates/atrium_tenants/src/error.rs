@@ -34,9 +34,9 @@ impl From<SitesError> for TenantsError {
             SitesError::NotFound(_) => TenantsError::NotFound,
             SitesError::Db(db) => TenantsError::Db(db),
             // A new site has no earlier version to race with.
-            SitesError::PreconditionFailed | SitesError::PreconditionRequired => {
-                TenantsError::Internal(error.to_string())
-            }
+            SitesError::StoredData(_)
+            | SitesError::PreconditionFailed
+            | SitesError::PreconditionRequired => TenantsError::Internal(error.to_string()),
         }
     }
 }

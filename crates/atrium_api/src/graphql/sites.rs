@@ -24,7 +24,7 @@ impl SiteQuery {
             atrium_sites::Resolution::Tenant(entry) => Some(entry.tenant_slug.clone()),
             _ => None,
         };
-        crate::rest::auth::me_of(&data.caller, tenant).map_err(gql_error)
+        MeDto::of(&data.caller, tenant).map_err(gql_error)
     }
 
     /// The public bootstrap of the site at this host (no token needed).

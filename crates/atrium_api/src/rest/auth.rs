@@ -5,13 +5,12 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use atrium_identity::NewAccount;
-use atrium_permissions::Caller;
 use atrium_sites::Resolution;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::context::{request_resolution, Auth, TenantHost};
-use crate::dto::{MeDto, RoleDto};
+use crate::dto::MeDto;
 use crate::framework::body_error;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -179,31 +178,7 @@ pub async fn me(req: HttpRequest, Auth(caller): Auth) -> Result<HttpResponse, Ap
         Resolution::Tenant(entry) => Some(entry.tenant_slug.clone()),
         _ => None,
     };
-    Ok(HttpResponse::Ok().json(me_of(&caller, tenant)?))
-}
-
-pub fn me_of(caller: &Caller, tenant: Option<String>) -> Result<MeDto, ApiError> {
-    match caller {
-        Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
-        Caller::Operator { id } => Ok(MeDto {
-            kind: "operator".into(),
-            id: id.0,
-            tenant: None,
-            roles: Vec::new(),
-        }),
-        Caller::User { id, grants, .. } => Ok(MeDto {
-            kind: "user".into(),
-            id: id.0,
-            tenant,
-            roles: grants
-                .iter()
-                .map(|g| RoleDto {
-                    role: g.role.as_str().into(),
-                    scope: g.scope.encode(),
-                })
-                .collect(),
-        }),
-    }
+    Ok(HttpResponse::Ok().json(MeDto::of(&caller, tenant)?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,0 +1,126 @@
+//! The binary itself: its commands, and a graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn atrium(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_atrium"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("cli.db").display()),
+        )
+        .env("ATRIUM_LOG", "info");
+    command
+}
+
+#[test]
+fn prints_the_contracts() {
+    let dir = tempfile::tempdir().unwrap();
+    let openapi = atrium(dir.path()).arg("openapi").output().unwrap();
+    assert!(openapi.status.success());
+    let document: serde_json::Value = serde_json::from_slice(&openapi.stdout).unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    let sdl = atrium(dir.path()).arg("graphql-schema").output().unwrap();
+    assert!(String::from_utf8(sdl.stdout)
+        .unwrap()
+        .contains("type Query"));
+}
+
+#[test]
+fn creates_operators_and_refuses_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let create = |email: &str, password: &str| {
+        atrium(dir.path())
+            .args([
+                "operator",
+                "create",
+                "--email",
+                email,
+                "--password",
+                password,
+            ])
+            .output()
+            .unwrap()
+    };
+    let made = create("Ops@Example.org", "operator-password");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stdout).contains("ops@example.org"));
+    // The signing key was made on the way, private to its owner.
+    let key = dir.path().join("keys/jwt-ed25519.pem");
+    assert!(key.exists());
+    assert!(
+        !create("ops@example.org", "operator-password")
+            .status
+            .success(),
+        "a duplicate operator"
+    );
+    assert!(!create("not-an-email", "operator-password").status.success());
+    assert!(!create("two@example.org", "short").status.success());
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = atrium(dir.path())
+        .env("DATABASE_URL", "mysql://nope")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("postgres://"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn serves_and_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = atrium(dir.path())
+        .env("ATRIUM_LISTEN", format!("127.0.0.1:{port}"))
+        .arg("serve")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(server.stderr.take().unwrap());
+    let mut line = String::new();
+    let started = Instant::now();
+    while !line.contains("atrium is serving") {
+        line.clear();
+        assert!(
+            log.read_line(&mut line).unwrap() > 0,
+            "the server exited before serving"
+        );
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+    let ready = ureq::get(&format!("http://127.0.0.1:{port}/health/ready"))
+        .call()
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut log, &mut rest).unwrap();
+    let status = server.wait().unwrap();
+    assert!(status.success(), "exit status {status}; log: {rest}");
+    assert!(rest.contains("atrium stopped"), "{rest}");
+}
