@@ -65,6 +65,74 @@ fn framework_failures_are_problems(backend: Backend) {
     app.platform("POST", "/graphql")
         .body("application/json", b"[{\"query\": \"{ me { id } }\"}]")
         .expect_problem(400, "bad-request");
+    let huge_query = json!({"query": format!("{{ me {{ id }} }} # {}", "x".repeat(10_000))});
+    app.platform("POST", "/graphql")
+        .json(&huge_query)
+        .expect_problem(413, "payload-too-large");
+    // Errors of async-graphql itself carry a code too.
+    let broken = app.graphql("localhost", Some(&token), "{ me { id ", json!({}));
+    assert_eq!(
+        broken["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{broken}"
+    );
+    let unknown = app.graphql("localhost", Some(&token), "{ nothing }", json!({}));
+    assert_eq!(
+        unknown["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{unknown}"
+    );
 }
 
-backend_tests!(framework_failures_are_problems);
+/// Characters a database cannot store are the client's error, never a 500
+/// (PostgreSQL refuses NUL in text).
+fn text_the_database_cannot_store_is_a_400(backend: Backend) {
+    let app = TestApp::start(backend);
+    let token = app.operator_token();
+    let acme = app.provision("acme");
+    let nul = "a\u{0}b";
+    let fields = acme
+        .admin(&app, "POST", "/api/v1/sites")
+        .json(&json!({"domain": "x.acme.test", "name": nul}))
+        .field_errors();
+    assert_eq!(fields, ["name"]);
+    let response = app
+        .platform("GET", "/api/v1/tenants/a%00b")
+        .bearer(&token)
+        .send();
+    assert!(
+        response.status == 400 || response.status == 404,
+        "{response:?}"
+    );
+    let login = app
+        .req("POST", &acme.domain, "/api/v1/auth/token")
+        .json(&json!({"grant_type": "password", "username": nul, "password": "whatever-password"}));
+    assert_eq!(login.status, 400, "{login:?}");
+    let register = app
+        .req("POST", &acme.domain, "/api/v1/auth/register")
+        .json(&json!({"email": "n@acme.test", "username": "nul", "password": "long-password", "name": nul}));
+    assert_eq!(register.field_errors(), ["name"]);
+    let mut body = TestApp::tenant_body("nul");
+    body["organization"]["name"] = json!(nul);
+    assert_eq!(
+        app.platform("POST", "/api/v1/tenants")
+            .bearer(&token)
+            .json(&body)
+            .field_errors(),
+        ["organization.name"]
+    );
+    // Inside a JSON document it is escaped, and stored as sent.
+    let saved = acme
+        .admin(
+            &app,
+            "PUT",
+            &format!("/api/v1/sites/{}/configuration", acme.site_id),
+        )
+        .json(&json!({"values": {"note": nul}, "enabled": true}))
+        .expect(200)
+        .json();
+    assert_eq!(saved["values"]["note"], nul);
+}
+
+backend_tests!(
+    framework_failures_are_problems,
+    text_the_database_cannot_store_is_a_400
+);

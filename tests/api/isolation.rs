@@ -60,6 +60,19 @@ fn ids_of_another_tenant_are_not_found(backend: Backend) {
     )
     .json(&json!({"values": {"PLATFORM_NAME": "stolen"}, "enabled": true}))
     .expect_problem(404, "not-found");
+    acme.admin(&app, "PUT", &format!("/api/v1/sites/{theirs}/theme"))
+        .json(&json!({"name": "stolen"}))
+        .expect_problem(404, "not-found");
+    // The same through GraphQL mutations.
+    for mutation in [
+        "mutation($id: Int!) { updateSite(id: $id, input: {name: \"stolen\"}) { id } }",
+        "mutation($id: Int!) { deleteSite(id: $id) }",
+        "mutation($id: Int!) { putSiteConfiguration(siteId: $id, values: {}, enabled: true) { version } }",
+        "mutation($id: Int!) { putSiteTheme(siteId: $id, name: \"stolen\") { version } }",
+    ] {
+        let answer = app.graphql(&acme.domain, Some(&acme.admin_token), mutation, json!({"id": theirs}));
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "NOT_FOUND", "{mutation}: {answer}");
+    }
     // Their site is untouched.
     let site = globex
         .admin(&app, "GET", &format!("/api/v1/sites/{theirs}"))

@@ -215,6 +215,21 @@ fn themes_are_validated_field_by_field(backend: Backend) {
     acme.admin(&app, "PUT", &path)
         .json(&good)
         .expect_problem(428, "precondition-required");
+    acme.admin(&app, "PUT", &path)
+        .header("If-Match", "\"t0\"")
+        .json(&good)
+        .expect_problem(412, "precondition-failed");
+    acme.admin(&app, "PUT", &path)
+        .header("If-Match", "W/\"t1\"")
+        .json(&good)
+        .expect_problem(412, "precondition-failed");
+    let next = acme
+        .admin(&app, "PUT", &path)
+        .header("If-Match", "\"t1\"")
+        .json(&good)
+        .expect(200)
+        .json();
+    assert_eq!(next["etag"], "\"t2\"");
     let site = app
         .req("GET", &acme.domain, "/api/v1/site")
         .send()

@@ -13,9 +13,14 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// Whether PostgreSQL tests should run; says so when they do not.
+    /// Whether PostgreSQL tests should run; says so when they do not. In
+    /// CI (`CI` set) a missing URL is a failure: there, a PostgreSQL test
+    /// must never pass without having run.
     pub fn postgres_available() -> bool {
         let available = std::env::var(TEST_URL_VAR).is_ok_and(|v| !v.is_empty());
+        if !available && std::env::var_os("CI").is_some() {
+            panic!("CI is set but {TEST_URL_VAR} is not: the PostgreSQL variant cannot run");
+        }
         if !available {
             eprintln!("skipped: set {TEST_URL_VAR} to run the PostgreSQL variant of this test");
         }

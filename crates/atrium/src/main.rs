@@ -157,6 +157,10 @@ fn create_operator(settings: Settings, email: &str, password: &str) -> Result<()
 }
 
 fn serve(settings: Settings) -> Result<(), AnyError> {
+    // Platform defaults obey the same rules as a site's values: a string
+    // "false" for ALLOW_PUBLIC_ACCOUNT_CREATION must not open registration.
+    atrium_sites::settings::validate_configuration(&settings.site_defaults)
+        .map_err(|e| format!("site_defaults: {e}"))?;
     migrate_on_start(&settings)?;
     let db = connect(&settings, settings.database_pool_size)?;
     let keys = KeyStore::load_or_generate(&settings.jwt_key_file)?;

@@ -94,6 +94,7 @@ fn serves_and_stops_gracefully_on_sigterm() {
         .port();
     let mut server = atrium(dir.path())
         .env("ATRIUM_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ATRIUM_LOG_FORMAT", "json")
         .arg("serve")
         .stderr(Stdio::piped())
         .spawn()
@@ -110,9 +111,27 @@ fn serves_and_stops_gracefully_on_sigterm() {
         assert!(started.elapsed() < Duration::from_secs(30));
     }
     let ready = ureq::get(&format!("http://127.0.0.1:{port}/health/ready"))
+        .set("X-Request-Id", "cli-test-1")
         .call()
         .unwrap();
     assert_eq!(ready.status(), 200);
+    // One structured line per request: id, tenant, route, status, duration.
+    let logged = loop {
+        line.clear();
+        assert!(
+            log.read_line(&mut line).unwrap() > 0,
+            "no request line was logged"
+        );
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if entry["message"] == "request" {
+            break entry;
+        }
+    };
+    assert_eq!(logged["request_id"], "cli-test-1");
+    assert_eq!(logged["route"], "/health/ready");
+    assert_eq!(logged["status"], 200);
+    assert_eq!(logged["tenant"], "-");
+    assert!(logged["duration_ms"].as_f64().is_some(), "{logged}");
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()

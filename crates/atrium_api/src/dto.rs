@@ -179,12 +179,15 @@ pub struct SiteConfigurationDto {
     pub enabled: bool,
     /// Starts at 1; 0 means the site never had a configuration.
     pub version: i64,
+    /// The entity tag to send as `If-Match` (REST) or `ifMatch` (GraphQL).
+    pub etag: String,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl From<atrium_sites::SiteConfiguration> for SiteConfigurationDto {
     fn from(c: atrium_sites::SiteConfiguration) -> Self {
         Self {
+            etag: c.etag(),
             site_id: c.site_id.0,
             values: Value::Object(c.values),
             enabled: c.enabled,
@@ -230,12 +233,15 @@ pub struct SiteThemeDto {
     pub branding: BrandingDto,
     /// 0 means the site never had a theme (the default one applies).
     pub version: i64,
+    /// The entity tag to send as `If-Match` (REST) or `ifMatch` (GraphQL).
+    pub etag: String,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
 impl From<atrium_sites::SiteTheme> for SiteThemeDto {
     fn from(t: atrium_sites::SiteTheme) -> Self {
         Self {
+            etag: t.etag(),
             site_id: t.site_id.0,
             name: t.name,
             branding: t.branding.into(),

@@ -243,6 +243,10 @@ impl From<DbError> for ApiError {
                 ApiError::Conflict("the resource is still referenced".into())
             }
             DbError::Unavailable(message) => ApiError::Unavailable(message),
+            DbError::InvalidText(_) => ApiError::BadRequest {
+                detail: "the request contains characters that cannot be stored (such as NUL)"
+                    .into(),
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -10,4 +10,4 @@ pub mod validation;
 pub use ids::*;
 pub use page::{Page, PageRequest};
 pub use settings::Settings;
-pub use validation::{is_email, FieldError, ValidationErrors};
+pub use validation::{is_email, is_name, FieldError, ValidationErrors};

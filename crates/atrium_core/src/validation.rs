@@ -83,3 +83,9 @@ pub fn is_email(value: &str) -> bool {
         && !domain.ends_with('.')
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
 }
+
+/// A human-readable name: 1 to `max` characters, not blank, no control
+/// characters (NUL cannot even be stored by PostgreSQL).
+pub fn is_name(value: &str, max: usize) -> bool {
+    !value.trim().is_empty() && value.chars().count() <= max && !value.chars().any(char::is_control)
+}

@@ -11,6 +11,9 @@ pub enum DbError {
     UniqueViolation { constraint: String },
     #[error("foreign key violated ({constraint})")]
     ForeignKeyViolation { constraint: String },
+    /// Text the database cannot store (PostgreSQL refuses NUL characters).
+    #[error("text the database cannot store: {0}")]
+    InvalidText(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("invalid database configuration: {0}")]
@@ -42,6 +45,13 @@ impl From<DieselError> for DbError {
                         .map(str::to_owned)
                         .unwrap_or_else(|| info.message().to_owned()),
                 }
+            }
+            // SQLSTATE 22021 (character_not_in_repertoire): diesel has no
+            // kind for it, so it is known by its message.
+            DieselError::DatabaseError(_, info)
+                if info.message().contains("invalid byte sequence") =>
+            {
+                DbError::InvalidText(info.message().to_owned())
             }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 DbError::Unavailable(info.message().to_owned())

@@ -27,6 +27,19 @@
 //! let _scope = atrium_db::TenantScope { tenant_id: atrium_core::TenantId(1) };
 //! ```
 //!
+//! Nor can the platform layer enter a tenant it has not read or made:
+//!
+//! ```compile_fail,E0639
+//! async fn enter(db: &atrium_db::Db) -> Result<(), atrium_db::DbError> {
+//!     db.platform(atrium_db::Access::Read, |tx| {
+//!         let made_up = atrium_db::TenantRow { id: 7, slug: String::new(), name: String::new(),
+//!             status: String::new(), created_at: Default::default(), updated_at: Default::default() };
+//!         tx.enter_tenant(&made_up).map(|_| ())
+//!     })
+//!     .await
+//! }
+//! ```
+//!
 //! A repository function cannot be called without a scoped transaction:
 //!
 //! ```compile_fail,E0308

@@ -6,8 +6,12 @@ use diesel::prelude::*;
 
 use crate::schema::*;
 
+/// A tenant as read or made by [`crate::tenants`]. Not constructible
+/// elsewhere: holding one proves the tenant exists, which is what
+/// [`crate::PlatformTx::enter_tenant`] asks for.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tenants)]
+#[non_exhaustive]
 pub struct TenantRow {
     pub id: i64,
     pub slug: String,

@@ -7,6 +7,7 @@ use crate::models::SiteRow;
 use crate::notifications::{notify, ROUTING_CHANNEL};
 use crate::now;
 use crate::schema::{site_domains, sites};
+use crate::site_settings::SETTINGS_CHANNEL;
 use crate::tenancy::TenantTx;
 
 pub struct NewSite<'a> {
@@ -123,6 +124,8 @@ pub fn update(tx: &mut TenantTx<'_>, id: i64, changes: SiteChanges<'_>) -> DbRes
     diesel::update(this_site)
         .set(sites::updated_at.eq(now()))
         .execute(tx.conn)?;
+    // A name or the primary flag is part of every site snapshot.
+    notify(tx.conn, SETTINGS_CHANNEL)?;
     get(tx, id)
 }
 

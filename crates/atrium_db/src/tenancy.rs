@@ -8,6 +8,7 @@ use diesel::Connection;
 
 use crate::connection::{Backend, Db, DbConnection};
 use crate::error::DbError;
+use crate::models::TenantRow;
 
 /// Proof that a tenant was resolved: from a request's host (see
 /// [`crate::routing`]) or by the platform layer ([`PlatformTx::enter_tenant`]).
@@ -44,10 +45,6 @@ pub struct TenantTx<'c> {
 }
 
 impl TenantTx<'_> {
-    pub fn scope(&self) -> TenantScope {
-        self.scope
-    }
-
     pub(crate) fn tenant(&self) -> i64 {
         self.scope.tenant_id.0
     }
@@ -60,9 +57,12 @@ pub struct PlatformTx<'c> {
 }
 
 impl PlatformTx<'_> {
-    /// Scopes the rest of this transaction to `tenant_id` (on PostgreSQL the
-    /// row-level-security setting follows).
-    pub fn enter_tenant(&mut self, tenant_id: TenantId) -> Result<TenantTx<'_>, DbError> {
+    /// Scopes the rest of this transaction to a tenant read or made in it
+    /// (a [`TenantRow`] cannot be built outside this crate, so the scope
+    /// cannot come from a bare id). On PostgreSQL the row-level-security
+    /// setting follows.
+    pub fn enter_tenant(&mut self, tenant: &TenantRow) -> Result<TenantTx<'_>, DbError> {
+        let tenant_id = TenantId(tenant.id);
         set_tenant(self.conn, tenant_id)?;
         Ok(TenantTx {
             conn: self.conn,

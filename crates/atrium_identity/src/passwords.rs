@@ -4,6 +4,8 @@
 
 use std::sync::LazyLock;
 
+use tokio::sync::Semaphore;
+
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -18,6 +20,12 @@ pub const MAX_PASSWORD_LENGTH: usize = 1024;
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_now("atrium-dummy-password").unwrap_or_default());
 
+/// Hashes at once: about one per core. Each takes ~19 MiB and tens of
+/// milliseconds, so a flood of logins queues here instead of starving the
+/// blocking pool (and the database work on it) or the memory.
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
 fn hash_now(password: &str) -> Result<String, IdentityError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -27,6 +35,10 @@ fn hash_now(password: &str) -> Result<String, IdentityError> {
 }
 
 pub async fn hash(password: String) -> Result<String, IdentityError> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| IdentityError::Key(e.to_string()))?;
     tokio::task::spawn_blocking(move || hash_now(&password))
         .await
         .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
@@ -35,6 +47,9 @@ pub async fn hash(password: String) -> Result<String, IdentityError> {
 /// Whether `password` matches `stored` (or, with no stored hash, a dummy
 /// check of the same cost that always fails).
 pub async fn verify(password: String, stored: Option<String>) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         let (stored, real) = match stored {
             Some(stored) => (stored, true),

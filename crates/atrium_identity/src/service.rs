@@ -47,8 +47,11 @@ impl NewAccount {
                 "must be 2 to 30 letters, digits, '_', '.' or '-'",
             );
         }
-        if self.name.chars().count() > 255 {
-            errors.add("name", "must be at most 255 characters");
+        if self.name.chars().count() > 255 || self.name.chars().any(char::is_control) {
+            errors.add(
+                "name",
+                "must be at most 255 characters, without control characters",
+            );
         }
         if let Err(message) = check_password(&self.password) {
             errors.add("password", message);
@@ -196,7 +199,9 @@ impl Identity {
     }
 
     /// The caller behind a bearer token sent to a host of `realm`. A token
-    /// of another realm, or of an account that is gone, is invalid.
+    /// of another realm, or of a user account that is gone or disabled, is
+    /// invalid. Operators are not looked up again: there is no way to
+    /// remove one yet, and their tokens live `access_token_ttl_secs`.
     pub async fn authenticate(
         &self,
         scope: Option<TenantScope>,

@@ -59,7 +59,7 @@ impl NewOrganization {
                 "must be 1 to 64 letters, digits, '_', '.' or '-'",
             );
         }
-        if self.name.trim().is_empty() || self.name.chars().count() > 255 {
+        if !atrium_core::is_name(&self.name, 255) {
             errors.add("name", "must be 1 to 255 characters");
         }
         errors.into_result()

@@ -58,7 +58,7 @@ pub struct SiteService {
 const MAX_NAME: usize = 255;
 
 fn check_name(errors: &mut ValidationErrors, field: &str, name: &str) {
-    if name.trim().is_empty() || name.chars().count() > MAX_NAME {
+    if !atrium_core::is_name(name, MAX_NAME) {
         errors.add(field, format!("must be 1 to {MAX_NAME} characters"));
     }
 }

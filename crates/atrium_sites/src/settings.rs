@@ -147,11 +147,12 @@ fn check_precondition(
         None if current_version > 0 => Err(SitesError::PreconditionRequired),
         None => Ok(()),
         Some(tags) => {
-            let matches = tags.split(',').map(str::trim).any(|tag| {
-                tag == current_etag
-                    || tag.strip_prefix("W/") == Some(current_etag)
-                    || (tag == "*" && current_version > 0)
-            });
+            // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag
+            // never matches.
+            let matches = tags
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == current_etag || (tag == "*" && current_version > 0));
             if matches {
                 Ok(())
             } else {
@@ -442,7 +443,11 @@ mod tests {
             Err(SitesError::PreconditionRequired)
         ));
         assert!(check_precondition(3, "\"c3\"", Some("\"c3\"")).is_ok());
-        assert!(check_precondition(3, "\"c3\"", Some("\"c1\", W/\"c3\"")).is_ok());
+        assert!(check_precondition(3, "\"c3\"", Some("\"c1\", \"c3\"")).is_ok());
+        assert!(matches!(
+            check_precondition(3, "\"c3\"", Some("W/\"c3\"")),
+            Err(SitesError::PreconditionFailed)
+        ));
         assert!(check_precondition(3, "\"c3\"", Some("*")).is_ok());
         assert!(matches!(
             check_precondition(0, "\"c0\"", Some("*")),

@@ -1,7 +1,7 @@
 //! `POST /api/v1/tenants`: a tenant, its primary site, root organization,
 //! admin account and optional settings, in one transaction.
 
-use atrium_core::{TenantId, UserId, ValidationErrors};
+use atrium_core::{UserId, ValidationErrors};
 use atrium_db::{idempotency, tenants, Access, DbError, IdempotencyRow};
 use atrium_identity::{Identity, NewAccount};
 use atrium_organizations::{NewOrganization, Organization};
@@ -99,7 +99,7 @@ impl TenantService {
                         }
                         other => other.into(),
                     })?;
-                let mut scoped = tx.enter_tenant(TenantId(tenant.id))?;
+                let mut scoped = tx.enter_tenant(&tenant)?;
                 let site = SiteService::insert(
                     &mut scoped,
                     &NewSite {

@@ -66,7 +66,7 @@ pub struct TenantService {
 }
 
 pub(crate) fn check_tenant_name(errors: &mut ValidationErrors, name: &str) {
-    if name.trim().is_empty() || name.chars().count() > 255 {
+    if !atrium_core::is_name(name, 255) {
         errors.add("name", "must be 1 to 255 characters");
     }
 }
@@ -145,9 +145,9 @@ impl TenantService {
         self.db
             .platform(Access::Write, move |tx| {
                 let tenant = tenants::find_by_slug(tx, &slug).map_err(not_found)?;
-                // Entering the tenant sets the row-level-security scope, under
-                // which the cascade removes the tenant's rows.
-                tx.enter_tenant(TenantId(tenant.id))?;
+                // The routing rows go with the tenant's own policy; the
+                // cascade from `tenants` removes the rest.
+                tx.enter_tenant(&tenant)?;
                 Ok::<_, TenantsError>(tenants::delete(tx, tenant.id)?)
             })
             .await?;

@@ -10,7 +10,7 @@ END
 $$;
 
 -- The tenant of the current transaction, set by the repository layer with
--- set_config(..., true) so that it never outlives the transaction.
+-- SET LOCAL so that it never outlives the transaction.
 CREATE FUNCTION atrium_current_tenant() RETURNS BIGINT
     LANGUAGE sql STABLE
     AS $$ SELECT NULLIF(current_setting('atrium.tenant_id', true), '')::BIGINT $$;

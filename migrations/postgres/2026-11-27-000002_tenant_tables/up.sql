@@ -1,4 +1,4 @@
--- Tenant-owned tables. Rules kept by a catalog test (tests/api/schema_rules.rs):
+-- Tenant-owned tables. Rules kept by a catalog test (tests/api/postgres.rs):
 -- tenant_id leads the primary key and every foreign key, an index stands
 -- behind every foreign key, and row-level security is enabled and forced.
 

@@ -8,7 +8,6 @@ mod tenants;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
 use atrium_core::Settings;
 use atrium_permissions::Caller;
 use atrium_sites::{HostEntry, Resolution};
@@ -102,12 +101,14 @@ pub(crate) fn gql_error(error: impl Into<ApiError>) -> async_graphql::Error {
     })
 }
 
-/// `POST /graphql`: one operation per request (batches are refused).
+/// `POST /graphql`: one operation per JSON request. Taking the body through
+/// `web::Json` puts it under the same size limit as every other body and
+/// refuses batches (an array is not a request).
 pub async fn execute(
     state: web::Data<AppState>,
     req: HttpRequest,
-    request: GraphQLRequest,
-) -> Result<GraphQLResponse, ApiError> {
+    request: web::Json<async_graphql::Request>,
+) -> Result<HttpResponse, ApiError> {
     let resolution = request_resolution(&req)?;
     let caller = authenticate(
         &state,
@@ -121,7 +122,16 @@ pub async fn execute(
         resolution,
         caller,
     });
-    Ok(schema.execute(request).await.into())
+    let mut response = schema.execute(request).await;
+    // Errors raised by async-graphql itself (parse, validation, limits)
+    // carry no code; give them one, so every error has `extensions.code`.
+    for error in &mut response.errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
+        }
+    }
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// `GET /graphql`: the GraphiQL explorer, when introspection is on.
