@@ -16,6 +16,21 @@ use crate::tenancy::TenantTx;
 /// Site settings (configuration, theme) changed: caches of them must forget.
 pub const SETTINGS_CHANNEL: &str = "atrium_site_settings";
 
+/// Whether an optimistic write took: one row written. No row (the version
+/// moved on) or a unique violation (a concurrent first write won the
+/// insert) means it lost; other caches are told when it took.
+fn settled(tx: &mut TenantTx<'_>, written: diesel::QueryResult<usize>) -> DbResult<bool> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match written {
+        Ok(1) => {
+            notify(tx.conn, SETTINGS_CHANNEL)?;
+            Ok(true)
+        }
+        Ok(_) | Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(other) => Err(other.into()),
+    }
+}
+
 pub fn configuration(
     tx: &mut TenantTx<'_>,
     site_id: i64,
@@ -65,17 +80,9 @@ pub fn save_configuration(
         ))
         .execute(tx.conn),
     };
-    match written {
-        Ok(1) => {}
-        Ok(_) => return Ok(None),
-        // A concurrent first write won the insert.
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => return Ok(None),
-        Err(other) => return Err(other.into()),
+    if !settled(tx, written)? {
+        return Ok(None);
     }
-    notify(tx.conn, SETTINGS_CHANNEL)?;
     configuration(tx, site_id)
 }
 
@@ -123,16 +130,9 @@ pub fn save_theme(
         ))
         .execute(tx.conn),
     };
-    match written {
-        Ok(1) => {}
-        Ok(_) => return Ok(None),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => return Ok(None),
-        Err(other) => return Err(other.into()),
+    if !settled(tx, written)? {
+        return Ok(None);
     }
-    notify(tx.conn, SETTINGS_CHANNEL)?;
     theme(tx, site_id)
 }
 
