@@ -7,7 +7,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpRequest, ResponseError};
+use actix_web::{web, HttpRequest};
 
 use crate::problem::{ApiError, PROBLEM_JSON};
 
@@ -116,7 +116,11 @@ pub async fn problems_everywhere(
         400..=499 => ApiError::BadRequest { detail },
         _ => ApiError::Internal(detail),
     };
-    let mut replaced = error.error_response();
-    *replaced.status_mut() = status;
+    // The status stays what the framework chose; the body says the same.
+    let mut problem = error.problem();
+    problem.status = status.as_u16();
+    let replaced = actix_web::HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .json(problem);
     Ok(ServiceResponse::new(request, replaced))
 }
