@@ -104,3 +104,31 @@ fn every_operation_documents_its_problems_and_protected_ones_their_security() {
         }
     }
 }
+
+/// The route table and the document are written separately
+/// (`rest/mod.rs`, `openapi.rs`): every documented operation must be routed.
+#[test]
+fn every_documented_operation_is_served() {
+    let app = atrium_tests::TestApp::start(atrium_tests::Backend::Sqlite);
+    let token = app.operator_token();
+    let document: Value = serde_json::from_str(&atrium_api::openapi::json()).unwrap();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{slug}", "nobody")
+            .replace("{key}", "PLATFORM_NAME");
+        for method in operations.as_object().unwrap().keys() {
+            let response = app
+                .platform(&method.to_uppercase(), &concrete)
+                .bearer(&token)
+                .body("application/json", b"{}");
+            let unrouted = response.status == 405
+                || (response.status == 404 && response.text.contains("\"detail\":\"route "));
+            assert!(
+                !unrouted,
+                "{method} {path} is documented but not routed: {}",
+                response.text
+            );
+        }
+    }
+}
