@@ -67,7 +67,8 @@ pub async fn resolve_host(
     }
 }
 
-fn resolution(req: &HttpRequest) -> Result<Resolution, ApiError> {
+/// What the host middleware resolved for this request.
+pub fn request_resolution(req: &HttpRequest) -> Result<Resolution, ApiError> {
     req.extensions()
         .get::<Resolution>()
         .cloned()
@@ -91,7 +92,7 @@ impl FromRequest for TenantHost {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(match resolution(req) {
+        std::future::ready(match request_resolution(req) {
             Ok(Resolution::Tenant(entry)) => Ok(TenantHost(entry)),
             Ok(_) => Err(ApiError::NotFound(
                 "this endpoint on the platform host (use a tenant's site)".into(),
@@ -110,7 +111,7 @@ impl FromRequest for PlatformHost {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(match resolution(req) {
+        std::future::ready(match request_resolution(req) {
             Ok(Resolution::Platform) => Ok(PlatformHost),
             Ok(_) => Err(ApiError::NotFound(
                 "this endpoint on a tenant's site (use the platform host)".into(),
@@ -137,10 +138,7 @@ impl FromRequest for Auth {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            let scope = match resolution(&req)? {
-                Resolution::Tenant(entry) => Some(entry.scope),
-                _ => None,
-            };
+            let scope = scope_of(&request_resolution(&req)?);
             authenticate(&state, scope, req.headers().get(header::AUTHORIZATION))
                 .await
                 .map(Auth)
@@ -178,8 +176,4 @@ pub fn scope_of(resolution: &Resolution) -> Option<TenantScope> {
         Resolution::Tenant(entry) => Some(entry.scope),
         _ => None,
     }
-}
-
-pub fn request_resolution(req: &HttpRequest) -> Result<Resolution, ApiError> {
-    resolution(req)
 }

@@ -368,9 +368,13 @@ impl MeDto {
     /// The caller as `GET /api/v1/me` and GraphQL `me` show it.
     pub fn of(
         caller: &atrium_permissions::Caller,
-        tenant: Option<String>,
+        resolution: &atrium_sites::Resolution,
     ) -> Result<Self, crate::problem::ApiError> {
         use atrium_permissions::Caller;
+        let tenant = match resolution {
+            atrium_sites::Resolution::Tenant(entry) => Some(entry.tenant_slug.clone()),
+            _ => None,
+        };
         match caller {
             Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
             Caller::Operator { id } => Ok(Self {

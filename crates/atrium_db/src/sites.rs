@@ -16,11 +16,15 @@ pub struct NewSite<'a> {
     pub is_primary: bool,
 }
 
-/// Creates a site and routes its domain to it. A domain already routed
-/// anywhere on the platform is a unique violation naming `domain`.
+/// Creates a site and routes its domain to it; a new primary site takes the
+/// flag from the tenant's other sites. A domain already routed anywhere on
+/// the platform is a unique violation naming `domain`.
 pub fn insert(tx: &mut TenantTx<'_>, new: NewSite<'_>) -> DbResult<SiteRow> {
     let tenant = tx.tenant();
     let created_at = now();
+    if new.is_primary {
+        clear_primary(tx)?;
+    }
     let id: i64 = diesel::insert_into(sites::table)
         .values((
             sites::tenant_id.eq(tenant),
@@ -75,59 +79,80 @@ pub fn count(tx: &mut TenantTx<'_>) -> DbResult<i64> {
         .get_result(tx.conn)?)
 }
 
-#[derive(Default)]
+/// The columns a change may set; `None` leaves a column as it is.
+#[derive(Default, AsChangeset)]
+#[diesel(table_name = sites)]
 pub struct SiteChanges<'a> {
     pub name: Option<&'a str>,
     pub domain: Option<&'a str>,
-    /// Only `true` is meaningful: the tenant's other sites stop being primary.
-    pub make_primary: bool,
+    pub is_primary: Option<bool>,
 }
 
-pub fn update(tx: &mut TenantTx<'_>, id: i64, changes: SiteChanges<'_>) -> DbResult<SiteRow> {
+/// Unsets the tenant's primary site: the partial unique index allows one
+/// primary per tenant at any moment, so the flag moves in two statements.
+fn clear_primary(tx: &mut TenantTx<'_>) -> DbResult<()> {
+    diesel::update(
+        sites::table
+            .filter(sites::tenant_id.eq(tx.tenant()))
+            .filter(sites::is_primary.eq(true)),
+    )
+    .set(sites::is_primary.eq(false))
+    .execute(tx.conn)?;
+    Ok(())
+}
+
+/// Applies `changes` to `current` (read in the same transaction) in one
+/// statement, re-routing its domain and moving the primary flag as needed.
+pub fn update(
+    tx: &mut TenantTx<'_>,
+    current: &SiteRow,
+    changes: SiteChanges<'_>,
+) -> DbResult<SiteRow> {
     let tenant = tx.tenant();
-    let current = get(tx, id)?;
-    let this_site = sites::table
-        .filter(sites::tenant_id.eq(tenant))
-        .filter(sites::id.eq(id));
-    if let Some(name) = changes.name {
-        diesel::update(this_site)
-            .set(sites::name.eq(name))
-            .execute(tx.conn)?;
+    let new_domain = changes.domain.filter(|d| *d != current.domain);
+    if changes.is_primary == Some(true) && !current.is_primary {
+        clear_primary(tx)?;
     }
-    if let Some(domain) = changes.domain.filter(|d| *d != current.domain) {
-        diesel::update(this_site)
-            .set(sites::domain.eq(domain))
-            .execute(tx.conn)?;
+    let updated = diesel::update(
+        sites::table
+            .filter(sites::tenant_id.eq(tenant))
+            .filter(sites::id.eq(current.id)),
+    )
+    .set((&changes, sites::updated_at.eq(now())))
+    .returning(SITE_COLUMNS)
+    .get_result::<SiteRow>(tx.conn)?;
+    if let Some(domain) = new_domain {
         diesel::update(
             site_domains::table
                 .filter(site_domains::tenant_id.eq(tenant))
-                .filter(site_domains::site_id.eq(id)),
+                .filter(site_domains::site_id.eq(current.id)),
         )
         .set(site_domains::domain.eq(domain))
         .execute(tx.conn)?;
         notify(tx.conn, ROUTING_CHANNEL)?;
     }
-    if changes.make_primary && !current.is_primary {
-        // Two statements because the partial unique index allows one
-        // primary site per tenant at any moment.
-        diesel::update(
-            sites::table
-                .filter(sites::tenant_id.eq(tenant))
-                .filter(sites::is_primary.eq(true)),
-        )
-        .set(sites::is_primary.eq(false))
-        .execute(tx.conn)?;
-        diesel::update(this_site)
-            .set(sites::is_primary.eq(true))
-            .execute(tx.conn)?;
-    }
-    diesel::update(this_site)
-        .set(sites::updated_at.eq(now()))
-        .execute(tx.conn)?;
     // A name or the primary flag is part of every site snapshot.
     notify(tx.conn, SETTINGS_CHANNEL)?;
-    get(tx, id)
+    Ok(updated)
 }
+
+/// What `RETURNING` reads back: a whole-model `as_returning()` does not
+/// compile on the multi-backend connection, a tuple of columns does.
+const SITE_COLUMNS: (
+    sites::id,
+    sites::domain,
+    sites::name,
+    sites::is_primary,
+    sites::created_at,
+    sites::updated_at,
+) = (
+    sites::id,
+    sites::domain,
+    sites::name,
+    sites::is_primary,
+    sites::created_at,
+    sites::updated_at,
+);
 
 pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
     let tenant = tx.tenant();

@@ -47,36 +47,41 @@ pub fn find_by_slug(tx: &mut PlatformTx<'_>, slug: &str) -> DbResult<TenantRow> 
         .first(tx.conn)?)
 }
 
-/// Changes name and/or status; a status change re-routes every host of the
-/// tenant, so replicas are told.
+/// The columns an operator may change; `None` leaves a column as it is.
+#[derive(Default, AsChangeset)]
+#[diesel(table_name = tenants)]
+pub struct TenantChanges<'a> {
+    pub name: Option<&'a str>,
+    pub status: Option<&'a str>,
+}
+
+/// Changes name and/or status in one statement; a status change re-routes
+/// every host of the tenant, so replicas are told.
 pub fn update(
     tx: &mut PlatformTx<'_>,
-    id: i64,
-    name: Option<&str>,
-    status: Option<&str>,
+    slug: &str,
+    changes: TenantChanges<'_>,
 ) -> DbResult<TenantRow> {
-    let target = tenants::table.filter(tenants::id.eq(id));
-    if let Some(name) = name {
-        diesel::update(target)
-            .set(tenants::name.eq(name))
-            .execute(tx.conn)?;
-    }
-    if let Some(status) = status {
-        diesel::update(target)
-            .set(tenants::status.eq(status))
-            .execute(tx.conn)?;
-    }
-    diesel::update(target)
-        .set(tenants::updated_at.eq(now()))
-        .execute(tx.conn)?;
+    let updated = diesel::update(tenants::table.filter(tenants::slug.eq(slug)))
+        .set((&changes, tenants::updated_at.eq(now())))
+        .returning((
+            tenants::id,
+            tenants::slug,
+            tenants::name,
+            tenants::status,
+            tenants::created_at,
+            tenants::updated_at,
+        ))
+        .get_result::<TenantRow>(tx.conn)?;
     notify(tx.conn, ROUTING_CHANNEL)?;
-    Ok(target.select(TenantRow::as_select()).first(tx.conn)?)
+    Ok(updated)
 }
 
 /// Deletes a tenant; every tenant table references `tenants` with
-/// `ON DELETE CASCADE`, so all of its rows go with it.
-pub fn delete(tx: &mut PlatformTx<'_>, id: i64) -> DbResult<()> {
-    let deleted = diesel::delete(tenants::table.filter(tenants::id.eq(id))).execute(tx.conn)?;
+/// `ON DELETE CASCADE`, so all of its rows go with it. Foreign-key
+/// cascades run without row-level security: no tenant scope is needed.
+pub fn delete(tx: &mut PlatformTx<'_>, slug: &str) -> DbResult<()> {
+    let deleted = diesel::delete(tenants::table.filter(tenants::slug.eq(slug))).execute(tx.conn)?;
     if deleted == 0 {
         return Err(crate::DbError::NotFound);
     }

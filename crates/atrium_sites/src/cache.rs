@@ -3,13 +3,13 @@
 //! costs no database round trip. Any write drops the whole cache, here at
 //! once and on other replicas through the settings notification channel.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use atrium_core::{SiteId, TenantId};
-use atrium_db::{site_settings, sites, Access, Db, DbError, TenantScope};
+use atrium_db::{site_settings, Access, Db, TenantScope};
 
-use crate::service::Site;
+use crate::mirror::Mirror;
+use crate::service::{read_site, Site};
 use crate::settings::{SiteConfiguration, SiteTheme};
 use crate::SitesError;
 
@@ -22,16 +22,14 @@ pub struct SiteSnapshot {
 
 pub struct SiteSettingsCache {
     db: Db,
-    entries: moka::sync::Cache<(TenantId, SiteId), Arc<SiteSnapshot>>,
-    generation: AtomicU64,
+    entries: Mirror<(TenantId, SiteId), Arc<SiteSnapshot>>,
 }
 
 impl SiteSettingsCache {
     pub fn new(db: Db) -> Self {
         Self {
             db,
-            entries: moka::sync::Cache::builder().max_capacity(20_000).build(),
-            generation: AtomicU64::new(0),
+            entries: Mirror::new(20_000),
         }
     }
 
@@ -40,36 +38,23 @@ impl SiteSettingsCache {
         scope: TenantScope,
         site: SiteId,
     ) -> Result<Arc<SiteSnapshot>, SitesError> {
-        let key = (scope.tenant_id(), site);
-        if let Some(hit) = self.entries.get(&key) {
-            return Ok(hit);
-        }
-        let generation = self.generation.load(Ordering::Acquire);
-        let snapshot = self
-            .db
-            .tenant(scope, Access::Read, move |tx| {
-                let row = sites::get(tx, site.0).map_err(|e| match e {
-                    DbError::NotFound => SitesError::NotFound("site"),
-                    other => other.into(),
-                })?;
-                let configuration =
-                    SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)?;
-                let theme = SiteTheme::from_row(site, site_settings::theme(tx, site.0)?)?;
-                Ok::<_, SitesError>(Arc::new(SiteSnapshot {
-                    site: row.into(),
-                    configuration,
-                    theme,
-                }))
-            })
-            .await?;
-        if self.generation.load(Ordering::Acquire) == generation {
-            self.entries.insert(key, Arc::clone(&snapshot));
-        }
-        Ok(snapshot)
+        let load = self.db.tenant(scope, Access::Read, move |tx| {
+            let row = read_site(tx, site)?;
+            let configuration =
+                SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)?;
+            let theme = SiteTheme::from_row(site, site_settings::theme(tx, site.0)?)?;
+            Ok::<_, SitesError>(Arc::new(SiteSnapshot {
+                site: row.into(),
+                configuration,
+                theme,
+            }))
+        });
+        self.entries
+            .get_or_load((scope.tenant_id(), site), load)
+            .await
     }
 
     pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.entries.invalidate_all();
+        self.entries.invalidate();
     }
 }

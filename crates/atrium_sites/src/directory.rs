@@ -5,12 +5,13 @@
 //! cache is dropped whenever a site or a tenant changes, by this replica
 //! directly and by the others through the routing notification channel.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use atrium_core::SiteId;
 use atrium_db::routing::{self, ResolvedHost};
 use atrium_db::{Db, DbError, TenantScope};
+
+use crate::mirror::Mirror;
 
 /// What a host resolves to.
 #[derive(Debug, Clone)]
@@ -34,21 +35,15 @@ pub struct HostEntry {
 pub struct SiteDirectory {
     db: Db,
     platform_host: String,
-    cache: moka::sync::Cache<String, Resolution>,
-    /// Bumped by every invalidation, so that a lookup that raced with a
-    /// change does not put its stale answer back into the cache.
-    generation: AtomicU64,
+    cache: Mirror<String, Resolution>,
 }
 
 impl SiteDirectory {
     pub fn new(db: Db, platform_host: String) -> Self {
-        // Bounded, so that a flood of made-up hosts cannot grow it without end.
-        let cache = moka::sync::Cache::builder().max_capacity(50_000).build();
         Self {
             db,
             platform_host,
-            cache,
-            generation: AtomicU64::new(0),
+            cache: Mirror::new(50_000),
         }
     }
 
@@ -58,34 +53,28 @@ impl SiteDirectory {
         if host == self.platform_host {
             return Ok(Resolution::Platform);
         }
-        if let Some(hit) = self.cache.get(&host) {
-            return Ok(hit);
-        }
-        let generation = self.generation.load(Ordering::Acquire);
-        let resolution = match routing::resolve_host(&self.db, host.clone()).await? {
-            Some(ResolvedHost {
-                scope,
-                tenant_slug,
-                tenant_status,
-                site_id,
-            }) => Resolution::Tenant(Arc::new(HostEntry {
-                scope,
-                tenant_slug,
-                suspended: tenant_status == "suspended",
-                site_id,
-            })),
-            None => Resolution::Unknown,
+        let load = async {
+            Ok(match routing::resolve_host(&self.db, host.clone()).await? {
+                Some(ResolvedHost {
+                    scope,
+                    tenant_slug,
+                    tenant_status,
+                    site_id,
+                }) => Resolution::Tenant(Arc::new(HostEntry {
+                    scope,
+                    tenant_slug,
+                    suspended: tenant_status == "suspended",
+                    site_id,
+                })),
+                None => Resolution::Unknown,
+            })
         };
-        if self.generation.load(Ordering::Acquire) == generation {
-            self.cache.insert(host, resolution.clone());
-        }
-        Ok(resolution)
+        self.cache.get_or_load(host.clone(), load).await
     }
 
     /// Forgets every cached resolution.
     pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.cache.invalidate_all();
+        self.cache.invalidate();
     }
 
     pub fn platform_host(&self) -> &str {

@@ -8,6 +8,7 @@ mod directory;
 mod domain;
 mod error;
 mod helpers;
+mod mirror;
 mod service;
 pub mod settings;
 mod theme;

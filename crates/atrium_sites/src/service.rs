@@ -134,9 +134,8 @@ impl SiteService {
         authorize(caller, Action::ViewSites(scope.tenant_id()))?;
         let row = self
             .db
-            .tenant(scope, Access::Read, move |tx| sites::get(tx, id.0))
-            .await
-            .map_err(not_found)?;
+            .tenant(scope, Access::Read, move |tx| read_site(tx, id))
+            .await?;
         Ok(row.into())
     }
 
@@ -153,28 +152,7 @@ impl SiteService {
         errors.into_result()?;
         let created = self
             .db
-            .tenant(scope, Access::Write, move |tx| {
-                let make_primary = site.is_primary;
-                let created = Self::insert(
-                    tx,
-                    &NewSite {
-                        is_primary: false,
-                        ..site
-                    },
-                )?;
-                if make_primary {
-                    let row = sites::update(
-                        tx,
-                        created.id.0,
-                        sites::SiteChanges {
-                            make_primary: true,
-                            ..Default::default()
-                        },
-                    )?;
-                    return Ok(Site::from(row));
-                }
-                Ok::<_, SitesError>(created)
-            })
+            .tenant(scope, Access::Write, move |tx| Self::insert(tx, &site))
             .await?;
         self.changed();
         Ok(created)
@@ -199,7 +177,7 @@ impl SiteService {
         let updated = self
             .db
             .tenant(scope, Access::Write, move |tx| {
-                let current = sites::get(tx, id.0).map_err(not_found)?;
+                let current = read_site(tx, id)?;
                 if patch.is_primary == Some(false) && current.is_primary {
                     return Err(SitesError::Conflict(
                         "a tenant always has one primary site: make another site primary instead"
@@ -209,9 +187,9 @@ impl SiteService {
                 let changes = sites::SiteChanges {
                     name: patch.name.as_deref(),
                     domain: patch.domain.as_deref(),
-                    make_primary: patch.is_primary == Some(true),
+                    is_primary: patch.is_primary,
                 };
-                sites::update(tx, id.0, changes).map_err(domain_conflict)
+                sites::update(tx, &current, changes).map_err(domain_conflict)
             })
             .await?;
         self.changed();
@@ -227,7 +205,7 @@ impl SiteService {
         authorize(caller, Action::ManageSites(scope.tenant_id()))?;
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                let site = sites::get(tx, id.0).map_err(not_found)?;
+                let site = read_site(tx, id)?;
                 if sites::count(tx)? <= 1 {
                     return Err(SitesError::Conflict(
                         "the last site of a tenant cannot be deleted".into(),
@@ -245,6 +223,12 @@ impl SiteService {
         self.changed();
         Ok(())
     }
+}
+
+/// A site of the scope's tenant, or `NotFound`: the one read every site
+/// operation starts with.
+pub(crate) fn read_site(tx: &mut TenantTx<'_>, id: SiteId) -> Result<SiteRow, SitesError> {
+    sites::get(tx, id.0).map_err(not_found)
 }
 
 fn not_found(error: DbError) -> SitesError {

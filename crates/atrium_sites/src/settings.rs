@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use atrium_core::{Page, PageRequest, SiteId};
 use atrium_db::{
-    organizations, site_settings, sites, Access, Db, DbError, SiteConfigurationRow,
-    SiteSettingChangeRow, SiteThemeRow, TenantScope, TenantTx,
+    organizations, site_settings, Access, Db, SiteConfigurationRow, SiteSettingChangeRow,
+    SiteThemeRow, TenantScope, TenantTx,
 };
 use atrium_permissions::{authorize, Action, Caller};
 use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value};
 
 use crate::cache::SiteSettingsCache;
+use crate::service::read_site;
 use crate::theme::{Branding, ThemeInput};
 use crate::SitesError;
 
@@ -256,14 +257,6 @@ fn write_theme(
     Ok(saved)
 }
 
-fn ensure_site(tx: &mut TenantTx<'_>, site: SiteId) -> Result<(), SitesError> {
-    match sites::get(tx, site.0) {
-        Ok(_) => Ok(()),
-        Err(DbError::NotFound) => Err(SitesError::NotFound("site")),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Who made a change, as the history records it.
 pub fn actor_of(caller: &Caller) -> String {
     match caller {
@@ -292,7 +285,7 @@ impl SettingsService {
         authorize(caller, Action::ViewSites(scope.tenant_id()))?;
         self.db
             .tenant(scope, Access::Read, move |tx| {
-                ensure_site(tx, site)?;
+                read_site(tx, site)?;
                 SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)
             })
             .await
@@ -315,7 +308,7 @@ impl SettingsService {
         let saved = self
             .db
             .tenant(scope, Access::Write, move |tx| {
-                ensure_site(tx, site)?;
+                read_site(tx, site)?;
                 let current =
                     SiteConfiguration::from_row(site, site_settings::configuration(tx, site.0)?)?;
                 check_precondition(current.version, &current.etag(), if_match.as_deref())?;
@@ -341,7 +334,7 @@ impl SettingsService {
         authorize(caller, Action::ViewSites(scope.tenant_id()))?;
         self.db
             .tenant(scope, Access::Read, move |tx| {
-                ensure_site(tx, site)?;
+                read_site(tx, site)?;
                 SiteTheme::from_row(site, site_settings::theme(tx, site.0)?)
             })
             .await
@@ -361,7 +354,7 @@ impl SettingsService {
         let saved = self
             .db
             .tenant(scope, Access::Write, move |tx| {
-                ensure_site(tx, site)?;
+                read_site(tx, site)?;
                 let current = SiteTheme::from_row(site, site_settings::theme(tx, site.0)?)?;
                 check_precondition(current.version, &current.etag(), if_match.as_deref())?;
                 write_theme(tx, &current, &input, &actor)
@@ -383,7 +376,7 @@ impl SettingsService {
         let rows = self
             .db
             .tenant(scope, Access::Read, move |tx| {
-                ensure_site(tx, site)?;
+                read_site(tx, site)?;
                 Ok::<_, SitesError>(site_settings::history(
                     tx,
                     site.0,

@@ -124,14 +124,11 @@ impl TenantService {
         let row = self
             .db
             .platform(Access::Write, move |tx| {
-                let tenant = tenants::find_by_slug(tx, &slug).map_err(not_found)?;
-                let status = patch.status.map(TenantStatus::as_str);
-                Ok::<_, TenantsError>(tenants::update(
-                    tx,
-                    tenant.id,
-                    patch.name.as_deref(),
-                    status,
-                )?)
+                let changes = tenants::TenantChanges {
+                    name: patch.name.as_deref(),
+                    status: patch.status.map(TenantStatus::as_str),
+                };
+                tenants::update(tx, &slug, changes).map_err(not_found)
             })
             .await?;
         self.directory.invalidate();
@@ -144,11 +141,7 @@ impl TenantService {
         let slug = slug.to_owned();
         self.db
             .platform(Access::Write, move |tx| {
-                let tenant = tenants::find_by_slug(tx, &slug).map_err(not_found)?;
-                // The routing rows go with the tenant's own policy; the
-                // cascade from `tenants` removes the rest.
-                tx.enter_tenant(&tenant)?;
-                Ok::<_, TenantsError>(tenants::delete(tx, tenant.id)?)
+                tenants::delete(tx, &slug).map_err(not_found)
             })
             .await?;
         self.directory.invalidate();

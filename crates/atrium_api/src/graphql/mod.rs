@@ -80,23 +80,9 @@ pub(crate) fn gql_error(error: impl Into<ApiError>) -> async_graphql::Error {
         extensions.set("code", code.clone());
         extensions.set("status", i32::from(problem.status));
         if !problem.errors.is_empty() {
-            let fields: Vec<async_graphql::Value> = problem
-                .errors
-                .iter()
-                .map(|e| {
-                    let mut field = async_graphql::indexmap::IndexMap::new();
-                    field.insert(
-                        async_graphql::Name::new("field"),
-                        async_graphql::Value::from(e.field.clone()),
-                    );
-                    field.insert(
-                        async_graphql::Name::new("message"),
-                        async_graphql::Value::from(e.message.clone()),
-                    );
-                    async_graphql::Value::Object(field)
-                })
-                .collect();
-            extensions.set("errors", async_graphql::Value::List(fields));
+            let fields =
+                serde_json::to_value(&problem.errors).and_then(async_graphql::Value::from_json);
+            extensions.set("errors", fields.unwrap_or(async_graphql::Value::Null));
         }
     })
 }

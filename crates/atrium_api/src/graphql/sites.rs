@@ -20,11 +20,7 @@ impl SiteQuery {
     /// The caller: operator or user, its tenant and its roles.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<MeDto> {
         let data = request(ctx)?;
-        let tenant = match &data.resolution {
-            atrium_sites::Resolution::Tenant(entry) => Some(entry.tenant_slug.clone()),
-            _ => None,
-        };
-        MeDto::of(&data.caller, tenant).map_err(gql_error)
+        MeDto::of(&data.caller, &data.resolution).map_err(gql_error)
     }
 
     /// The public bootstrap of the site at this host (no token needed).

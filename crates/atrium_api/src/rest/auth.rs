@@ -52,10 +52,11 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
         .to_ascii_lowercase();
     match essence.as_str() {
         "application/json" => serde_json::from_slice(body).map_err(|e| {
-            let ApiError::BadRequest { detail } = body_error(&e) else {
-                return body_error(&e);
-            };
-            oauth(StatusCode::BAD_REQUEST, "invalid_request", detail)
+            oauth(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                body_error(&e).to_string(),
+            )
         }),
         "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| {
             oauth(
@@ -174,11 +175,7 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     ),
     security(("bearer" = [])))]
 pub async fn me(req: HttpRequest, Auth(caller): Auth) -> Result<HttpResponse, ApiError> {
-    let tenant = match request_resolution(&req)? {
-        Resolution::Tenant(entry) => Some(entry.tenant_slug.clone()),
-        _ => None,
-    };
-    Ok(HttpResponse::Ok().json(MeDto::of(&caller, tenant)?))
+    Ok(HttpResponse::Ok().json(MeDto::of(&caller, &request_resolution(&req)?)?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
