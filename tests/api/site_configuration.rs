@@ -450,10 +450,15 @@ fn helpers_know_the_organizations_of_a_site_and_their_values(backend: Backend) {
         .json(&json!({"domain": "other.acme.test", "name": "Other"}))
         .expect(201)
         .json();
-    let helpers = &app.state.config;
+    let helpers = &app.state.sites.helpers;
     actix_web::rt::System::new().block_on(async {
-        let atrium_sites::Resolution::Tenant(entry) =
-            app.state.directory.resolve(&acme.domain).await.unwrap()
+        let atrium_sites::Resolution::Tenant(entry) = app
+            .state
+            .sites
+            .directory
+            .resolve(&acme.domain)
+            .await
+            .unwrap()
         else {
             panic!("the tenant's host does not resolve");
         };

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use atrium_core::Settings;
 use atrium_db::{Backend, Db, DbOptions};
-use atrium_identity::{Identity, KeyStore};
+use atrium_identity::KeyStore;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -149,9 +149,10 @@ fn create_operator(settings: Settings, email: &str, password: &str) -> Result<()
     // One connection: a short command must not leave pool threads opening
     // connections (and TLS sessions) while the process exits.
     let db = connect(&settings, 1)?;
-    let keys = std::sync::Arc::new(KeyStore::load_or_generate(&settings.jwt_key_file)?);
-    let identity = Identity::new(db, keys, settings.access_token_ttl_secs);
-    let id = runtime()?.block_on(identity.create_operator(email, password))?;
+    // The first command on a fresh machine also makes the signing key, so
+    // that every replica started afterwards shares it.
+    KeyStore::load_or_generate(&settings.jwt_key_file)?;
+    let id = runtime()?.block_on(atrium_identity::create_operator(&db, email, password))?;
     println!("operator {id} created: {}", email.trim().to_lowercase());
     Ok(())
 }

@@ -1,15 +1,17 @@
-//! Who is asking, and where: the host resolution middleware and the typed
-//! extractors handlers take (`TenantHost`, `PlatformHost`, `Auth`).
+//! Who is asking, and where: the host resolution middleware and the two
+//! extractors built on it, [`RequestHost`] and [`RequestContext`]. Host
+//! gating (`.tenant()?`, `.platform()?`) and authentication exist here only,
+//! for REST and GraphQL alike.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest, ResponseError};
+use atrium_core::Failure;
 use atrium_db::TenantScope;
 use atrium_permissions::Caller;
 use atrium_sites::{HostEntry, Resolution};
@@ -49,14 +51,14 @@ pub async fn resolve_host(
         .or_else(|| req.uri().authority().map(|a| a.as_str()))
         .unwrap_or_default()
         .to_owned();
-    let refusal = match state.directory.resolve(&host).await {
+    let refusal = match state.sites.directory.resolve(&host).await {
         Ok(Resolution::Unknown) => Some(ApiError::UnknownSite),
         Ok(Resolution::Tenant(entry)) if entry.suspended => Some(ApiError::TenantSuspended),
         Ok(resolution) => {
             req.extensions_mut().insert(resolution);
             None
         }
-        Err(error) => Some(error.into()),
+        Err(error) => Some(Failure::from(error).into()),
     };
     match refusal {
         Some(error) => {
@@ -67,67 +69,87 @@ pub async fn resolve_host(
     }
 }
 
-/// What the host middleware resolved for this request.
-pub fn request_resolution(req: &HttpRequest) -> Result<Resolution, ApiError> {
-    req.extensions()
-        .get::<Resolution>()
-        .cloned()
-        .ok_or_else(|| {
-            ApiError::Internal("request reached a handler without host resolution".into())
-        })
-}
-
-/// A request to one of a tenant's sites.
+/// Where a request was sent, as the host middleware resolved it. Public
+/// endpoints take this alone; everything else takes [`RequestContext`].
 #[derive(Debug, Clone)]
-pub struct TenantHost(pub Arc<HostEntry>);
+pub struct RequestHost(Resolution);
 
-impl TenantHost {
-    pub fn scope(&self) -> TenantScope {
-        self.0.scope
+impl RequestHost {
+    fn of(req: &HttpRequest) -> Result<Self, ApiError> {
+        req.extensions()
+            .get::<Resolution>()
+            .cloned()
+            .map(RequestHost)
+            .ok_or_else(|| {
+                ApiError::Internal("request reached a handler without host resolution".into())
+            })
+    }
+
+    pub fn resolution(&self) -> &Resolution {
+        &self.0
+    }
+
+    /// The tenant's site this request was sent to; on the platform host the
+    /// endpoint does not exist (404).
+    pub fn tenant(&self) -> Result<&HostEntry, ApiError> {
+        match &self.0 {
+            Resolution::Tenant(entry) => Ok(entry),
+            _ => Err(ApiError::NotFound(
+                "this endpoint is not served on the platform host (use a tenant's site)".into(),
+            )),
+        }
+    }
+
+    /// That this request was sent to the platform host; on a tenant's site
+    /// the endpoint does not exist (404).
+    pub fn platform(&self) -> Result<(), ApiError> {
+        match &self.0 {
+            Resolution::Platform => Ok(()),
+            _ => Err(ApiError::NotFound(
+                "this endpoint is not served on a tenant's site (use the platform host)".into(),
+            )),
+        }
+    }
+
+    /// The tenant of a tenant host; `None` on the platform host.
+    pub fn scope(&self) -> Option<TenantScope> {
+        match &self.0 {
+            Resolution::Tenant(entry) => Some(entry.scope),
+            _ => None,
+        }
     }
 }
 
-impl FromRequest for TenantHost {
+impl FromRequest for RequestHost {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(match request_resolution(req) {
-            Ok(Resolution::Tenant(entry)) => Ok(TenantHost(entry)),
-            Ok(_) => Err(ApiError::NotFound(
-                "this endpoint on the platform host (use a tenant's site)".into(),
-            )),
-            Err(e) => Err(e),
-        })
+        std::future::ready(RequestHost::of(req))
     }
 }
 
-/// A request to the platform host.
-#[derive(Debug, Clone, Copy)]
-pub struct PlatformHost;
-
-impl FromRequest for PlatformHost {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(match request_resolution(req) {
-            Ok(Resolution::Platform) => Ok(PlatformHost),
-            Ok(_) => Err(ApiError::NotFound(
-                "this endpoint on a tenant's site (use the platform host)".into(),
-            )),
-            Err(e) => Err(e),
-        })
-    }
-}
-
-/// The caller, authenticated from a bearer token that must have been issued
-/// where the request was sent. No token: `Caller::Anonymous`; a bad token
-/// is a 401 whatever the endpoint.
+/// Who is asking, and where: the host and the caller authenticated from a
+/// bearer token issued there. No token: `Caller::Anonymous`; a bad token is
+/// a 401 whatever the endpoint. REST handlers extract it; the GraphQL
+/// endpoint extracts the same value and hands it to every resolver.
 #[derive(Debug, Clone)]
-pub struct Auth(pub Caller);
+pub struct RequestContext {
+    pub host: RequestHost,
+    pub caller: Caller,
+}
 
-impl FromRequest for Auth {
+impl RequestContext {
+    pub fn tenant(&self) -> Result<&HostEntry, ApiError> {
+        self.host.tenant()
+    }
+
+    pub fn platform(&self) -> Result<(), ApiError> {
+        self.host.platform()
+    }
+}
+
+impl FromRequest for RequestContext {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -138,16 +160,20 @@ impl FromRequest for Auth {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            let scope = scope_of(&request_resolution(&req)?);
-            authenticate(&state, scope, req.headers().get(header::AUTHORIZATION))
-                .await
-                .map(Auth)
+            let host = RequestHost::of(&req)?;
+            let caller = authenticate(
+                &state,
+                host.scope(),
+                req.headers().get(header::AUTHORIZATION),
+            )
+            .await?;
+            Ok(RequestContext { host, caller })
         })
     }
 }
 
-/// The caller behind an `Authorization` header (shared with GraphQL).
-pub async fn authenticate(
+/// The caller behind an `Authorization` header.
+async fn authenticate(
     state: &AppState,
     scope: Option<TenantScope>,
     authorization: Option<&header::HeaderValue>,
@@ -168,12 +194,4 @@ pub async fn authenticate(
             ApiError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into())
         })?;
     Ok(state.identity.authenticate(scope, token).await?)
-}
-
-/// The tenant of a tenant host, or of the platform (`None`).
-pub fn scope_of(resolution: &Resolution) -> Option<TenantScope> {
-    match resolution {
-        Resolution::Tenant(entry) => Some(entry.scope),
-        _ => None,
-    }
 }

@@ -74,7 +74,7 @@ pub fn payload_config(limit: usize) -> web::PayloadConfig {
 /// For requests no route matches.
 pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NotFound(format!(
-        "route {} {}",
+        "route {} {} not found",
         req.method(),
         req.path()
     )))
@@ -97,6 +97,12 @@ pub async fn problems_everywhere(
         return Ok(response.map_into_boxed_body());
     }
     let (request, response) = response.into_parts();
+    let allow = response
+        .headers()
+        .get(header::ALLOW)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let detail = match response.into_body().try_into_bytes() {
         Ok(bytes) if !bytes.is_empty() => String::from_utf8_lossy(&bytes).into_owned(),
         _ => status.canonical_reason().unwrap_or("error").to_owned(),
@@ -104,12 +110,11 @@ pub async fn problems_everywhere(
     let error = match status.as_u16() {
         401 => ApiError::Unauthenticated(detail),
         403 => ApiError::Forbidden(detail),
-        404 => ApiError::NotFound("resource".into()),
-        405 => ApiError::MethodNotAllowed(format!(
-            "{} is not allowed on {}",
-            request.method(),
-            request.path()
-        )),
+        404 => ApiError::NotFound("resource not found".into()),
+        405 => ApiError::MethodNotAllowed {
+            detail: format!("{} is not allowed on {}", request.method(), request.path()),
+            allow: allow.clone(),
+        },
         413 => ApiError::PayloadTooLarge(detail),
         415 => ApiError::UnsupportedMediaType(detail),
         503 => ApiError::Unavailable(detail),
@@ -119,8 +124,10 @@ pub async fn problems_everywhere(
     // The status stays what the framework chose; the body says the same.
     let mut problem = error.problem();
     problem.status = status.as_u16();
-    let replaced = actix_web::HttpResponse::build(status)
-        .content_type(PROBLEM_JSON)
-        .json(problem);
-    Ok(ServiceResponse::new(request, replaced))
+    let mut replaced = actix_web::HttpResponse::build(status);
+    replaced.content_type(PROBLEM_JSON);
+    if !allow.is_empty() {
+        replaced.insert_header((header::ALLOW, allow));
+    }
+    Ok(ServiceResponse::new(request, replaced.json(problem)))
 }

@@ -1,18 +1,29 @@
 //! The API gateway: HTTP (actix-web), GraphQL (async-graphql) and the
-//! OpenAPI document (utoipa) over the domain crates. Handlers stay thin:
-//! they extract the host, the caller and the body, call a domain service,
-//! and map its answer to a wire type. Every failure becomes a problem in
-//! one place ([`problem`]).
+//! OpenAPI document (utoipa) over the domain crates.
+//!
+//! One folder per domain (`identity/`, `sites/`, `tenants/`,
+//! `operations/`) holds its REST handlers, GraphQL parts and wire types;
+//! the files beside them are shared: the route table ([`routes`]), the
+//! request context ([`context`]), errors as problems ([`problem`]),
+//! conditional requests, idempotency, and the framework's own failures.
+//! Handlers stay thin: extract the context and the body, call a domain
+//! service, map its answer to a wire type.
 
+mod conditional;
 mod context;
-mod dto;
 mod framework;
 pub mod graphql;
+mod idempotency;
+mod identity;
 pub mod observability;
 pub mod openapi;
+mod operations;
 pub mod problem;
-mod rest;
+pub mod routes;
+mod sites;
 mod state;
+mod tenants;
+mod wire;
 
 use std::sync::Arc;
 
@@ -43,7 +54,7 @@ pub fn app(
         .app_data(framework::payload_config(limit))
         .app_data(framework::query_config())
         .app_data(framework::path_config())
-        .configure(rest::routes)
+        .configure(|cfg| routes::table().mount(cfg))
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", openapi::document()))
         .default_service(web::to(framework::not_found))

@@ -1,4 +1,5 @@
-//! Request ids, one log line per request, Prometheus metrics and probes.
+//! Request ids, one log line per request, and the Prometheus metrics they
+//! feed (served by `operations`).
 
 use std::time::Instant;
 
@@ -6,7 +7,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage, HttpResponse};
+use actix_web::{web, HttpMessage};
 use atrium_sites::Resolution;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
@@ -75,6 +76,20 @@ impl Metrics {
     }
 }
 
+impl Metrics {
+    /// The text exposition of every metric, with the pool gauges read now.
+    pub fn render(&self, db: &atrium_db::Db) -> Result<Vec<u8>, ApiError> {
+        let (connections, idle) = db.pool_state();
+        self.pool_connections.set(i64::from(connections));
+        self.pool_idle.set(i64::from(idle));
+        let mut buffer = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buffer)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        Ok(buffer)
+    }
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
@@ -137,46 +152,4 @@ pub async fn observe(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(response)
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct HealthStatus {
-    /// `ok`.
-    pub status: String,
-}
-
-/// Liveness: the process answers.
-#[utoipa::path(operation_id = "health_live", get, path = "/health/live", tag = "operations",
-    responses((status = 200, description = "The process is alive", body = HealthStatus)))]
-pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(HealthStatus {
-        status: "ok".into(),
-    })
-}
-
-/// Readiness: the database answers.
-#[utoipa::path(operation_id = "health_ready", get, path = "/health/ready", tag = "operations",
-    responses((status = 200, description = "Ready to serve", body = HealthStatus),
-              (status = 503, description = "The database is unreachable", body = crate::problem::Problem, content_type = "application/problem+json")))]
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.db.ping().await?;
-    Ok(HttpResponse::Ok().json(HealthStatus {
-        status: "ok".into(),
-    }))
-}
-
-/// Prometheus metrics in the text exposition format.
-#[utoipa::path(operation_id = "metrics", get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let (connections, idle) = state.db.pool_state();
-    state.metrics.pool_connections.set(i64::from(connections));
-    state.metrics.pool_idle.set(i64::from(idle));
-    let mut buffer = Vec::new();
-    TextEncoder::new()
-        .encode(&state.metrics.registry.gather(), &mut buffer)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(buffer))
 }

@@ -1,11 +1,15 @@
-//! The OpenAPI 3.1 document, generated from the handlers' annotations. The
-//! checked-in copy at `openapi/openapi.json` is compared with it in a test.
+//! The OpenAPI 3.1 document: the paths come from the route table
+//! ([`crate::routes`]), the problems every operation can answer are attached
+//! here once. The checked-in copy at `openapi/openapi.json` is compared with
+//! it in a test.
 
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{Ref, RefOr, Response};
+use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::rest::{auth, sites, tenants};
-use crate::{dto, observability, problem};
+use crate::problem::{self, Problem, PROBLEM_JSON};
 
 struct BearerAuth;
 
@@ -26,6 +30,62 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The problems any operation can answer, whatever it does: a bad request,
+/// no or a bad token, not allowed, not found (or not on this host), a body
+/// too large or of the wrong type, too many requests, and the server's own
+/// failures. Operations declare only the statuses particular to them.
+const DEFAULT_PROBLEMS: &[(&str, &str)] = &[
+    ("400", "Invalid request"),
+    ("401", "No token, or a bad one"),
+    ("403", "Not allowed, or the tenant is suspended"),
+    ("404", "Not found, or not served on this host"),
+    ("413", "Body too large"),
+    ("415", "Unsupported content type"),
+    ("429", "Too many requests"),
+    ("500", "Internal error"),
+    ("503", "Temporarily unavailable"),
+    ("default", "Another problem"),
+];
+
+struct DefaultProblems;
+
+impl Modify for DefaultProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, description) in DEFAULT_PROBLEMS {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| problem_response(description));
+                }
+            }
+        }
+    }
+}
+
+fn problem_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name(Problem::name())))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -34,16 +94,7 @@ impl Modify for BearerAuth {
                        the platform host serves operators. Errors are application/problem+json (RFC 9457).",
         license(name = "AGPL-3.0-only")
     ),
-    paths(
-        observability::live, observability::ready, observability::metrics,
-        auth::token, auth::jwks, auth::me, auth::register,
-        tenants::provision, tenants::list, tenants::get, tenants::update, tenants::delete,
-        sites::public_site, sites::list, sites::create, sites::get, sites::update, sites::delete,
-        sites::configuration, sites::put_configuration, sites::history, sites::theme, sites::put_theme,
-        sites::config_value,
-    ),
-    components(schemas(problem::Problem, problem::ProblemFieldError, dto::RoleDto)),
-    modifiers(&BearerAuth),
+    components(schemas(problem::Problem, problem::ProblemFieldError)),
     tags(
         (name = "auth", description = "Tokens, keys, the caller, registration"),
         (name = "tenants", description = "Platform host: provisioning and administration of tenants"),
@@ -52,10 +103,20 @@ impl Modify for BearerAuth {
         (name = "operations", description = "Probes and metrics (any host)"),
     )
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut document = ApiDoc::openapi();
+    let (paths, schemas) = crate::routes::table().documentation();
+    document.paths = paths;
+    let components = document.components.get_or_insert_with(Default::default);
+    for (name, schema) in schemas {
+        components.schemas.entry(name).or_insert(schema);
+    }
+    for modifier in [&BearerAuth as &dyn Modify, &DefaultProblems] {
+        modifier.modify(&mut document);
+    }
+    document
 }
 
 pub fn json() -> String {

@@ -4,12 +4,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use atrium_core::{FieldError, ValidationErrors};
-use atrium_db::DbError;
-use atrium_identity::IdentityError;
-use atrium_permissions::Denied;
-use atrium_sites::SitesError;
-use atrium_tenants::TenantsError;
+use atrium_core::{ErrorKind, Failure, FieldError, ValidationErrors};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -41,8 +36,9 @@ pub struct ProblemFieldError {
     pub message: String,
 }
 
-/// Every failure a handler can return.
-#[derive(Debug, thiserror::Error)]
+/// Every failure a handler or resolver can return: the kinds every domain
+/// shares (from a [`Failure`]) and the few that only HTTP knows.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("{detail}")]
     BadRequest { detail: String },
@@ -52,7 +48,7 @@ pub enum ApiError {
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
-    #[error("{0} not found")]
+    #[error("{0}")]
     NotFound(String),
     #[error("no site is served at this host")]
     UnknownSite,
@@ -70,8 +66,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     PayloadTooLarge(String),
-    #[error("{0}")]
-    MethodNotAllowed(String),
+    /// `allow` lists the methods the path has (the `Allow` header).
+    #[error("{detail}")]
+    MethodNotAllowed { detail: String, allow: String },
     /// A token endpoint failure: status, RFC 6749 error code, detail.
     #[error("{2}")]
     OAuth(StatusCode, &'static str, String),
@@ -127,7 +124,7 @@ impl ApiError {
                 "payload-too-large",
                 "Payload too large",
             ),
-            MethodNotAllowed(_) => (
+            MethodNotAllowed { .. } => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
                 "Method not allowed",
@@ -204,6 +201,9 @@ impl ResponseError for ApiError {
                 response
                     .insert_header((header::WWW_AUTHENTICATE, format!("Basic error=\"{code}\"")));
             }
+            ApiError::MethodNotAllowed { allow, .. } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
+            }
             _ => {}
         }
         if matches!(self, ApiError::OAuth(..)) {
@@ -213,89 +213,46 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<ValidationErrors> for ApiError {
-    fn from(errors: ValidationErrors) -> Self {
-        ApiError::Validation(errors)
-    }
-}
-
-impl From<Denied> for ApiError {
-    fn from(denied: Denied) -> Self {
-        match denied {
-            Denied::Unauthenticated => {
-                ApiError::Unauthenticated("this endpoint needs a bearer token".into())
-            }
-            Denied::Forbidden(what) => {
-                ApiError::Forbidden(format!("you are not allowed to {what}"))
-            }
+/// The one mapping of the shared kinds onto HTTP's.
+impl From<Failure> for ApiError {
+    fn from(failure: Failure) -> Self {
+        let Failure {
+            kind,
+            message,
+            fields,
+        } = failure;
+        match kind {
+            ErrorKind::BadRequest => ApiError::BadRequest { detail: message },
+            ErrorKind::Validation => ApiError::Validation(ValidationErrors { errors: fields }),
+            ErrorKind::Unauthenticated => ApiError::Unauthenticated(message),
+            ErrorKind::Forbidden => ApiError::Forbidden(message),
+            ErrorKind::NotFound => ApiError::NotFound(message),
+            ErrorKind::Conflict => ApiError::Conflict(message),
+            ErrorKind::Unprocessable => ApiError::Unprocessable(message),
+            ErrorKind::PreconditionFailed => ApiError::PreconditionFailed,
+            ErrorKind::PreconditionRequired => ApiError::PreconditionRequired,
+            ErrorKind::Unavailable => ApiError::Unavailable(message),
+            ErrorKind::Internal => ApiError::Internal(message),
         }
     }
 }
 
-impl From<DbError> for ApiError {
-    fn from(error: DbError) -> Self {
-        match error {
-            DbError::NotFound => ApiError::NotFound("resource".into()),
-            DbError::UniqueViolation { .. } => {
-                ApiError::Conflict("a resource with these values exists".into())
+/// Each domain's error reaches HTTP through its [`Failure`] mapping: one
+/// line per domain.
+macro_rules! through_failure {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for ApiError {
+            fn from(error: $error) -> Self {
+                Failure::from(error).into()
             }
-            DbError::ForeignKeyViolation { .. } => {
-                ApiError::Conflict("the resource is still referenced".into())
-            }
-            DbError::Unavailable(message) => ApiError::Unavailable(message),
-            DbError::InvalidText(_) => ApiError::BadRequest {
-                detail: "the request contains characters that cannot be stored (such as NUL)"
-                    .into(),
-            },
-            other => ApiError::Internal(other.to_string()),
         }
-    }
+    )*};
 }
 
-impl From<SitesError> for ApiError {
-    fn from(error: SitesError) -> Self {
-        match error {
-            SitesError::NotFound(what) => ApiError::NotFound(what.into()),
-            SitesError::Validation(errors) => errors.into(),
-            SitesError::Conflict(message) => ApiError::Conflict(message),
-            SitesError::Denied(denied) => denied.into(),
-            SitesError::PreconditionFailed => ApiError::PreconditionFailed,
-            SitesError::PreconditionRequired => ApiError::PreconditionRequired,
-            SitesError::Db(db) => db.into(),
-            SitesError::StoredData(message) => ApiError::Internal(message),
-        }
-    }
-}
-
-impl From<TenantsError> for ApiError {
-    fn from(error: TenantsError) -> Self {
-        match error {
-            TenantsError::NotFound => ApiError::NotFound("tenant".into()),
-            TenantsError::Validation(errors) => errors.into(),
-            TenantsError::Conflict(message) => ApiError::Conflict(message),
-            TenantsError::IdempotencyMismatch => ApiError::Unprocessable(error.to_string()),
-            TenantsError::Denied(denied) => denied.into(),
-            TenantsError::Db(db) => db.into(),
-            TenantsError::Internal(message) => ApiError::Internal(message),
-        }
-    }
-}
-
-impl From<IdentityError> for ApiError {
-    fn from(error: IdentityError) -> Self {
-        match error {
-            IdentityError::InvalidCredentials => ApiError::OAuth(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "invalid username or password".into(),
-            ),
-            IdentityError::InvalidToken(reason) => {
-                ApiError::Unauthenticated(format!("invalid access token: {reason}"))
-            }
-            IdentityError::Validation(errors) => errors.into(),
-            IdentityError::Taken(field) => ApiError::Conflict(format!("{field} is already taken")),
-            IdentityError::Key(message) => ApiError::Internal(message),
-            IdentityError::Db(db) => db.into(),
-        }
-    }
-}
+through_failure!(
+    ValidationErrors,
+    atrium_permissions::Denied,
+    atrium_identity::IdentityError,
+    atrium_sites::SitesError,
+    atrium_tenants::TenantsError,
+);

@@ -1,69 +1,51 @@
-//! Everything a request handler can reach, built once at start-up.
+//! Everything a request handler can reach, built once at start-up: what the
+//! whole gateway shares, then one entry per domain.
 
 use std::sync::Arc;
 
 use atrium_core::Settings;
 use atrium_db::{Db, ROUTING_CHANNEL, SETTINGS_CHANNEL};
 use atrium_identity::{Identity, KeyStore};
-use atrium_sites::{ConfigHelpers, SettingsService, SiteDirectory, SiteService, SiteSettingsCache};
 use atrium_tenants::TenantService;
 
 use crate::graphql::{build_schema, AtriumSchema};
 use crate::observability::Metrics;
+use crate::sites::SitesState;
 
 pub struct AppState {
+    /// The process's settings (`atrium.toml`, `ATRIUM_*`).
     pub settings: Arc<Settings>,
     pub db: Db,
-    pub directory: Arc<SiteDirectory>,
-    pub snapshots: Arc<SiteSettingsCache>,
-    pub identity: Arc<Identity>,
-    pub sites: Arc<SiteService>,
-    pub site_settings: Arc<SettingsService>,
-    pub config: Arc<ConfigHelpers>,
-    pub tenants: Arc<TenantService>,
     pub metrics: Arc<Metrics>,
     pub graphql: AtriumSchema,
+    pub sites: SitesState,
+    pub identity: Arc<Identity>,
+    pub tenants: Arc<TenantService>,
 }
 
 impl AppState {
     pub fn new(settings: Settings, db: Db, keys: KeyStore) -> Arc<Self> {
         let settings = Arc::new(settings);
-        let directory = Arc::new(SiteDirectory::new(db.clone(), settings.platform_host()));
-        let snapshots = Arc::new(SiteSettingsCache::new(db.clone()));
+        let sites = SitesState::new(&db, &settings);
         let identity = Arc::new(Identity::new(
             db.clone(),
             Arc::new(keys),
+            Arc::clone(&sites.helpers),
             settings.access_token_ttl_secs,
-        ));
-        let sites = Arc::new(SiteService::new(
-            db.clone(),
-            Arc::clone(&directory),
-            Arc::clone(&snapshots),
-        ));
-        let site_settings = Arc::new(SettingsService::new(db.clone(), Arc::clone(&snapshots)));
-        let config = Arc::new(ConfigHelpers::new(
-            db.clone(),
-            Arc::clone(&snapshots),
-            settings.site_defaults.clone(),
         ));
         let tenants = Arc::new(TenantService::new(
             db.clone(),
-            Arc::clone(&directory),
-            Arc::clone(&sites),
+            Arc::clone(&sites.directory),
+            Arc::clone(&sites.service),
         ));
-        let graphql = build_schema(&settings);
         Arc::new(Self {
             metrics: Arc::new(Metrics::new()),
+            graphql: build_schema(&settings),
             settings,
             db,
-            directory,
-            snapshots,
-            identity,
             sites,
-            site_settings,
-            config,
+            identity,
             tenants,
-            graphql,
         })
     }
 
@@ -82,7 +64,6 @@ impl AppState {
 
     /// Drops every cache that mirrors the database.
     pub fn forget_cached(&self) {
-        self.directory.invalidate();
-        self.snapshots.invalidate();
+        self.sites.forget_cached();
     }
 }

@@ -2,11 +2,14 @@
 //! errors and list pages. It knows nothing of HTTP or of the database, so every
 //! other crate can depend on it without pulling either in.
 
+pub mod etag;
+pub mod failure;
 pub mod ids;
 pub mod page;
 pub mod settings;
 pub mod validation;
 
+pub use failure::{ErrorKind, Failure};
 pub use ids::*;
 pub use page::{Page, PageRequest};
 pub use settings::Settings;

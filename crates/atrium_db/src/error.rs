@@ -1,3 +1,4 @@
+use atrium_core::{ErrorKind, Failure};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// What can go wrong below the domain: callers map each variant to one
@@ -67,5 +68,33 @@ impl DbError {
     /// (`UNIQUE constraint failed: sites.tenant_id, sites.domain`).
     pub fn is_unique_violation_of(&self, needle: &str) -> bool {
         matches!(self, DbError::UniqueViolation { constraint } if constraint.contains(needle))
+    }
+}
+
+/// Where a database error is classified, once: domain crates wrap a
+/// `DbError` in their own error and map it here, so it never reaches the
+/// gateway as such.
+impl From<DbError> for Failure {
+    fn from(error: DbError) -> Self {
+        let (kind, message) = match &error {
+            DbError::NotFound => (ErrorKind::NotFound, "resource not found".to_owned()),
+            DbError::UniqueViolation { .. } => (
+                ErrorKind::Conflict,
+                "a resource with these values exists".to_owned(),
+            ),
+            DbError::ForeignKeyViolation { .. } => (
+                ErrorKind::Conflict,
+                "the resource is still referenced".to_owned(),
+            ),
+            DbError::InvalidText(_) => (
+                ErrorKind::BadRequest,
+                "the request contains characters that cannot be stored (such as NUL)".to_owned(),
+            ),
+            DbError::Unavailable(message) => (ErrorKind::Unavailable, message.clone()),
+            DbError::Config(_) | DbError::Migration(_) | DbError::Query(_) => {
+                (ErrorKind::Internal, error.to_string())
+            }
+        };
+        Failure::new(kind, message)
     }
 }

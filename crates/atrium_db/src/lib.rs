@@ -29,12 +29,25 @@
 //!
 //! Nor can the platform layer enter a tenant it has not read or made:
 //!
-//! ```compile_fail,E0639
+//! ```compile_fail,E0451
 //! async fn enter(db: &atrium_db::Db) -> Result<(), atrium_db::DbError> {
 //!     db.platform(atrium_db::Access::Read, |tx| {
-//!         let made_up = atrium_db::TenantRow { id: 7, slug: String::new(), name: String::new(),
+//!         let made_up = atrium_db::tenants::TenantRow { id: 7, slug: String::new(), name: String::new(),
 //!             status: String::new(), created_at: Default::default(), updated_at: Default::default() };
 //!         tx.enter_tenant(&made_up).map(|_| ())
+//!     })
+//!     .await
+//! }
+//! ```
+//!
+//! Nor change the id of a tenant it did read before entering it:
+//!
+//! ```compile_fail,E0616
+//! async fn retarget(db: &atrium_db::Db) -> Result<(), atrium_db::DbError> {
+//!     db.platform(atrium_db::Access::Read, |tx| {
+//!         let mut acme = atrium_db::tenants::find_by_slug(tx, "acme")?;
+//!         acme.id = 7;
+//!         tx.enter_tenant(&acme).map(|_| ())
 //!     })
 //!     .await
 //! }
@@ -64,7 +77,6 @@
 mod connection;
 mod error;
 mod migrations;
-mod models;
 mod notifications;
 mod schema;
 mod tenancy;
@@ -82,7 +94,6 @@ pub mod users;
 pub use connection::{Backend, Db, DbOptions};
 pub use error::{DbError, DbResult};
 pub use migrations::{revert_all, run_migrations};
-pub use models::*;
 pub use notifications::{spawn_listener, ROUTING_CHANNEL};
 pub use site_settings::SETTINGS_CHANNEL;
 pub use tenancy::{Access, PlatformTx, TenantScope, TenantTx};

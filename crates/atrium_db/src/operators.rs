@@ -1,12 +1,21 @@
 //! Platform operators (platform table).
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::error::DbResult;
-use crate::models::OperatorRow;
 use crate::now;
 use crate::schema::operators;
 use crate::tenancy::PlatformTx;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = operators)]
+pub struct OperatorRow {
+    pub id: i64,
+    pub email: String,
+    pub password_hash: String,
+    pub created_at: NaiveDateTime,
+}
 
 pub fn insert(tx: &mut PlatformTx<'_>, email: &str, password_hash: &str) -> DbResult<OperatorRow> {
     let created_at = now();

@@ -1,12 +1,24 @@
 //! Organizations of a tenant (a tree through `parent_id`).
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::error::DbResult;
-use crate::models::OrganizationRow;
 use crate::now;
 use crate::schema::organizations;
 use crate::tenancy::TenantTx;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: i64,
+    pub short_name: String,
+    pub name: String,
+    pub description: String,
+    pub parent_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
 
 pub struct NewOrganization<'a> {
     pub short_name: &'a str,

@@ -1,12 +1,22 @@
 //! Role assignments: `(user, role, scope)` grants within a tenant.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::error::DbResult;
-use crate::models::RoleAssignmentRow;
 use crate::now;
 use crate::schema::role_assignments;
 use crate::tenancy::TenantTx;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = role_assignments)]
+pub struct RoleAssignmentRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub role: String,
+    pub scope: String,
+    pub created_at: NaiveDateTime,
+}
 
 pub fn grant(
     tx: &mut TenantTx<'_>,

@@ -30,12 +30,24 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (operator_id, key) {
-        operator_id -> BigInt,
+    idempotency_keys (caller, key) {
+        caller -> Text,
         key -> Text,
         request_hash -> Text,
-        status_code -> Integer,
-        response_body -> Text,
+        status_code -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tenant_idempotency_keys (tenant_id, caller, key) {
+        tenant_id -> BigInt,
+        caller -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status_code -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }
@@ -130,6 +142,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     operators,
     site_domains,
     idempotency_keys,
+    tenant_idempotency_keys,
     sites,
     site_configurations,
     site_themes,

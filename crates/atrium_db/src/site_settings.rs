@@ -4,14 +4,46 @@
 //! names the version it replaces, so two editors cannot silently overwrite
 //! each other.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::error::DbResult;
-use crate::models::{SiteConfigurationRow, SiteSettingChangeRow, SiteThemeRow};
 use crate::notifications::notify;
 use crate::now;
 use crate::schema::{site_configurations, site_setting_changes, site_themes};
 use crate::tenancy::TenantTx;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = site_configurations)]
+pub struct SiteConfigurationRow {
+    pub site_id: i64,
+    pub values_json: String,
+    pub enabled: bool,
+    pub version: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = site_themes)]
+pub struct SiteThemeRow {
+    pub site_id: i64,
+    pub theme_name: String,
+    pub branding_json: String,
+    pub version: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = site_setting_changes)]
+pub struct SiteSettingChangeRow {
+    pub id: i64,
+    pub site_id: i64,
+    pub kind: String,
+    pub actor: String,
+    pub changed_at: NaiveDateTime,
+    pub before_json: Option<String>,
+    pub after_json: String,
+}
 
 /// Site settings (configuration, theme) changed: caches of them must forget.
 pub const SETTINGS_CHANNEL: &str = "atrium_site_settings";

@@ -1,14 +1,25 @@
 //! Sites of a tenant, and their entries in the platform routing table.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::error::{DbError, DbResult};
-use crate::models::SiteRow;
 use crate::notifications::{notify, ROUTING_CHANNEL};
 use crate::now;
 use crate::schema::{site_domains, sites};
 use crate::site_settings::SETTINGS_CHANNEL;
 use crate::tenancy::TenantTx;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sites)]
+pub struct SiteRow {
+    pub id: i64,
+    pub domain: String,
+    pub name: String,
+    pub is_primary: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
 
 pub struct NewSite<'a> {
     pub domain: &'a str,

@@ -8,7 +8,7 @@ use diesel::Connection;
 
 use crate::connection::{Backend, Db, DbConnection};
 use crate::error::DbError;
-use crate::models::TenantRow;
+use crate::tenants::TenantRow;
 
 /// Proof that a tenant was resolved: from a request's host (see
 /// [`crate::routing`]) or by the platform layer ([`PlatformTx::enter_tenant`]).
@@ -62,7 +62,7 @@ impl PlatformTx<'_> {
     /// cannot come from a bare id). On PostgreSQL the row-level-security
     /// setting follows.
     pub fn enter_tenant(&mut self, tenant: &TenantRow) -> Result<TenantTx<'_>, DbError> {
-        let tenant_id = TenantId(tenant.id);
+        let tenant_id = tenant.id();
         set_tenant(self.conn, tenant_id)?;
         Ok(TenantTx {
             conn: self.conn,
@@ -171,6 +171,21 @@ impl Db {
             in_transaction(conn, access, None, |conn| work(&mut PlatformTx { conn }))
         })
         .await
+    }
+
+    /// Runs `work` in a transaction of the platform (`None`) or of one
+    /// tenant, for the few tables kept per realm (idempotency keys).
+    pub(crate) async fn in_realm<T>(
+        &self,
+        scope: Option<TenantScope>,
+        access: Access,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+    {
+        self.run(move |conn| in_transaction(conn, access, scope.map(|s| s.tenant_id), work))
+            .await
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -1,13 +1,56 @@
 //! Tenants (platform table).
 
+use atrium_core::TenantId;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::error::DbResult;
-use crate::models::TenantRow;
 use crate::notifications::{notify, ROUTING_CHANNEL};
 use crate::now;
 use crate::schema::tenants;
 use crate::tenancy::PlatformTx;
+
+/// A tenant as read or made here. Its fields are private and it has no
+/// public constructor: holding one proves the tenant exists, which is what
+/// [`crate::PlatformTx::enter_tenant`] asks for, and its id cannot be
+/// changed on the way there.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tenants)]
+pub struct TenantRow {
+    id: i64,
+    slug: String,
+    name: String,
+    status: String,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TenantRow {
+    pub fn id(&self) -> TenantId {
+        TenantId(self.id)
+    }
+
+    pub fn slug(&self) -> &str {
+        &self.slug
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `active` or `suspended`.
+    pub fn status(&self) -> &str {
+        &self.status
+    }
+
+    pub fn created_at(&self) -> NaiveDateTime {
+        self.created_at
+    }
+
+    pub fn updated_at(&self) -> NaiveDateTime {
+        self.updated_at
+    }
+}
 
 pub fn insert(tx: &mut PlatformTx<'_>, slug: &str, name: &str) -> DbResult<TenantRow> {
     let created_at = now();

@@ -1,13 +1,26 @@
 //! Accounts of a tenant. Emails and usernames are unique per tenant,
 //! ignoring case.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::error::DbResult;
-use crate::models::UserRow;
 use crate::now;
 use crate::schema::users;
 use crate::tenancy::TenantTx;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub username: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 

@@ -1,4 +1,4 @@
-use atrium_core::ValidationErrors;
+use atrium_core::{ErrorKind, Failure, ValidationErrors};
 use atrium_db::DbError;
 
 #[derive(Debug, thiserror::Error)]
@@ -11,6 +11,9 @@ pub enum IdentityError {
     InvalidToken(&'static str),
     #[error(transparent)]
     Validation(#[from] ValidationErrors),
+    /// The site's configuration closes self-registration.
+    #[error("public registration is closed on this site")]
+    RegistrationClosed,
     /// A unique field (email, username) is taken.
     #[error("{0} is already taken")]
     Taken(&'static str),
@@ -18,4 +21,24 @@ pub enum IdentityError {
     Key(String),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A site setting could not be read (the registration gate).
+    #[error(transparent)]
+    Site(Box<atrium_sites::SitesError>),
+}
+
+impl From<IdentityError> for Failure {
+    fn from(error: IdentityError) -> Self {
+        let kind = match error {
+            IdentityError::Validation(errors) => return errors.into(),
+            IdentityError::Db(db) => return db.into(),
+            IdentityError::Site(site) => return (*site).into(),
+            IdentityError::InvalidCredentials | IdentityError::InvalidToken(_) => {
+                ErrorKind::Unauthenticated
+            }
+            IdentityError::RegistrationClosed => ErrorKind::Forbidden,
+            IdentityError::Taken(_) => ErrorKind::Conflict,
+            IdentityError::Key(_) => ErrorKind::Internal,
+        };
+        Failure::new(kind, error.to_string())
+    }
 }

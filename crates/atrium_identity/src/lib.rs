@@ -10,9 +10,10 @@ mod keys;
 mod passwords;
 mod service;
 pub mod tokens;
+pub mod tx;
 
 pub use error::IdentityError;
 pub use keys::{Jwk, Jwks, KeyStore};
 pub use passwords::MIN_PASSWORD_LENGTH;
-pub use service::{Identity, IssuedToken, NewAccount};
+pub use service::{create_operator, Identity, IssuedToken, NewAccount};
 pub use tokens::Realm;

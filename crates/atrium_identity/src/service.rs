@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use atrium_core::{is_email, OperatorId, TenantId, UserId, ValidationErrors};
-use atrium_db::{operators, roles, users, Access, Db, DbError, TenantScope, TenantTx, UserRow};
-use atrium_permissions::{Caller, Grant, GrantScope, Role};
+use atrium_core::{is_email, OperatorId, SiteId, TenantId, UserId, ValidationErrors};
+use atrium_db::users::UserRow;
+use atrium_db::{operators, users, Access, Db, DbError, TenantScope};
+use atrium_permissions::{Caller, Grant};
+use atrium_sites::ConfigHelpers;
 
 use crate::keys::{Jwks, KeyStore};
 use crate::passwords::{self, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH};
@@ -81,6 +83,8 @@ fn is_username(value: &str) -> bool {
 pub struct Identity {
     db: Db,
     keys: Arc<KeyStore>,
+    /// Where a site's registration gate is read.
+    site_config: Arc<ConfigHelpers>,
     access_ttl_secs: u64,
     /// `(tenant, user)` → the grants of an active user, `None` for an
     /// account that no longer exists or was deactivated.
@@ -91,7 +95,12 @@ pub struct Identity {
 }
 
 impl Identity {
-    pub fn new(db: Db, keys: Arc<KeyStore>, access_ttl_secs: u64) -> Self {
+    pub fn new(
+        db: Db,
+        keys: Arc<KeyStore>,
+        site_config: Arc<ConfigHelpers>,
+        access_ttl_secs: u64,
+    ) -> Self {
         let grants = moka::sync::Cache::builder()
             .max_capacity(100_000)
             .time_to_live(GRANTS_TTL)
@@ -103,6 +112,7 @@ impl Identity {
         Self {
             db,
             keys,
+            site_config,
             access_ttl_secs,
             grants,
             verified,
@@ -113,34 +123,13 @@ impl Identity {
         self.keys.jwks()
     }
 
-    /// Creates a platform operator (the `atrium operator create` command).
+    /// Creates a platform operator.
     pub async fn create_operator(
         &self,
         email: &str,
         password: &str,
     ) -> Result<OperatorId, IdentityError> {
-        let email = email.trim().to_lowercase();
-        let mut errors = ValidationErrors::default();
-        if !is_email(&email) {
-            errors.add("email", "must be an email address");
-        }
-        if let Err(message) = check_password(password) {
-            errors.add("password", message);
-        }
-        errors.into_result()?;
-        let hash = passwords::hash(password.to_owned()).await?;
-        self.db
-            .platform(Access::Write, move |tx| {
-                match operators::insert(tx, &email, &hash) {
-                    Ok(row) => Ok(OperatorId(row.id)),
-                    Err(e @ DbError::UniqueViolation { .. }) => {
-                        tracing::debug!(%e, "operator exists");
-                        Err(IdentityError::Taken("email"))
-                    }
-                    Err(e) => Err(e.into()),
-                }
-            })
-            .await
+        create_operator(&self.db, email, password).await
     }
 
     /// Password grant on the platform host.
@@ -255,15 +244,7 @@ impl Identity {
                     Ok(_) | Err(DbError::NotFound) => return Ok(None),
                     Err(e) => return Err(e),
                 };
-                let grants: Vec<Grant> = roles::for_user(tx, user.id)?
-                    .into_iter()
-                    .filter_map(|row| {
-                        Some(Grant {
-                            role: Role::parse(&row.role)?,
-                            scope: GrantScope::decode(&row.scope)?,
-                        })
-                    })
-                    .collect();
+                let grants = atrium_permissions::tx::grants_of(tx, UserId(user.id))?;
                 Ok(Some(Arc::from(grants)))
             })
             .await?;
@@ -276,63 +257,64 @@ impl Identity {
         self.grants.invalidate_all();
     }
 
-    /// Creates an account inside the caller's transaction (provisioning uses
-    /// this to make the tenant admin atomically with its tenant). The
-    /// password must already be hashed with [`Identity::hash_password`].
-    pub fn insert_account(
-        tx: &mut TenantTx<'_>,
-        account: &NewAccount,
-        password_hash: &str,
-    ) -> Result<UserRow, IdentityError> {
-        users::insert(
-            tx,
-            users::NewUser {
-                email: &account.email,
-                username: &account.username,
-                name: &account.name,
-                password_hash,
-            },
-        )
-        .map_err(|e| match e {
-            ref unique @ DbError::UniqueViolation { .. }
-                if unique.is_unique_violation_of("email") =>
-            {
-                IdentityError::Taken("email")
-            }
-            DbError::UniqueViolation { .. } => IdentityError::Taken("username"),
-            other => other.into(),
-        })
-    }
-
-    /// Self-registration: a new account without roles.
+    /// Self-registration on a site: a new account without roles, when the
+    /// site's configuration allows it (`ALLOW_PUBLIC_ACCOUNT_CREATION`).
     pub async fn register(
         &self,
         scope: TenantScope,
+        site: SiteId,
         mut account: NewAccount,
     ) -> Result<UserRow, IdentityError> {
+        let open = self
+            .site_config
+            .registration_open(scope, site)
+            .await
+            .map_err(|e| IdentityError::Site(Box::new(e)))?;
+        if !open {
+            return Err(IdentityError::RegistrationClosed);
+        }
         account.validate()?;
         let hash = passwords::hash(account.password.clone()).await?;
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                Self::insert_account(tx, &account, &hash)
+                crate::tx::insert_account(tx, &account, &hash)
             })
             .await
-    }
-
-    /// Grants `role` on `scope` inside the caller's transaction.
-    pub fn grant(
-        tx: &mut TenantTx<'_>,
-        user: UserId,
-        role: Role,
-        scope: &GrantScope,
-    ) -> Result<(), IdentityError> {
-        roles::grant(tx, user.0, role.as_str(), &scope.encode())?;
-        Ok(())
     }
 
     pub async fn hash_password(password: String) -> Result<String, IdentityError> {
         passwords::hash(password).await
     }
+}
+
+/// Creates a platform operator (the `atrium operator create` command needs
+/// no keys or caches, so this is also a free function).
+pub async fn create_operator(
+    db: &Db,
+    email: &str,
+    password: &str,
+) -> Result<OperatorId, IdentityError> {
+    let email = email.trim().to_lowercase();
+    let mut errors = ValidationErrors::default();
+    if !is_email(&email) {
+        errors.add("email", "must be an email address");
+    }
+    if let Err(message) = check_password(password) {
+        errors.add("password", message);
+    }
+    errors.into_result()?;
+    let hash = passwords::hash(password.to_owned()).await?;
+    db.platform(Access::Write, move |tx| {
+        match operators::insert(tx, &email, &hash) {
+            Ok(row) => Ok(OperatorId(row.id)),
+            Err(e @ DbError::UniqueViolation { .. }) => {
+                tracing::debug!(%e, "operator exists");
+                Err(IdentityError::Taken("email"))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

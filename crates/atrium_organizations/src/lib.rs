@@ -4,8 +4,11 @@
 //! This crate holds the organization rules; the REST and GraphQL endpoints
 //! for the organization tree and memberships arrive with their own issue.
 
-use atrium_core::{OrganizationId, ValidationErrors};
-use atrium_db::{organizations, DbError, OrganizationRow, TenantTx};
+pub mod tx;
+
+use atrium_core::{ErrorKind, Failure, OrganizationId, ValidationErrors};
+use atrium_db::organizations::OrganizationRow;
+use atrium_db::DbError;
 use chrono::NaiveDateTime;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +19,18 @@ pub enum OrganizationsError {
     ShortNameTaken,
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+impl From<OrganizationsError> for Failure {
+    fn from(error: OrganizationsError) -> Self {
+        match error {
+            OrganizationsError::Validation(errors) => errors.into(),
+            OrganizationsError::ShortNameTaken => {
+                Failure::new(ErrorKind::Conflict, error.to_string())
+            }
+            OrganizationsError::Db(db) => db.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -71,27 +86,6 @@ pub fn is_short_name(value: &str) -> bool {
         && value
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-}
-
-/// Creates the root organization of a tenant inside the caller's transaction.
-pub fn insert_root(
-    tx: &mut TenantTx<'_>,
-    new: &NewOrganization,
-) -> Result<Organization, OrganizationsError> {
-    let row = organizations::insert(
-        tx,
-        organizations::NewOrganization {
-            short_name: &new.short_name,
-            name: &new.name,
-            description: "",
-            parent_id: None,
-        },
-    )
-    .map_err(|e| match e {
-        DbError::UniqueViolation { .. } => OrganizationsError::ShortNameTaken,
-        other => other.into(),
-    })?;
-    Ok(row.into())
 }
 
 #[cfg(test)]

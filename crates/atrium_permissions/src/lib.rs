@@ -7,9 +7,11 @@
 //! its organization tree (later: a course). A tenant admin may do anything
 //! within the tenant.
 
+pub mod tx;
+
 use std::sync::Arc;
 
-use atrium_core::{OperatorId, TenantId, UserId};
+use atrium_core::{ErrorKind, Failure, OperatorId, TenantId, UserId};
 use serde::Serialize;
 
 /// A role a user holds, on a scope.
@@ -108,6 +110,21 @@ pub enum Denied {
     /// Credentials, but not enough: the answer is 403.
     #[error("not allowed to {0}")]
     Forbidden(&'static str),
+}
+
+impl From<Denied> for Failure {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::Unauthenticated => Failure::new(
+                ErrorKind::Unauthenticated,
+                "this endpoint needs a bearer token",
+            ),
+            Denied::Forbidden(what) => Failure::new(
+                ErrorKind::Forbidden,
+                format!("you are not allowed to {what}"),
+            ),
+        }
+    }
 }
 
 /// The one authorization decision of Atrium.

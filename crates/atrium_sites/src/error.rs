@@ -1,4 +1,4 @@
-use atrium_core::ValidationErrors;
+use atrium_core::{ErrorKind, Failure, ValidationErrors};
 use atrium_db::DbError;
 use atrium_permissions::Denied;
 
@@ -24,4 +24,20 @@ pub enum SitesError {
     /// fault, and never silently replaced.
     #[error("stored data unreadable: {0}")]
     StoredData(String),
+}
+
+impl From<SitesError> for Failure {
+    fn from(error: SitesError) -> Self {
+        let kind = match error {
+            SitesError::Validation(errors) => return errors.into(),
+            SitesError::Denied(denied) => return denied.into(),
+            SitesError::Db(db) => return db.into(),
+            SitesError::NotFound(_) => ErrorKind::NotFound,
+            SitesError::Conflict(_) => ErrorKind::Conflict,
+            SitesError::PreconditionFailed => ErrorKind::PreconditionFailed,
+            SitesError::PreconditionRequired => ErrorKind::PreconditionRequired,
+            SitesError::StoredData(_) => ErrorKind::Internal,
+        };
+        Failure::new(kind, error.to_string())
+    }
 }

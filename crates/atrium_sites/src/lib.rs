@@ -12,6 +12,7 @@ mod mirror;
 mod service;
 pub mod settings;
 mod theme;
+pub mod tx;
 
 pub use cache::{SiteSettingsCache, SiteSnapshot};
 pub use configuration::{course_org_filter, MAX_CONFIGURATION_BYTES};

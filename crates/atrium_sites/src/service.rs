@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use atrium_core::{Page, PageRequest, SiteId, ValidationErrors};
-use atrium_db::{sites, Access, Db, DbError, SiteRow, TenantScope, TenantTx};
+use atrium_db::sites::{self, SiteRow};
+use atrium_db::{Access, Db, DbError, TenantScope, TenantTx};
 use atrium_permissions::{authorize, Action, Caller};
 use chrono::NaiveDateTime;
 
@@ -94,21 +95,6 @@ impl SiteService {
         }
     }
 
-    /// Inserts a site in the caller's transaction (provisioning uses this
-    /// for the primary site). The domain must come from [`Self::check_domain`].
-    pub fn insert(tx: &mut TenantTx<'_>, site: &NewSite) -> Result<Site, SitesError> {
-        let row = sites::insert(
-            tx,
-            sites::NewSite {
-                domain: &site.domain,
-                name: &site.name,
-                is_primary: site.is_primary,
-            },
-        )
-        .map_err(domain_conflict)?;
-        Ok(row.into())
-    }
-
     pub async fn list(
         &self,
         caller: &Caller,
@@ -152,7 +138,9 @@ impl SiteService {
         errors.into_result()?;
         let created = self
             .db
-            .tenant(scope, Access::Write, move |tx| Self::insert(tx, &site))
+            .tenant(scope, Access::Write, move |tx| {
+                crate::tx::insert_site(tx, &site)
+            })
             .await?;
         self.changed();
         Ok(created)
@@ -238,7 +226,7 @@ fn not_found(error: DbError) -> SitesError {
     }
 }
 
-fn domain_conflict(error: DbError) -> SitesError {
+pub(crate) fn domain_conflict(error: DbError) -> SitesError {
     if error.is_unique_violation_of("domain") {
         SitesError::Conflict("this domain is already used by a site".into())
     } else {

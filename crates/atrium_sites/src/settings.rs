@@ -1,13 +1,11 @@
-//! Site configuration and theme: reads, optimistic writes with history, and
-//! the functions provisioning uses to write the first version of each.
+//! Site configuration and theme: reads, and optimistic writes with history.
+//! Provisioning writes the first version of each through [`crate::tx`].
 
 use std::sync::Arc;
 
 use atrium_core::{Page, PageRequest, SiteId};
-use atrium_db::{
-    organizations, site_settings, Access, Db, SiteConfigurationRow, SiteSettingChangeRow,
-    SiteThemeRow, TenantScope, TenantTx,
-};
+use atrium_db::site_settings::{self, SiteConfigurationRow, SiteSettingChangeRow, SiteThemeRow};
+use atrium_db::{Access, Db, TenantScope, TenantTx};
 use atrium_permissions::{authorize, Action, Caller};
 use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value};
@@ -147,59 +145,14 @@ fn check_precondition(
     match if_match {
         None if current_version > 0 => Err(SitesError::PreconditionRequired),
         None => Ok(()),
-        Some(tags) => {
-            // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag
-            // never matches.
-            let matches = tags
-                .split(',')
-                .map(str::trim)
-                .any(|tag| tag == current_etag || (tag == "*" && current_version > 0));
-            if matches {
-                Ok(())
-            } else {
-                Err(SitesError::PreconditionFailed)
-            }
+        Some(tags) if atrium_core::etag::if_match(tags, current_etag, current_version > 0) => {
+            Ok(())
         }
+        Some(_) => Err(SitesError::PreconditionFailed),
     }
 }
 
-/// Writes the first configuration of a new site (provisioning).
-pub fn insert_configuration(
-    tx: &mut TenantTx<'_>,
-    site: SiteId,
-    values: &Map<String, Value>,
-    actor: &str,
-) -> Result<(), SitesError> {
-    let document = SiteConfiguration {
-        site_id: site,
-        values: values.clone(),
-        enabled: true,
-        version: 0,
-        updated_at: None,
-    };
-    write_configuration(
-        tx,
-        &SiteConfiguration::from_row(site, None)?,
-        &document,
-        actor,
-    )?;
-    Ok(())
-}
-
-/// Writes the first theme of a new site (provisioning). The theme must have
-/// passed [`validate_theme`].
-pub fn insert_theme(
-    tx: &mut TenantTx<'_>,
-    site: SiteId,
-    theme: &Value,
-    actor: &str,
-) -> Result<(), SitesError> {
-    let input = validate_theme(theme)?;
-    write_theme(tx, &SiteTheme::from_row(site, None)?, &input, actor)?;
-    Ok(())
-}
-
-fn write_configuration(
+pub(crate) fn write_configuration(
     tx: &mut TenantTx<'_>,
     current: &SiteConfiguration,
     next: &SiteConfiguration,
@@ -230,7 +183,7 @@ fn write_configuration(
     Ok(saved)
 }
 
-fn write_theme(
+pub(crate) fn write_theme(
     tx: &mut TenantTx<'_>,
     current: &SiteTheme,
     next: &ThemeInput,
@@ -291,18 +244,24 @@ impl SettingsService {
             .await
     }
 
-    /// Replaces a site's configuration. `if_match` is the client's
-    /// `If-Match` header: required once a configuration exists.
+    /// Replaces a site's configuration. `values` must be a JSON object;
+    /// `if_match` is the client's `If-Match` header, required once a
+    /// configuration exists.
     pub async fn put_configuration(
         &self,
         caller: &Caller,
         scope: TenantScope,
         site: SiteId,
-        values: Map<String, Value>,
+        values: Value,
         enabled: bool,
         if_match: Option<String>,
     ) -> Result<SiteConfiguration, SitesError> {
         authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        let Value::Object(values) = values else {
+            return Err(
+                atrium_core::ValidationErrors::single("values", "must be a JSON object").into(),
+            );
+        };
         validate_configuration(&values)?;
         let actor = actor_of(caller);
         let saved = self
@@ -404,10 +363,10 @@ fn check_org_filter(tx: &mut TenantTx<'_>, values: &Map<String, Value>) -> Resul
     if wanted.is_empty() {
         return Ok(());
     }
-    let found = organizations::find_by_short_names(tx, &wanted)?;
+    let found = atrium_organizations::tx::existing_short_names(tx, &wanted)?;
     let missing: Vec<_> = wanted
         .iter()
-        .filter(|name| !found.iter().any(|org| &org.short_name == *name))
+        .filter(|name| !found.contains(name))
         .cloned()
         .collect();
     if missing.is_empty() {

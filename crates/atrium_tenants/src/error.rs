@@ -1,4 +1,4 @@
-use atrium_core::ValidationErrors;
+use atrium_core::{ErrorKind, Failure, ValidationErrors};
 use atrium_db::DbError;
 use atrium_identity::IdentityError;
 use atrium_organizations::OrganizationsError;
@@ -13,9 +13,6 @@ pub enum TenantsError {
     Validation(#[from] ValidationErrors),
     #[error("{0}")]
     Conflict(String),
-    /// The `Idempotency-Key` was used before with another request body.
-    #[error("this Idempotency-Key was already used with a different request")]
-    IdempotencyMismatch,
     #[error(transparent)]
     Denied(#[from] Denied),
     #[error(transparent)]
@@ -65,5 +62,19 @@ impl From<IdentityError> for TenantsError {
             IdentityError::Db(db) => TenantsError::Db(db),
             other => TenantsError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<TenantsError> for Failure {
+    fn from(error: TenantsError) -> Self {
+        let kind = match error {
+            TenantsError::Validation(errors) => return errors.into(),
+            TenantsError::Denied(denied) => return denied.into(),
+            TenantsError::Db(db) => return db.into(),
+            TenantsError::NotFound => ErrorKind::NotFound,
+            TenantsError::Conflict(_) => ErrorKind::Conflict,
+            TenantsError::Internal(_) => ErrorKind::Internal,
+        };
+        Failure::new(kind, error.to_string())
     }
 }

@@ -6,7 +6,5 @@ mod provisioning;
 mod service;
 
 pub use error::TenantsError;
-pub use provisioning::{
-    AdminAccount, IdempotencyKey, ProvisionOutcome, ProvisionRequest, Provisioned,
-};
+pub use provisioning::{AdminAccount, ProvisionRequest, Provisioned};
 pub use service::{Tenant, TenantPatch, TenantService, TenantStatus};

@@ -2,11 +2,11 @@
 //! admin account and optional settings, in one transaction.
 
 use atrium_core::{UserId, ValidationErrors};
-use atrium_db::{idempotency, tenants, Access, DbError, IdempotencyRow};
+use atrium_db::{tenants, Access, DbError};
 use atrium_identity::{Identity, NewAccount};
 use atrium_organizations::{NewOrganization, Organization};
 use atrium_permissions::{authorize, Action, Caller, GrantScope, Role};
-use atrium_sites::{NewSite, Site, SiteService};
+use atrium_sites::{NewSite, Site};
 use serde::Serialize;
 
 use crate::service::{check_tenant_name, Tenant, TenantService};
@@ -39,21 +39,6 @@ pub struct Provisioned {
     pub admin: AdminAccount,
 }
 
-/// An `Idempotency-Key` and the fingerprint of the request it came with.
-#[derive(Debug, Clone)]
-pub struct IdempotencyKey {
-    pub key: String,
-    pub request_hash: String,
-}
-
-/// The response body to send: made now, or replayed from the first request
-/// that carried the same idempotency key.
-#[derive(Debug, Clone)]
-pub enum ProvisionOutcome {
-    Created(serde_json::Value),
-    Replayed(serde_json::Value),
-}
-
 fn is_slug(value: &str) -> bool {
     let bytes = value.as_bytes();
     (2..=63).contains(&bytes.len())
@@ -64,32 +49,22 @@ fn is_slug(value: &str) -> bool {
 }
 
 impl TenantService {
-    /// Provisions a tenant. `render` turns the result into the response
-    /// body, which is stored with the idempotency key in the same
-    /// transaction, so a replay answers exactly what the first request did.
+    /// Provisions a tenant, all or nothing.
     pub async fn provision(
         &self,
         caller: &Caller,
         mut request: ProvisionRequest,
-        idempotency_key: Option<IdempotencyKey>,
-        render: impl FnOnce(&Provisioned) -> serde_json::Value + Send + 'static,
-    ) -> Result<ProvisionOutcome, TenantsError> {
+    ) -> Result<Provisioned, TenantsError> {
         authorize(caller, Action::ManageTenants)?;
         let Caller::Operator { id: operator } = *caller else {
             return Err(TenantsError::Denied(atrium_permissions::Denied::Forbidden(
                 "provision tenants",
             )));
         };
-        if let Some(key) = &idempotency_key {
-            if let Some(replay) = self.replay(operator.0, key).await? {
-                return Ok(replay);
-            }
-        }
         self.validate(&mut request)?;
         let password_hash = Identity::hash_password(request.admin.password.clone()).await?;
         let settings_actor = format!("operator:{operator}");
-        let key_for_tx = idempotency_key.clone();
-        let outcome = self
+        let provisioned = self
             .db
             .platform(Access::Write, move |tx| {
                 let tenant =
@@ -100,7 +75,7 @@ impl TenantService {
                         other => other.into(),
                     })?;
                 let mut scoped = tx.enter_tenant(&tenant)?;
-                let site = SiteService::insert(
+                let site = atrium_sites::tx::insert_site(
                     &mut scoped,
                     &NewSite {
                         domain: request.domain.clone(),
@@ -109,7 +84,7 @@ impl TenantService {
                     },
                 )?;
                 if let Some(values) = &request.configuration {
-                    atrium_sites::settings::insert_configuration(
+                    atrium_sites::tx::insert_configuration(
                         &mut scoped,
                         site.id,
                         values,
@@ -117,23 +92,22 @@ impl TenantService {
                     )?;
                 }
                 if let Some(theme) = &request.theme {
-                    atrium_sites::settings::insert_theme(
-                        &mut scoped,
-                        site.id,
-                        theme,
-                        &settings_actor,
-                    )?;
+                    atrium_sites::tx::insert_theme(&mut scoped, site.id, theme, &settings_actor)?;
                 }
                 let organization =
-                    atrium_organizations::insert_root(&mut scoped, &request.organization)?;
-                let admin = Identity::insert_account(&mut scoped, &request.admin, &password_hash)?;
-                Identity::grant(
+                    atrium_organizations::tx::insert_root(&mut scoped, &request.organization)?;
+                let admin = atrium_identity::tx::insert_account(
+                    &mut scoped,
+                    &request.admin,
+                    &password_hash,
+                )?;
+                atrium_permissions::tx::grant(
                     &mut scoped,
                     UserId(admin.id),
                     Role::TenantAdmin,
                     &GrantScope::Tenant,
                 )?;
-                let provisioned = Provisioned {
+                Ok::<_, TenantsError>(Provisioned {
                     tenant: tenant.into(),
                     site,
                     organization,
@@ -143,62 +117,11 @@ impl TenantService {
                         username: admin.username,
                         name: admin.name,
                     },
-                };
-                let body = render(&provisioned);
-                if let Some(key) = key_for_tx {
-                    let stored = IdempotencyRow {
-                        request_hash: key.request_hash,
-                        status_code: 201,
-                        response_body: body.to_string(),
-                    };
-                    idempotency::insert(tx, operator.0, &key.key, &stored)?;
-                }
-                Ok::<_, TenantsError>(ProvisionOutcome::Created(body))
-            })
-            .await;
-        match (outcome, idempotency_key) {
-            // Two requests with one key raced: the loser answers what the
-            // winner stored.
-            (
-                Err(
-                    error @ (TenantsError::Db(DbError::UniqueViolation { .. })
-                    | TenantsError::Conflict(_)),
-                ),
-                Some(key),
-            ) => self.replay(operator.0, &key).await?.ok_or(error),
-            (outcome, _) => {
-                if outcome.is_ok() {
-                    self.directory.invalidate();
-                }
-                outcome
-            }
-        }
-    }
-
-    async fn replay(
-        &self,
-        operator: i64,
-        key: &IdempotencyKey,
-    ) -> Result<Option<ProvisionOutcome>, TenantsError> {
-        let lookup = key.key.clone();
-        let stored = self
-            .db
-            .platform(Access::Read, move |tx| {
-                idempotency::find(tx, operator, &lookup)
+                })
             })
             .await?;
-        match stored {
-            None => Ok(None),
-            Some(stored) if stored.request_hash != key.request_hash => {
-                Err(TenantsError::IdempotencyMismatch)
-            }
-            Some(stored) => {
-                let body = serde_json::from_str(&stored.response_body).map_err(|e| {
-                    TenantsError::Internal(format!("stored idempotent response unreadable: {e}"))
-                })?;
-                Ok(Some(ProvisionOutcome::Replayed(body)))
-            }
-        }
+        self.directory.invalidate();
+        Ok(provisioned)
     }
 
     fn validate(&self, request: &mut ProvisionRequest) -> Result<(), TenantsError> {

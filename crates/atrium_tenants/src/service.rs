@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use atrium_core::{Page, PageRequest, TenantId, ValidationErrors};
-use atrium_db::{tenants, Access, Db, DbError, TenantRow};
+use atrium_db::tenants::{self, TenantRow};
+use atrium_db::{Access, Db, DbError};
 use atrium_permissions::{authorize, Action, Caller};
 use atrium_sites::{SiteDirectory, SiteService};
 use chrono::NaiveDateTime;
@@ -39,16 +40,16 @@ pub struct Tenant {
 impl From<TenantRow> for Tenant {
     fn from(row: TenantRow) -> Self {
         Self {
-            id: TenantId(row.id),
-            slug: row.slug,
-            name: row.name,
-            status: if row.status == "suspended" {
+            id: row.id(),
+            slug: row.slug().to_owned(),
+            name: row.name().to_owned(),
+            status: if row.status() == "suspended" {
                 TenantStatus::Suspended
             } else {
                 TenantStatus::Active
             },
-            created_at: row.created_at,
-            updated_at: row.updated_at,
+            created_at: row.created_at(),
+            updated_at: row.updated_at(),
         }
     }
 }
@@ -92,7 +93,7 @@ impl TenantService {
                 tenants::list(tx, page.after, page.fetch_limit())
             })
             .await?;
-        Ok(Page::from_rows(rows, page, |row| row.id).map(Tenant::from))
+        Ok(Page::from_rows(rows, page, |row| row.id().0).map(Tenant::from))
     }
 
     pub async fn get(&self, caller: &Caller, slug: &str) -> Result<Tenant, TenantsError> {

@@ -1,26 +1,33 @@
 //! The GraphQL API: the same services, scoping and permission checks as
-//! REST. The host's resolution and the caller travel in each request's
-//! context data; nothing is cached across requests.
+//! REST. The request's context (host and caller, the same value REST
+//! handlers extract) travels in each request's data; nothing is cached
+//! across requests. Resolvers return `Result<_, ApiError>`, and every error
+//! gets its code, status and field errors here, in one place.
 
-mod sites;
-mod tenants;
-
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::Method;
+use actix_web::{web, HttpResponse};
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{Context, EmptySubscription, ErrorExtensions, MergedObject, Schema};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, ServerError};
 use atrium_core::Settings;
-use atrium_permissions::Caller;
-use atrium_sites::{HostEntry, Resolution};
 
-use crate::context::{authenticate, request_resolution, scope_of};
+use crate::context::RequestContext;
 use crate::problem::ApiError;
+use crate::routes::Api;
 use crate::state::AppState;
+use crate::{identity, sites, tenants};
 
+// Every domain's queries: one entry per domain. (A `//` comment: a doc
+// comment would become the type's description in the schema.)
 #[derive(MergedObject, Default)]
-pub struct Query(tenants::TenantQuery, sites::SiteQuery);
+pub struct Query(
+    tenants::graphql::TenantQuery,
+    identity::graphql::IdentityQuery,
+    sites::graphql::SiteQuery,
+);
 
+// Every domain's mutations: one entry per domain.
 #[derive(MergedObject, Default)]
-pub struct Mutation(sites::SiteMutation);
+pub struct Mutation(sites::graphql::SiteMutation);
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -40,51 +47,50 @@ pub fn sdl() -> String {
     build_schema(&Settings::default()).sdl()
 }
 
+pub fn routes(api: &mut Api) {
+    api.undocumented("/graphql", Method::POST, web::post().to(execute))
+        .undocumented("/graphql", Method::GET, web::get().to(graphiql));
+}
+
 /// What each resolver knows about its request.
-pub struct RequestData {
-    pub state: web::Data<AppState>,
-    pub resolution: Resolution,
-    pub caller: Caller,
+struct RequestData {
+    state: web::Data<AppState>,
+    context: RequestContext,
 }
 
-pub(crate) fn request<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a RequestData> {
-    ctx.data::<RequestData>()
+/// The application and the request's context, for a resolver.
+pub(crate) fn request<'a>(
+    ctx: &'a Context<'_>,
+) -> Result<(&'a AppState, &'a RequestContext), ApiError> {
+    let data = ctx
+        .data::<RequestData>()
+        .map_err(|_| ApiError::Internal("GraphQL request without its context".into()))?;
+    Ok((&data.state, &data.context))
 }
 
-/// The tenant host of the request, or a NOT_FOUND error on the platform host.
-pub(crate) fn tenant_host(data: &RequestData) -> async_graphql::Result<&HostEntry> {
-    match &data.resolution {
-        Resolution::Tenant(entry) => Ok(entry),
-        _ => Err(gql_error(ApiError::NotFound(
-            "this field on the platform host (use a tenant's site)".into(),
-        ))),
-    }
-}
-
-pub(crate) fn platform_host(data: &RequestData) -> async_graphql::Result<()> {
-    match &data.resolution {
-        Resolution::Platform => Ok(()),
-        _ => Err(gql_error(ApiError::NotFound(
-            "this field on a tenant's site (use the platform host)".into(),
-        ))),
-    }
-}
-
-/// An API error as a GraphQL error: the message, and `extensions.code`
-/// (e.g. `NOT_FOUND`), `extensions.status` and field errors.
-pub(crate) fn gql_error(error: impl Into<ApiError>) -> async_graphql::Error {
-    let error: ApiError = error.into();
-    let problem = error.problem();
-    let code = error.code();
-    async_graphql::Error::new(problem.detail.clone()).extend_with(move |_, extensions| {
-        extensions.set("code", code.clone());
-        extensions.set("status", i32::from(problem.status));
-        if !problem.errors.is_empty() {
-            let fields =
-                serde_json::to_value(&problem.errors).and_then(async_graphql::Value::from_json);
-            extensions.set("errors", fields.unwrap_or(async_graphql::Value::Null));
+/// Gives every error its `extensions`: for an [`ApiError`] raised by a
+/// resolver, the problem's detail, `code` (e.g. `NOT_FOUND`), `status` and
+/// field errors; for async-graphql's own (parse, validation, limits), a code.
+fn explain(error: &mut ServerError) {
+    let api = error.source::<ApiError>().cloned();
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    match api {
+        Some(api) => {
+            let problem = api.problem();
+            extensions.set("code", api.code());
+            extensions.set("status", i32::from(problem.status));
+            if !problem.errors.is_empty() {
+                let fields =
+                    serde_json::to_value(&problem.errors).and_then(async_graphql::Value::from_json);
+                extensions.set("errors", fields.unwrap_or(async_graphql::Value::Null));
+            }
+            error.message = problem.detail;
         }
-    })
+        None if extensions.get("code").is_none() => {
+            extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
+        }
+        None => {}
+    }
 }
 
 /// `POST /graphql`: one operation per JSON request. Taking the body through
@@ -92,38 +98,22 @@ pub(crate) fn gql_error(error: impl Into<ApiError>) -> async_graphql::Error {
 /// refuses batches (an array is not a request).
 pub async fn execute(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    context: RequestContext,
     request: web::Json<async_graphql::Request>,
 ) -> Result<HttpResponse, ApiError> {
-    let resolution = request_resolution(&req)?;
-    let caller = authenticate(
-        &state,
-        scope_of(&resolution),
-        req.headers().get(actix_web::http::header::AUTHORIZATION),
-    )
-    .await?;
     let schema = state.graphql.clone();
-    let request = request.into_inner().data(RequestData {
-        state,
-        resolution,
-        caller,
-    });
+    let request = request.into_inner().data(RequestData { state, context });
     let mut response = schema.execute(request).await;
-    // Errors raised by async-graphql itself (parse, validation, limits)
-    // carry no code; give them one, so every error has `extensions.code`.
-    for error in &mut response.errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
-        }
-    }
+    response.errors.iter_mut().for_each(explain);
     Ok(HttpResponse::Ok().json(response))
 }
 
 /// `GET /graphql`: the GraphiQL explorer, when introspection is on.
 pub async fn graphiql(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if !state.settings.graphql_introspection {
-        return Err(ApiError::NotFound("GraphiQL (introspection is off)".into()));
+        return Err(ApiError::NotFound(
+            "GraphiQL is not served (introspection is off)".into(),
+        ));
     }
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

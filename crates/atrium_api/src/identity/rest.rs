@@ -1,41 +1,33 @@
-//! Authentication: the token endpoint, the public keys, the caller, and
+//! REST: the token endpoint, the public keys, the caller, and
 //! self-registration.
 
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use atrium_identity::NewAccount;
+use atrium_identity::{IdentityError, NewAccount};
 use atrium_sites::Resolution;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use crate::context::{request_resolution, Auth, TenantHost};
-use crate::dto::MeDto;
+use super::wire::{JwksDocument, MeDto, RegisterBody, RegisteredUser, TokenRequest, TokenResponse};
+use crate::context::{RequestContext, RequestHost};
 use crate::framework::body_error;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
-/// A token request (RFC 6749), as JSON or form fields.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct TokenRequest {
-    /// `password` (refresh tokens and client credentials arrive later).
-    pub grant_type: Option<String>,
-    /// A username or an email.
-    pub username: Option<String>,
-    pub password: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenResponse {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until the access token expires.
-    pub expires_in: u64,
-}
-
 fn oauth(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::OAuth(status, code, detail.into())
+}
+
+/// The token endpoint answers as RFC 6749 §5.2 says: bad credentials are
+/// `invalid_grant`, not a bare 401.
+fn login_failed(error: IdentityError) -> ApiError {
+    match error {
+        IdentityError::InvalidCredentials => oauth(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "invalid username or password",
+        ),
+        other => other.into(),
+    }
 }
 
 fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
@@ -79,15 +71,10 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
         (TokenRequest = "application/json"),
         (TokenRequest = "application/x-www-form-urlencoded"),
     )),
-    responses(
-        (status = 200, description = "An access token", body = TokenResponse),
-        (status = 400, description = "invalid_request, invalid_grant or unsupported_grant_type", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "invalid_client", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither JSON nor a form", body = Problem, content_type = "application/problem+json"),
-        (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
-    ))]
+    responses((status = 200, description = "An access token", body = TokenResponse)))]
 pub async fn token(
     state: web::Data<AppState>,
+    host: RequestHost,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -103,16 +90,17 @@ pub async fn token(
                     "the password grant needs username and password",
                 ));
             };
-            match request_resolution(&req)? {
-                Resolution::Platform => state.identity.login_operator(username, password).await?,
+            match host.resolution() {
+                Resolution::Platform => state.identity.login_operator(username, password).await,
                 Resolution::Tenant(entry) => {
                     state
                         .identity
                         .login_user(entry.scope, username, password)
-                        .await?
+                        .await
                 }
                 Resolution::Unknown => return Err(ApiError::UnknownSite),
             }
+            .map_err(login_failed)?
         }
         Some("refresh_token" | "client_credentials") => {
             return Err(oauth(
@@ -145,19 +133,9 @@ pub async fn token(
         }))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct JwksDocument {
-    /// Ed25519 public keys (OKP, RFC 8037); match a token's `kid`.
-    #[schema(value_type = Vec<Object>)]
-    pub keys: Vec<atrium_identity::Jwk>,
-}
-
 /// The public keys that verify access tokens.
 #[utoipa::path(operation_id = "get_jwks", get, path = "/.well-known/jwks.json", tag = "auth",
-    responses(
-        (status = 200, description = "JSON Web Key Set", body = JwksDocument),
-        (status = "default", description = "A problem", body = Problem, content_type = "application/problem+json"),
-    ))]
+    responses((status = 200, description = "JSON Web Key Set", body = JwksDocument)))]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
@@ -168,33 +146,10 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
 
 /// The caller: operator or user, its tenant and its roles.
 #[utoipa::path(operation_id = "get_me", get, path = "/api/v1/me", tag = "auth",
-    responses(
-        (status = 200, description = "The caller", body = MeDto),
-        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
-        (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, description = "The caller", body = MeDto)),
     security(("bearer" = [])))]
-pub async fn me(req: HttpRequest, Auth(caller): Auth) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(MeDto::of(&caller, &request_resolution(&req)?)?))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterBody {
-    pub email: String,
-    pub username: String,
-    /// At least 10 characters.
-    pub password: String,
-    #[serde(default)]
-    pub name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RegisteredUser {
-    pub id: i64,
-    pub email: String,
-    pub username: String,
-    pub name: String,
+pub async fn me(ctx: RequestContext) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(MeDto::of(&ctx)?))
 }
 
 /// Create an account on this site, when its configuration allows public
@@ -202,25 +157,14 @@ pub struct RegisteredUser {
 #[utoipa::path(operation_id = "register", post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
     responses(
         (status = 201, description = "The new account", body = RegisteredUser),
-        (status = 400, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Registration is closed on this site", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
-        (status = "default", description = "Another problem", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn register(
     state: web::Data<AppState>,
-    host: TenantHost,
+    host: RequestHost,
     body: web::Json<RegisterBody>,
 ) -> Result<HttpResponse, ApiError> {
-    if !state
-        .config
-        .registration_open(host.scope(), host.0.site_id)
-        .await?
-    {
-        return Err(ApiError::Forbidden(
-            "public registration is closed on this site".into(),
-        ));
-    }
+    let entry = host.tenant()?;
     let body = body.into_inner();
     let account = NewAccount {
         email: body.email,
@@ -228,13 +172,14 @@ pub async fn register(
         name: body.name,
         password: body.password,
     };
-    let user = state.identity.register(host.scope(), account).await?;
-    Ok(HttpResponse::Created()
-        .content_type(ContentType::json())
-        .json(RegisteredUser {
-            id: user.id,
-            email: user.email,
-            username: user.username,
-            name: user.name,
-        }))
+    let user = state
+        .identity
+        .register(entry.scope, entry.site_id, account)
+        .await?;
+    Ok(HttpResponse::Created().json(RegisteredUser {
+        id: user.id,
+        email: user.email,
+        username: user.username,
+        name: user.name,
+    }))
 }

@@ -1,79 +1,12 @@
-//! The wire types of the API, shared by REST (serde + utoipa) and GraphQL
-//! (async-graphql), so the two can only show the same fields.
+//! The wire types of sites, their configuration, theme and history.
 
 use async_graphql::SimpleObject;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-fn utc(at: NaiveDateTime) -> DateTime<Utc> {
-    at.and_utc()
-}
-
-/// `limit` and `cursor` of every list.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page size, 1 to 100 (default 20).
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-impl ListQuery {
-    pub fn page(&self) -> Result<atrium_core::PageRequest, atrium_core::ValidationErrors> {
-        atrium_core::PageRequest::parse(self.limit, self.cursor.as_deref())
-    }
-}
-
-macro_rules! list_type {
-    ($name:ident, $item:ty, $gql:literal) => {
-        #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
-        #[graphql(name = $gql)]
-        pub struct $name {
-            pub items: Vec<$item>,
-            /// Pass as `cursor` for the next page; `null` on the last page.
-            pub next_cursor: Option<String>,
-        }
-
-        impl<T: Into<$item>> From<atrium_core::Page<T>> for $name {
-            fn from(page: atrium_core::Page<T>) -> Self {
-                Self {
-                    items: page.items.into_iter().map(Into::into).collect(),
-                    next_cursor: page.next_cursor,
-                }
-            }
-        }
-    };
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
-#[graphql(name = "Tenant")]
-pub struct TenantDto {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-    /// `active` or `suspended`.
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<atrium_tenants::Tenant> for TenantDto {
-    fn from(t: atrium_tenants::Tenant) -> Self {
-        Self {
-            id: t.id.0,
-            slug: t.slug,
-            name: t.name,
-            status: t.status.as_str().to_owned(),
-            created_at: utc(t.created_at),
-            updated_at: utc(t.updated_at),
-        }
-    }
-}
-
-list_type!(TenantList, TenantDto, "TenantList");
+use crate::wire::{list_type, utc};
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "Site")]
@@ -99,74 +32,7 @@ impl From<atrium_sites::Site> for SiteDto {
     }
 }
 
-list_type!(SiteList, SiteDto, "SiteList");
-
-#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
-#[graphql(name = "Organization")]
-pub struct OrganizationDto {
-    pub id: i64,
-    pub short_name: String,
-    pub name: String,
-    pub description: String,
-    pub parent_id: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<atrium_organizations::Organization> for OrganizationDto {
-    fn from(o: atrium_organizations::Organization) -> Self {
-        Self {
-            id: o.id.0,
-            short_name: o.short_name,
-            name: o.name,
-            description: o.description,
-            parent_id: o.parent_id.map(|p| p.0),
-            created_at: utc(o.created_at),
-            updated_at: utc(o.updated_at),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
-#[graphql(name = "Account")]
-pub struct AccountDto {
-    pub id: i64,
-    pub email: String,
-    pub username: String,
-    pub name: String,
-}
-
-impl From<atrium_tenants::AdminAccount> for AccountDto {
-    fn from(a: atrium_tenants::AdminAccount) -> Self {
-        Self {
-            id: a.id.0,
-            email: a.email,
-            username: a.username,
-            name: a.name,
-        }
-    }
-}
-
-/// What provisioning made.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ProvisionedDto {
-    pub tenant: TenantDto,
-    pub site: SiteDto,
-    pub organization: OrganizationDto,
-    pub admin: AccountDto,
-}
-
-impl From<&atrium_tenants::Provisioned> for ProvisionedDto {
-    fn from(p: &atrium_tenants::Provisioned) -> Self {
-        let p = p.clone();
-        Self {
-            tenant: p.tenant.into(),
-            site: p.site.into(),
-            organization: p.organization.into(),
-            admin: p.admin.into(),
-        }
-    }
-}
+list_type!(SiteList, SiteDto);
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "SiteConfiguration")]
@@ -203,13 +69,18 @@ impl From<atrium_sites::SiteConfiguration> for SiteConfigurationDto {
 #[graphql(name = "Branding", input_name = "BrandingInput")]
 pub struct BrandingDto {
     /// An https:// URL.
+    #[schema(pattern = r"^https://[^/?#\s]+[^\s]*$", max_length = 2048)]
     pub logo_url: Option<String>,
     /// An https:// URL.
+    #[schema(pattern = r"^https://[^/?#\s]+[^\s]*$", max_length = 2048)]
     pub favicon_url: Option<String>,
     /// `#rrggbb`.
+    #[schema(pattern = r"^#[0-9A-Fa-f]{6}$")]
     pub primary_color: Option<String>,
     /// `#rrggbb`.
+    #[schema(pattern = r"^#[0-9A-Fa-f]{6}$")]
     pub secondary_color: Option<String>,
+    #[schema(max_length = 2000)]
     pub footer_text: Option<String>,
 }
 
@@ -280,7 +151,7 @@ impl From<atrium_sites::SettingChange> for SettingChangeDto {
     }
 }
 
-list_type!(SettingChangeList, SettingChangeDto, "SettingChangeList");
+list_type!(SettingChangeList, SettingChangeDto);
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "ConfigValue")]
@@ -344,57 +215,49 @@ impl From<atrium_sites::PublicSite> for PublicSiteDto {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
-#[graphql(name = "RoleGrant")]
-pub struct RoleDto {
-    pub role: String,
-    /// `tenant` or `org:SHORT_NAME`.
-    pub scope: String,
+/// `POST /api/v1/sites`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSiteBody {
+    /// A lowercase host name; international names are stored as punycode.
+    #[schema(min_length = 1, max_length = 253)]
+    pub domain: String,
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: String,
+    /// Make this the tenant's primary site.
+    #[serde(default)]
+    pub is_primary: bool,
 }
 
-/// The caller of `GET /api/v1/me`.
-#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
-#[graphql(name = "Me")]
-pub struct MeDto {
-    /// `operator` or `user`.
-    pub kind: String,
-    pub id: i64,
-    /// The tenant of a user; `null` for operators.
-    pub tenant: Option<String>,
-    pub roles: Vec<RoleDto>,
+/// `PATCH /api/v1/sites/{id}`: only the fields sent change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SitePatchBody {
+    #[schema(min_length = 1, max_length = 253)]
+    pub domain: Option<String>,
+    #[schema(min_length = 1, max_length = 255)]
+    pub name: Option<String>,
+    /// `true` moves the primary flag here; `false` is refused on the primary.
+    pub is_primary: Option<bool>,
 }
 
-impl MeDto {
-    /// The caller as `GET /api/v1/me` and GraphQL `me` show it.
-    pub fn of(
-        caller: &atrium_permissions::Caller,
-        resolution: &atrium_sites::Resolution,
-    ) -> Result<Self, crate::problem::ApiError> {
-        use atrium_permissions::Caller;
-        let tenant = match resolution {
-            atrium_sites::Resolution::Tenant(entry) => Some(entry.tenant_slug.clone()),
-            _ => None,
-        };
-        match caller {
-            Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
-            Caller::Operator { id } => Ok(Self {
-                kind: "operator".into(),
-                id: id.0,
-                tenant: None,
-                roles: Vec::new(),
-            }),
-            Caller::User { id, grants, .. } => Ok(Self {
-                kind: "user".into(),
-                id: id.0,
-                tenant,
-                roles: grants
-                    .iter()
-                    .map(|g| RoleDto {
-                        role: g.role.as_str().into(),
-                        scope: g.scope.encode(),
-                    })
-                    .collect(),
-            }),
-        }
-    }
+/// `PUT /api/v1/sites/{id}/configuration`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigurationBody {
+    /// A JSON object of at most 64 KiB; well-known keys are type-checked.
+    #[schema(value_type = Object)]
+    pub values: Value,
+    pub enabled: bool,
+}
+
+/// `PUT /api/v1/sites/{id}/theme`, for the document only: the handler
+/// passes the raw JSON to the domain, which names every bad field at once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ThemeBody {
+    /// Letters, digits, `_`, `.` or `-`.
+    #[schema(pattern = r"^[A-Za-z0-9_.-]{1,64}$")]
+    pub name: String,
+    pub branding: Option<BrandingDto>,
 }

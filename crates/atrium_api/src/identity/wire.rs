@@ -1,0 +1,114 @@
+//! The wire types of authentication: token requests and answers, the
+//! public keys, registration and the caller (`me`).
+
+use async_graphql::SimpleObject;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::context::RequestContext;
+use crate::problem::ApiError;
+
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+#[graphql(name = "RoleGrant")]
+pub struct RoleDto {
+    pub role: String,
+    /// `tenant` or `org:SHORT_NAME`.
+    pub scope: String,
+}
+
+/// The caller of `GET /api/v1/me`.
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+#[graphql(name = "Me")]
+pub struct MeDto {
+    /// `operator` or `user`.
+    pub kind: String,
+    pub id: i64,
+    /// The tenant of a user; `null` for operators.
+    pub tenant: Option<String>,
+    pub roles: Vec<RoleDto>,
+}
+
+impl MeDto {
+    /// The caller as `GET /api/v1/me` and GraphQL `me` show it.
+    pub fn of(ctx: &RequestContext) -> Result<Self, ApiError> {
+        use atrium_permissions::Caller;
+        let tenant = ctx
+            .host
+            .tenant()
+            .ok()
+            .map(|entry| entry.tenant_slug.clone());
+        match &ctx.caller {
+            Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
+            Caller::Operator { id } => Ok(Self {
+                kind: "operator".into(),
+                id: id.0,
+                tenant: None,
+                roles: Vec::new(),
+            }),
+            Caller::User { id, grants, .. } => Ok(Self {
+                kind: "user".into(),
+                id: id.0,
+                tenant,
+                roles: grants
+                    .iter()
+                    .map(|g| RoleDto {
+                        role: g.role.as_str().into(),
+                        scope: g.scope.encode(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
+}
+
+/// A token request (RFC 6749), as JSON or form fields.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// Only `password` is served yet; `refresh_token` and
+    /// `client_credentials` answer `unsupported_grant_type`.
+    #[schema(required = true, value_type = String)]
+    pub grant_type: Option<String>,
+    /// A username or an email.
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JwksDocument {
+    /// Ed25519 public keys (OKP, RFC 8037); match a token's `kid`.
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<atrium_identity::Jwk>,
+}
+
+/// `POST /api/v1/auth/register`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    #[schema(format = "email", max_length = 254)]
+    pub email: String,
+    #[schema(pattern = r"^[A-Za-z0-9_.-]{2,30}$")]
+    pub username: String,
+    /// At least 10 characters, at most 1,024 bytes.
+    #[schema(min_length = 10, max_length = 1024)]
+    pub password: String,
+    #[serde(default)]
+    #[schema(max_length = 255)]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredUser {
+    pub id: i64,
+    pub email: String,
+    pub username: String,
+    pub name: String,
+}

@@ -1,0 +1,123 @@
+//! REST, platform host: tenant provisioning and administration.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use atrium_identity::NewAccount;
+use atrium_organizations::NewOrganization;
+use atrium_tenants::{ProvisionRequest, TenantPatch};
+use serde_json::Value;
+
+use super::wire::{ProvisionTenantBody, ProvisionedDto, TenantDto, TenantList, TenantPatchBody};
+use crate::context::RequestContext;
+use crate::framework::body_error;
+use crate::idempotency;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+use crate::wire::ListQuery;
+
+/// Provision a tenant: tenant, primary site, root organization, admin
+/// account, optional configuration and theme, all or nothing.
+#[utoipa::path(operation_id = "provision_tenant", post, path = "/api/v1/tenants", tag = "tenants",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    request_body = ProvisionTenantBody,
+    responses(
+        (status = 201, description = "Provisioned (or replayed)", body = ProvisionedDto),
+        (status = 409, description = "Slug or domain taken, or the same Idempotency-Key in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn provision(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    req: HttpRequest,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    ctx.platform()?;
+    let body = body.into_inner();
+    idempotency::once(&state, &ctx, &req, &body, || async {
+        let parsed: ProvisionTenantBody =
+            serde_json::from_value(body.clone()).map_err(|e| body_error(&e))?;
+        let request = ProvisionRequest {
+            slug: parsed.slug,
+            name: parsed.name,
+            domain: parsed.domain,
+            organization: NewOrganization {
+                short_name: parsed.organization.short_name,
+                name: parsed.organization.name,
+            },
+            admin: NewAccount {
+                email: parsed.admin.email,
+                username: parsed.admin.username,
+                name: parsed.admin.name,
+                password: parsed.admin.password,
+            },
+            configuration: parsed.configuration,
+            theme: parsed.theme,
+        };
+        let provisioned = state.tenants.provision(&ctx.caller, request).await?;
+        idempotency::created(ProvisionedDto::from(&provisioned))
+    })
+    .await
+}
+
+/// List tenants.
+#[utoipa::path(operation_id = "list_tenants", get, path = "/api/v1/tenants", tag = "tenants", params(ListQuery),
+    responses((status = 200, description = "A page of tenants", body = TenantList)),
+    security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    ctx.platform()?;
+    let page = state.tenants.list(&ctx.caller, query.page()?).await?;
+    Ok(HttpResponse::Ok().json(TenantList::from(page)))
+}
+
+/// Read a tenant.
+#[utoipa::path(operation_id = "get_tenant", get, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
+    responses((status = 200, description = "The tenant", body = TenantDto)),
+    security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    ctx.platform()?;
+    let tenant = state.tenants.get(&ctx.caller, &slug).await?;
+    Ok(HttpResponse::Ok().json(TenantDto::from(tenant)))
+}
+
+/// Rename, suspend (`{"status": "suspended"}`) or reactivate a tenant.
+#[utoipa::path(operation_id = "update_tenant", patch, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
+    request_body = TenantPatchBody,
+    responses((status = 200, description = "The changed tenant", body = TenantDto)),
+    security(("bearer" = [])))]
+pub async fn update(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    slug: web::Path<String>,
+    body: web::Json<TenantPatchBody>,
+) -> Result<HttpResponse, ApiError> {
+    ctx.platform()?;
+    let body = body.into_inner();
+    let patch = TenantPatch {
+        name: body.name,
+        status: body.status.map(Into::into),
+    };
+    let tenant = state.tenants.update(&ctx.caller, &slug, patch).await?;
+    Ok(HttpResponse::Ok().json(TenantDto::from(tenant)))
+}
+
+/// Delete a tenant and everything it owns.
+#[utoipa::path(operation_id = "delete_tenant", delete, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
+    responses((status = 204, description = "Deleted")),
+    security(("bearer" = [])))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    ctx.platform()?;
+    state.tenants.delete(&ctx.caller, &slug).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,28 @@
+//! Role assignments, read and written inside the caller's transaction: the
+//! identity service reads a user's grants when it authenticates a request,
+//! and provisioning grants the first tenant admin with its tenant.
+
+use atrium_core::UserId;
+use atrium_db::{roles, DbResult, TenantTx};
+
+use crate::{Grant, GrantScope, Role};
+
+/// Grants `role` on `scope` to `user`.
+pub fn grant(tx: &mut TenantTx<'_>, user: UserId, role: Role, scope: &GrantScope) -> DbResult<()> {
+    roles::grant(tx, user.0, role.as_str(), &scope.encode())?;
+    Ok(())
+}
+
+/// Every grant `user` holds. Rows this version does not understand (a role
+/// added by a newer replica, say) are skipped rather than failing the login.
+pub fn grants_of(tx: &mut TenantTx<'_>, user: UserId) -> DbResult<Vec<Grant>> {
+    Ok(roles::for_user(tx, user.0)?
+        .into_iter()
+        .filter_map(|row| {
+            Some(Grant {
+                role: Role::parse(&row.role)?,
+                scope: GrantScope::decode(&row.scope)?,
+            })
+        })
+        .collect())
+}

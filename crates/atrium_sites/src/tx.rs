@@ -1,0 +1,63 @@
+//! Sites and their settings written inside the caller's transaction:
+//! provisioning makes a tenant's primary site, its first configuration and
+//! theme atomically with the tenant.
+
+use atrium_core::SiteId;
+use atrium_db::{sites, TenantTx};
+use serde_json::{Map, Value};
+
+use crate::service::{domain_conflict, NewSite, Site};
+use crate::settings::{
+    validate_theme, write_configuration, write_theme, SiteConfiguration, SiteTheme,
+};
+use crate::SitesError;
+
+/// Creates a site. Its domain must come from
+/// [`crate::SiteService::check_domain`].
+pub fn insert_site(tx: &mut TenantTx<'_>, site: &NewSite) -> Result<Site, SitesError> {
+    let row = sites::insert(
+        tx,
+        sites::NewSite {
+            domain: &site.domain,
+            name: &site.name,
+            is_primary: site.is_primary,
+        },
+    )
+    .map_err(domain_conflict)?;
+    Ok(row.into())
+}
+
+/// Writes the first configuration of a new site, enabled.
+pub fn insert_configuration(
+    tx: &mut TenantTx<'_>,
+    site: SiteId,
+    values: &Map<String, Value>,
+    actor: &str,
+) -> Result<(), SitesError> {
+    let document = SiteConfiguration {
+        site_id: site,
+        values: values.clone(),
+        enabled: true,
+        version: 0,
+        updated_at: None,
+    };
+    write_configuration(
+        tx,
+        &SiteConfiguration::from_row(site, None)?,
+        &document,
+        actor,
+    )?;
+    Ok(())
+}
+
+/// Writes the first theme of a new site.
+pub fn insert_theme(
+    tx: &mut TenantTx<'_>,
+    site: SiteId,
+    theme: &Value,
+    actor: &str,
+) -> Result<(), SitesError> {
+    let input = validate_theme(theme)?;
+    write_theme(tx, &SiteTheme::from_row(site, None)?, &input, actor)?;
+    Ok(())
+}
