@@ -33,6 +33,13 @@ impl Request {
         }
     }
 
+    /// Appends a query-string parameter, percent-encoded.
+    pub fn query(self, name: &str, value: &str) -> Self {
+        Self {
+            inner: self.inner.query(name, value),
+        }
+    }
+
     pub fn send(self) -> Response {
         Response::from(self.inner.call())
     }

@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest};
 
+use crate::graphql::http::GRAPHQL_RESPONSE_JSON;
 use crate::problem::{ApiError, PROBLEM_JSON};
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
@@ -89,10 +90,16 @@ pub async fn problems_everywhere(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let response = next.call(req).await?;
     let status = response.status();
+    // A GraphQL response carries its errors in its own shape, which its
+    // client asked for (the GraphQL-over-HTTP spec's 4xx answers).
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+        .is_some_and(|ct| {
+            let ct = ct.as_bytes();
+            ct.starts_with(PROBLEM_JSON.as_bytes())
+                || ct.starts_with(GRAPHQL_RESPONSE_JSON.as_bytes())
+        });
     if !status.is_client_error() && !status.is_server_error() || is_problem {
         return Ok(response.map_into_boxed_body());
     }

@@ -69,6 +69,8 @@ pub enum ApiError {
     /// `allow` lists the methods the path has (the `Allow` header).
     #[error("{detail}")]
     MethodNotAllowed { detail: String, allow: String },
+    #[error("{0}")]
+    NotAcceptable(String),
     /// A token endpoint failure: status, RFC 6749 error code, detail.
     #[error("{2}")]
     OAuth(StatusCode, &'static str, String),
@@ -128,6 +130,11 @@ impl ApiError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
                 "Method not allowed",
+            ),
+            NotAcceptable(_) => (
+                StatusCode::NOT_ACCEPTABLE,
+                "not-acceptable",
+                "Not acceptable",
             ),
             OAuth(status, _, _) => (*status, "oauth", "Token request failed"),
             Unavailable(_) => (

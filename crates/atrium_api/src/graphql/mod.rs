@@ -2,11 +2,13 @@
 //! REST. The request's context (host and caller, the same value REST
 //! handlers extract) travels in each request's data; nothing is cached
 //! across requests. Resolvers return `Result<_, ApiError>`, and every error
-//! gets its code, status and field errors here, in one place.
+//! gets its code, status and field errors here, in one place. The HTTP
+//! transport (content negotiation, GET, persisted queries) is in [`http`].
+
+pub(crate) mod http;
 
 use actix_web::http::Method;
-use actix_web::{web, HttpResponse};
-use async_graphql::http::GraphiQLSource;
+use actix_web::web;
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, ServerError};
 use atrium_core::Settings;
 
@@ -34,7 +36,9 @@ pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;
 pub fn build_schema(settings: &Settings) -> AtriumSchema {
     let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(settings.graphql_max_depth)
-        .limit_complexity(settings.graphql_max_complexity);
+        .limit_complexity(settings.graphql_max_complexity)
+        .extension(http::persisted_queries())
+        .extension(http::QueriesOnlyOverGet);
     if settings.graphql_introspection {
         builder.finish()
     } else {
@@ -48,12 +52,12 @@ pub fn sdl() -> String {
 }
 
 pub fn routes(api: &mut Api) {
-    api.undocumented("/graphql", Method::POST, web::post().to(execute))
-        .undocumented("/graphql", Method::GET, web::get().to(graphiql));
+    api.undocumented("/graphql", Method::POST, web::post().to(http::post))
+        .undocumented("/graphql", Method::GET, web::get().to(http::get));
 }
 
 /// What each resolver knows about its request.
-struct RequestData {
+pub(crate) struct RequestData {
     state: web::Data<AppState>,
     context: RequestContext,
 }
@@ -70,8 +74,10 @@ pub(crate) fn request<'a>(
 
 /// Gives every error its `extensions`: for an [`ApiError`] raised by a
 /// resolver, the problem's detail, `code` (e.g. `NOT_FOUND`), `status` and
-/// field errors; for async-graphql's own (parse, validation, limits), a code.
-fn explain(error: &mut ServerError) {
+/// field errors; for async-graphql's own (parse, validation, limits,
+/// persisted queries), a code: Apollo clients look for
+/// `PERSISTED_QUERY_NOT_FOUND`.
+pub(crate) fn explain(error: &mut ServerError) {
     let api = error.source::<ApiError>().cloned();
     let extensions = error.extensions.get_or_insert_with(Default::default);
     match api {
@@ -87,35 +93,12 @@ fn explain(error: &mut ServerError) {
             error.message = problem.detail;
         }
         None if extensions.get("code").is_none() => {
-            extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
+            let code = match error.message.as_str() {
+                "PersistedQueryNotFound" => "PERSISTED_QUERY_NOT_FOUND",
+                _ => "GRAPHQL_VALIDATION_FAILED",
+            };
+            extensions.set("code", code);
         }
         None => {}
     }
-}
-
-/// `POST /graphql`: one operation per JSON request. Taking the body through
-/// `web::Json` puts it under the same size limit as every other body and
-/// refuses batches (an array is not a request).
-pub async fn execute(
-    state: web::Data<AppState>,
-    context: RequestContext,
-    request: web::Json<async_graphql::Request>,
-) -> Result<HttpResponse, ApiError> {
-    let schema = state.graphql.clone();
-    let request = request.into_inner().data(RequestData { state, context });
-    let mut response = schema.execute(request).await;
-    response.errors.iter_mut().for_each(explain);
-    Ok(HttpResponse::Ok().json(response))
-}
-
-/// `GET /graphql`: the GraphiQL explorer, when introspection is on.
-pub async fn graphiql(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    if !state.settings.graphql_introspection {
-        return Err(ApiError::NotFound(
-            "GraphiQL is not served (introspection is off)".into(),
-        ));
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").finish()))
 }
