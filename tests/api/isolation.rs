@@ -26,7 +26,15 @@ fn a_token_only_works_where_it_was_issued(backend: Backend) {
         .send()
         .expect(200);
     // The same username on two tenants is two accounts with their own passwords.
-    assert_ne!(acme.admin_id, 0);
+    for (tenant, password) in [(&acme, "acme-learner-pw"), (&globex, "globex-learner-pw")] {
+        app.req("POST", &tenant.domain, "/api/v1/auth/register")
+            .json(&json!({"email": "learner@example.org", "username": "learner", "password": password}))
+            .expect(201);
+    }
+    app.login(&globex.domain, "learner", "globex-learner-pw");
+    app.req("POST", &globex.domain, "/api/v1/auth/token")
+        .json(&json!({"grant_type": "password", "username": "learner", "password": "acme-learner-pw"}))
+        .expect_problem(400, "oauth");
     app.req("POST", &globex.domain, "/api/v1/auth/token")
         .json(&json!({"grant_type": "password", "username": "admin@acme.test", "password": "admin-password"}))
         .expect_problem(400, "oauth");

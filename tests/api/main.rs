@@ -6,6 +6,7 @@ mod contracts;
 mod errors;
 mod graphql;
 mod isolation;
+mod migrations;
 mod operations;
 mod postgres;
 mod site_configuration;

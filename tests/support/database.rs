@@ -179,22 +179,73 @@ impl TestDb {
         }
     }
 
-    /// Drops the database while servers may still use it (to test what
-    /// they do when it is gone).
-    pub fn drop_now(&self) {
-        if let Some(pg) = &self.pg {
-            if let Ok(mut admin) = PgConnection::establish(&pg.admin_url) {
-                let _ = admin.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    pg.database
-                ));
-            }
+    /// A database migrated from nothing by `atrium_db::run_migrations`
+    /// rather than cloned from the template: for tests of the migrations
+    /// themselves.
+    pub fn migrated_from_scratch(backend: Backend) -> Self {
+        if backend == Backend::Sqlite {
+            return Self::new(backend);
         }
+        let admin_url = std::env::var(TEST_URL_VAR).expect("PostgreSQL test without its URL");
+        let parsed = PgUrl::parse(&admin_url);
+        let database = format!("atrium_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin =
+            PgConnection::establish(&parsed.owner("postgres")).expect("connect as owner");
+        admin
+            .batch_execute(&format!("CREATE DATABASE {database}"))
+            .expect("create an empty database");
+        // Made before migrating, so that it is dropped even if they fail.
+        let db = Self {
+            backend,
+            url: parsed.app(&database),
+            owner_url: parsed.owner(&database),
+            _dir: None,
+            pg: Some(PgAdmin {
+                admin_url: parsed.owner("postgres"),
+                database,
+            }),
+        };
+        // The migrations touch the cluster-wide app role: one at a time, as
+        // in `template`.
+        admin
+            .batch_execute("SELECT pg_advisory_lock(724242)")
+            .expect("lock");
+        let migrated = atrium_db::run_migrations(&db.owner_url);
+        admin
+            .batch_execute("SELECT pg_advisory_unlock(724242)")
+            .expect("unlock");
+        migrated.expect("migrate PostgreSQL");
+        db
+    }
+
+    /// Drops the database while servers may still use it (to test what
+    /// they do when it is gone), or panics. PostgreSQL only: a SQLite file
+    /// cannot be taken away from open connections.
+    pub fn drop_now(&self) {
+        assert!(self.pg.is_some(), "drop_now on a SQLite database");
+        if let Err(e) = self.drop_database() {
+            panic!("drop the test database: {e}");
+        }
+    }
+
+    fn drop_database(&self) -> Result<(), String> {
+        let Some(pg) = &self.pg else { return Ok(()) };
+        let mut admin = PgConnection::establish(&pg.admin_url).map_err(|e| e.to_string())?;
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                pg.database
+            ))
+            .map_err(|e| e.to_string())
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        self.drop_now();
+        // Cleanup only: a panic here would abort a test that is already
+        // failing and hide why; a database left behind is harmless.
+        if let Err(e) = self.drop_database() {
+            eprintln!("test database not dropped: {e}");
+        }
     }
 }

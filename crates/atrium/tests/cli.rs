@@ -57,6 +57,12 @@ fn creates_operators_and_refuses_bad_ones() {
     // The signing key was made on the way, private to its owner.
     let key = dir.path().join("keys/jwt-ed25519.pem");
     assert!(key.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the signing key is readable by others");
+    }
     assert!(
         !create("ops@example.org", "operator-password")
             .status
