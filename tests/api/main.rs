@@ -1,10 +1,12 @@
 //! API tests against a real server, each on its own database, on SQLite and
 //! (with `ATRIUM_TEST_DATABASE_URL`) PostgreSQL.
 
+mod architecture;
 mod auth;
 mod contracts;
 mod errors;
 mod graphql;
+mod idempotency;
 mod isolation;
 mod migrations;
 mod operations;

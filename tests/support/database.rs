@@ -1,7 +1,7 @@
 use std::sync::OnceLock;
 
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use sha2::{Digest, Sha256};
 
 const TEST_URL_VAR: &str = "ATRIUM_TEST_DATABASE_URL";
@@ -216,6 +216,24 @@ impl TestDb {
             .expect("unlock");
         migrated.expect("migrate PostgreSQL");
         db
+    }
+
+    /// Runs `sql` as the database's owner, behind the service's back: for
+    /// the states a test cannot reach through the API (an old row, say).
+    pub fn execute_as_owner(&self, sql: &str) {
+        let done = match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.owner_url)
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
+            Backend::Sqlite => {
+                SqliteConnection::establish(self.owner_url.trim_start_matches("sqlite://"))
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string()))
+            }
+        };
+        if let Err(e) = done {
+            panic!("{sql}: {e}");
+        }
     }
 
     /// Drops the database while servers may still use it (to test what
