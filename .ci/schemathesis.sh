@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # Schemathesis (PyPI) against a live `atrium serve`, on SQLite and on
-# PostgreSQL: every operation of the OpenAPI document, as a tenant admin on a
+# PostgreSQL, with every check (`--checks all`): as a tenant admin on a
 # tenant's site and as an operator on the platform host. Any failed check
-# (a 5xx, an undocumented status or content type, a body off its schema)
-# fails CI.
+# (a 5xx, an undocumented status or content type, a body off its schema, a
+# documented constraint the server does not enforce or an undocumented one it
+# does) fails CI.
+#
+# Hosts: both hosts serve the same document, and each run leaves out the
+# operations that exist only on the other host (filtered by operation id):
+# the tenants operations (`*_tenant`, `*_tenants`) run only on the platform
+# host; sites, site configuration and theme (`*site*`), `register` and
+# `get_config_value` only on the tenant's host; the rest (token, me, jwks,
+# health, metrics) on both.
+#
+# Narrow exceptions, each with its reason, are in schemathesis.toml beside
+# this script. ATRIUM_ST_BACKENDS="sqlite" (say) runs one backend only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -34,7 +45,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
+config=$root/.ci/schemathesis.toml
+platform_only='^[a-z_]+_tenants?$'
+tenant_only='site|^register$|^get_config_value$'
 
 # One backend: a fresh database, a server, a tenant, then the runs.
 run_backend() {
@@ -76,16 +89,18 @@ run_backend() {
   run() { # label, base URL, then extra st arguments
     local label=$1 url=$2; shift 2
     echo "-- schemathesis on $backend: $label"
-    timeout 600 "$venv/bin/st" run "$url/api/openapi.json" --url "$url" \
-      --checks "$checks" --max-examples 25 --seed 1 --request-timeout 10 --no-color "$@"
+    timeout 900 "$venv/bin/st" --config-file "$config" run "$url/api/openapi.json" --url "$url" \
+      --checks all --max-examples 25 --seed 1 --request-timeout 10 --no-color "$@"
   }
   local status=0
   # Order matters: changing the site's domain moves the host under the
   # run's feet, and the operator's run may suspend or delete the tenant (its
   # stateful phase follows the list of tenants to their slugs).
-  run "tenant admin on the tenant's site" "$base" -H "Authorization: Bearer $admin" --exclude-operation-id update_site || status=$?
+  run "tenant admin on the tenant's site" "$base" -H "Authorization: Bearer $admin" \
+    --exclude-operation-id-regex "$platform_only" --exclude-operation-id update_site || status=$?
   run "tenant admin: update_site" "$base" -H "Authorization: Bearer $admin" --include-operation-id update_site || status=$?
-  run "operator on the platform host" "$platform" -H "Authorization: Bearer $operator" || status=$?
+  run "operator on the platform host" "$platform" -H "Authorization: Bearer $operator" \
+    --exclude-operation-id-regex "$tenant_only" || status=$?
   # The tenant runs must have reached the tenant's endpoints, not only 404s.
   local reached
   reached=$(grep '"tenant":"acme"' "$dir/server.log" | grep -c '"status":200' || true)
@@ -103,6 +118,7 @@ run_backend() {
 }
 
 status=0
-run_backend sqlite || status=$?
-run_backend postgres || status=$?
+for backend in ${ATRIUM_ST_BACKENDS:-sqlite postgres}; do
+  run_backend "$backend" || status=$?
+done
 exit $status

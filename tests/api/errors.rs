@@ -132,7 +132,37 @@ fn text_the_database_cannot_store_is_a_400(backend: Backend) {
     assert_eq!(saved["values"]["note"], nul);
 }
 
+/// serde's derived structs also read a JSON array of their fields in order;
+/// every body is an object, so an array is a 400 and changes nothing.
+fn bodies_must_be_json_objects(backend: Backend) {
+    let app = TestApp::start(backend);
+    let token = app.operator_token();
+    let acme = app.provision("acme");
+    app.platform("PATCH", "/api/v1/tenants/acme")
+        .bearer(&token)
+        .json(&json!(["Renamed", "suspended"]))
+        .expect_problem(400, "bad-request");
+    let tenant = app
+        .platform("GET", "/api/v1/tenants/acme")
+        .bearer(&token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(tenant["status"], "active");
+    assert_eq!(tenant["name"], "Tenant acme");
+    acme.admin(&app, "POST", "/api/v1/sites")
+        .json(&json!(["array.acme.test", "Array"]))
+        .expect_problem(400, "bad-request");
+    acme.admin(&app, "PATCH", &format!("/api/v1/sites/{}", acme.site_id))
+        .json(&json!([null, "Renamed"]))
+        .expect_problem(400, "bad-request");
+    app.req("POST", &acme.domain, "/api/v1/auth/token")
+        .json(&json!(["password", "admin", "admin-password"]))
+        .expect(400);
+}
+
 backend_tests!(
     framework_failures_are_problems,
-    text_the_database_cannot_store_is_a_400
+    text_the_database_cannot_store_is_a_400,
+    bodies_must_be_json_objects
 );

@@ -203,6 +203,25 @@ fn idempotency_key_replays_and_refuses_a_different_body(backend: Backend) {
         .expect(201);
 }
 
+/// Who asks comes before what they sent: a keyed write without a token is a
+/// 401 even when its key is malformed.
+fn a_keyed_write_without_a_token_is_401(backend: Backend) {
+    let app = TestApp::start(backend);
+    let body = TestApp::tenant_body("acme");
+    for key in ["k 1", "k-1"] {
+        app.platform("POST", "/api/v1/tenants")
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .expect_problem(401, "unauthenticated");
+    }
+    // With a token, a key with a space is refused as the document says.
+    app.platform("POST", "/api/v1/tenants")
+        .bearer(&app.operator_token())
+        .header("Idempotency-Key", "k 1")
+        .json(&body)
+        .expect_problem(400, "validation");
+}
+
 fn operators_list_read_suspend_reactivate_and_delete(backend: Backend) {
     let app = TestApp::start(backend);
     let token = app.operator_token();
@@ -318,6 +337,7 @@ backend_tests!(
     duplicate_slug_or_domain_is_a_conflict,
     provisioning_is_all_or_nothing,
     idempotency_key_replays_and_refuses_a_different_body,
+    a_keyed_write_without_a_token_is_401,
     operators_list_read_suspend_reactivate_and_delete,
     only_operators_manage_tenants,
 );

@@ -34,6 +34,19 @@ pub fn json_error(error: JsonPayloadError) -> ApiError {
     }
 }
 
+/// A request body that must be a JSON object, read into `T`. serde's derived
+/// structs also take a JSON array of their fields in declaration order
+/// (`[null, null]` for a patch of two optional fields), which the document
+/// does not allow and no client should come to rely on.
+pub fn from_object<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Result<T, ApiError> {
+    if !body.is_object() {
+        return Err(ApiError::BadRequest {
+            detail: "the body does not have the expected shape: expected a JSON object".into(),
+        });
+    }
+    serde_json::from_value(body).map_err(|e| body_error(&e))
+}
+
 /// A JSON body that does not parse, with where it went wrong (serde's
 /// message carries line and column), or that parses but has the wrong shape.
 pub fn body_error(error: &serde_json::Error) -> ApiError {

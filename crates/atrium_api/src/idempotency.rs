@@ -54,13 +54,16 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Answer, ApiError>>,
 {
-    let Some(key) = key_of(req)? else {
+    let Some(key) = req.headers().get(IDEMPOTENCY_KEY) else {
         return write().await.map(respond);
     };
+    // Who asks before what they sent: a write without a token is a 401,
+    // whatever its key looks like.
+    let caller = caller_key(&ctx.caller)?;
     let owner = KeyOwner {
         scope: ctx.host.scope(),
-        caller: caller_key(&ctx.caller)?,
-        key,
+        caller,
+        key: parse_key(key)?,
     };
     let fingerprint = fingerprint(req, body);
     let expired_before = chrono::Utc::now().naive_utc() - KEY_LIFETIME;
@@ -125,15 +128,14 @@ fn respond(answer: Answer) -> HttpResponse {
     HttpResponse::build(answer.status).json(answer.body)
 }
 
-fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    value
-        .to_str()
-        .ok()
-        .filter(|k| (1..=255).contains(&k.len()))
-        .map(|k| Some(k.to_owned()))
+/// A key is 1 to 255 visible ASCII characters, no spaces: the pattern
+/// `^[!-~]{1,255}$` that `create_site` and `provision_tenant` declare.
+fn parse_key(value: &HeaderValue) -> Result<String, ApiError> {
+    let bytes = value.as_bytes();
+    Some(bytes)
+        .filter(|k| (1..=255).contains(&k.len()) && k.iter().all(|b| (b'!'..=b'~').contains(b)))
+        .and_then(|k| std::str::from_utf8(k).ok())
+        .map(str::to_owned)
         .ok_or_else(|| {
             ApiError::validation(
                 "Idempotency-Key",

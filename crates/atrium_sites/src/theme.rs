@@ -128,7 +128,7 @@ fn is_https_url(url: &str) -> bool {
         return false;
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    url.len() <= MAX_URL
+    url.chars().count() <= MAX_URL
         && !host.is_empty()
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }

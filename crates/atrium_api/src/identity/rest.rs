@@ -9,7 +9,7 @@ use atrium_sites::Resolution;
 
 use super::wire::{JwksDocument, MeDto, RegisterBody, RegisteredUser, TokenRequest, TokenResponse};
 use crate::context::{RequestContext, RequestHost};
-use crate::framework::body_error;
+use crate::framework::{body_error, from_object};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -43,13 +43,10 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
         .trim()
         .to_ascii_lowercase();
     match essence.as_str() {
-        "application/json" => serde_json::from_slice(body).map_err(|e| {
-            oauth(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                body_error(&e).to_string(),
-            )
-        }),
+        "application/json" => serde_json::from_slice(body)
+            .map_err(|e| body_error(&e))
+            .and_then(from_object)
+            .map_err(|e| oauth(StatusCode::BAD_REQUEST, "invalid_request", e.to_string())),
         "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| {
             oauth(
                 StatusCode::BAD_REQUEST,
@@ -162,10 +159,10 @@ pub async fn me(ctx: RequestContext) -> Result<HttpResponse, ApiError> {
 pub async fn register(
     state: web::Data<AppState>,
     host: RequestHost,
-    body: web::Json<RegisterBody>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let entry = host.tenant()?;
-    let body = body.into_inner();
+    let body: RegisterBody = from_object(body.into_inner())?;
     let account = NewAccount {
         email: body.email,
         username: body.username,

@@ -66,11 +66,24 @@ impl MeDto {
 pub struct TokenRequest {
     /// Only `password` is served yet; `refresh_token` and
     /// `client_credentials` answer `unsupported_grant_type`.
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = GrantType)]
     pub grant_type: Option<String>,
-    /// A username or an email.
+    /// A username or an email (the password grant's, so required while it
+    /// is the only grant).
+    #[schema(required = true, value_type = String)]
     pub username: Option<String>,
+    #[schema(required = true, value_type = String)]
     pub password: Option<String>,
+}
+
+/// The grant types the token endpoint serves.
+// For the document only: the handler reads `grant_type` as a string and
+// answers any other value with `unsupported_grant_type`.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum GrantType {
+    Password,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,7 +114,7 @@ pub struct RegisterBody {
     #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
     #[serde(default)]
-    #[schema(max_length = 255)]
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub name: String,
 }
 

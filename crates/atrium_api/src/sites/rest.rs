@@ -13,7 +13,7 @@ use super::wire::{
 };
 use crate::conditional::{if_match, is_not_modified, with_etag};
 use crate::context::{RequestContext, RequestHost};
-use crate::framework::body_error;
+use crate::framework::from_object;
 use crate::idempotency;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -73,7 +73,7 @@ pub async fn list(
 
 /// Add a site (a domain) to the tenant. Honours `Idempotency-Key`.
 #[utoipa::path(operation_id = "create_site", post, path = "/api/v1/sites", tag = "sites",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "Replays the first answer for a repeated request")),
     request_body = NewSiteBody,
     responses(
         (status = 201, description = "The new site", body = SiteDto),
@@ -90,7 +90,7 @@ pub async fn create(
     let scope = ctx.tenant()?.scope;
     let body = body.into_inner();
     idempotency::once(&state, &ctx, &req, &body, || async {
-        let body: NewSiteBody = serde_json::from_value(body.clone()).map_err(|e| body_error(&e))?;
+        let body: NewSiteBody = from_object(body.clone())?;
         let new = NewSite {
             domain: body.domain,
             name: body.name,
@@ -131,10 +131,10 @@ pub async fn update(
     state: web::Data<AppState>,
     ctx: RequestContext,
     id: web::Path<i64>,
-    body: web::Json<SitePatchBody>,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = ctx.tenant()?.scope;
-    let body = body.into_inner();
+    let body: SitePatchBody = from_object(body.into_inner())?;
     let patch = SitePatch {
         domain: body.domain,
         name: body.name,
@@ -212,8 +212,7 @@ pub async fn put_configuration(
     let scope = ctx.tenant()?.scope;
     // Parsed here rather than by the extractor so that a body that is not
     // JSON and one of the wrong shape get the same problem as everywhere.
-    let body: ConfigurationBody =
-        serde_json::from_value(body.into_inner()).map_err(|e| body_error(&e))?;
+    let body: ConfigurationBody = from_object(body.into_inner())?;
     let saved = state
         .sites
         .settings

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::wire::{list_type, utc};
+use crate::wire::{list_type, utc, HostName, Name};
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "Site")]
@@ -67,12 +67,19 @@ impl From<atrium_sites::SiteConfiguration> for SiteConfigurationDto {
     Debug, Clone, Serialize, Deserialize, ToSchema, SimpleObject, async_graphql::InputObject,
 )]
 #[graphql(name = "Branding", input_name = "BrandingInput")]
+#[serde(deny_unknown_fields)]
 pub struct BrandingDto {
-    /// An https:// URL.
-    #[schema(pattern = r"^https://[^/?#\s]+[^\s]*$", max_length = 2048)]
+    /// An https:// URL, without spaces or control characters.
+    #[schema(
+        pattern = r"^https://[^/?#\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        max_length = 2048
+    )]
     pub logo_url: Option<String>,
-    /// An https:// URL.
-    #[schema(pattern = r"^https://[^/?#\s]+[^\s]*$", max_length = 2048)]
+    /// An https:// URL, without spaces or control characters.
+    #[schema(
+        pattern = r"^https://[^/?#\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        max_length = 2048
+    )]
     pub favicon_url: Option<String>,
     /// `#rrggbb`.
     #[schema(pattern = r"^#[0-9A-Fa-f]{6}$")]
@@ -220,9 +227,9 @@ impl From<atrium_sites::PublicSite> for PublicSiteDto {
 #[serde(deny_unknown_fields)]
 pub struct NewSiteBody {
     /// A lowercase host name; international names are stored as punycode.
-    #[schema(min_length = 1, max_length = 253)]
+    #[schema(value_type = HostName)]
     pub domain: String,
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(value_type = Name)]
     pub name: String,
     /// Make this the tenant's primary site.
     #[serde(default)]
@@ -233,9 +240,9 @@ pub struct NewSiteBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SitePatchBody {
-    #[schema(min_length = 1, max_length = 253)]
+    #[schema(value_type = Option<HostName>)]
     pub domain: Option<String>,
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(value_type = Option<Name>)]
     pub name: Option<String>,
     /// `true` moves the primary flag here; `false` is refused on the primary.
     pub is_primary: Option<bool>,

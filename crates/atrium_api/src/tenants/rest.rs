@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::wire::{ProvisionTenantBody, ProvisionedDto, TenantDto, TenantList, TenantPatchBody};
 use crate::context::RequestContext;
-use crate::framework::body_error;
+use crate::framework::from_object;
 use crate::idempotency;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -17,7 +17,7 @@ use crate::wire::ListQuery;
 /// Provision a tenant: tenant, primary site, root organization, admin
 /// account, optional configuration and theme, all or nothing.
 #[utoipa::path(operation_id = "provision_tenant", post, path = "/api/v1/tenants", tag = "tenants",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for a repeated request")),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "Replays the first answer for a repeated request")),
     request_body = ProvisionTenantBody,
     responses(
         (status = 201, description = "Provisioned (or replayed)", body = ProvisionedDto),
@@ -34,8 +34,7 @@ pub async fn provision(
     ctx.platform()?;
     let body = body.into_inner();
     idempotency::once(&state, &ctx, &req, &body, || async {
-        let parsed: ProvisionTenantBody =
-            serde_json::from_value(body.clone()).map_err(|e| body_error(&e))?;
+        let parsed: ProvisionTenantBody = from_object(body.clone())?;
         let request = ProvisionRequest {
             slug: parsed.slug,
             name: parsed.name,
@@ -96,10 +95,10 @@ pub async fn update(
     state: web::Data<AppState>,
     ctx: RequestContext,
     slug: web::Path<String>,
-    body: web::Json<TenantPatchBody>,
+    body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     ctx.platform()?;
-    let body = body.into_inner();
+    let body: TenantPatchBody = from_object(body.into_inner())?;
     let patch = TenantPatch {
         name: body.name,
         status: body.status.map(Into::into),

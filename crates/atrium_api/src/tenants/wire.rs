@@ -7,7 +7,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::sites::wire::SiteDto;
-use crate::wire::{list_type, utc};
+use crate::sites::wire::ThemeBody;
+use crate::wire::{list_type, utc, HostName, Name};
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "Tenant")]
@@ -111,7 +112,7 @@ pub struct ProvisionOrganization {
     /// The `ORG` of course keys: letters, digits, `_`, `.`, `-`.
     #[schema(pattern = r"^[A-Za-z0-9_.-]{1,64}$")]
     pub short_name: String,
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(value_type = Name)]
     pub name: String,
 }
 
@@ -127,7 +128,7 @@ pub struct ProvisionAdmin {
     #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
     #[serde(default)]
-    #[schema(max_length = 255)]
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub name: String,
 }
 
@@ -137,10 +138,10 @@ pub struct ProvisionAdmin {
 pub struct ProvisionTenantBody {
     #[schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$")]
     pub slug: String,
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(value_type = Name)]
     pub name: String,
     /// The primary site's host name, lowercase.
-    #[schema(min_length = 1, max_length = 253)]
+    #[schema(value_type = HostName)]
     pub domain: String,
     pub organization: ProvisionOrganization,
     pub admin: ProvisionAdmin,
@@ -148,7 +149,7 @@ pub struct ProvisionTenantBody {
     #[schema(value_type = Option<Object>)]
     pub configuration: Option<serde_json::Map<String, Value>>,
     /// Initial theme: `{name, branding}`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<ThemeBody>)]
     pub theme: Option<Value>,
 }
 
@@ -156,7 +157,7 @@ pub struct ProvisionTenantBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatchBody {
-    #[schema(min_length = 1, max_length = 255)]
+    #[schema(value_type = Option<Name>)]
     pub name: Option<String>,
     pub status: Option<TenantStatusDto>,
 }
