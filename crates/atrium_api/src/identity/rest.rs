@@ -4,10 +4,12 @@
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use atrium_identity::{IdentityError, NewAccount};
+use atrium_identity::IdentityError;
 use atrium_sites::Resolution;
 
-use super::wire::{JwksDocument, MeDto, RegisterBody, RegisteredUser, TokenRequest, TokenResponse};
+use super::wire::{
+    JwksDocument, MeDto, NewAccountBody, RegisteredUser, TokenRequest, TokenResponse,
+};
 use crate::context::{RequestContext, RequestHost};
 use crate::framework::{body_error, from_object};
 use crate::problem::{ApiError, Problem};
@@ -151,7 +153,7 @@ pub async fn me(ctx: RequestContext) -> Result<HttpResponse, ApiError> {
 
 /// Create an account on this site, when its configuration allows public
 /// registration (`ALLOW_PUBLIC_ACCOUNT_CREATION`).
-#[utoipa::path(operation_id = "register", post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterBody,
+#[utoipa::path(operation_id = "register", post, path = "/api/v1/auth/register", tag = "auth", request_body = NewAccountBody,
     responses(
         (status = 201, description = "The new account", body = RegisteredUser),
         (status = 409, description = "Email or username taken", body = Problem, content_type = "application/problem+json"),
@@ -162,16 +164,10 @@ pub async fn register(
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let entry = host.tenant()?;
-    let body: RegisterBody = from_object(body.into_inner())?;
-    let account = NewAccount {
-        email: body.email,
-        username: body.username,
-        name: body.name,
-        password: body.password,
-    };
+    let body: NewAccountBody = from_object(body.into_inner())?;
     let user = state
         .identity
-        .register(entry.scope, entry.site_id, account)
+        .register(entry.scope, entry.site_id, body.into())
         .await?;
     Ok(HttpResponse::Created().json(RegisteredUser {
         id: user.id,

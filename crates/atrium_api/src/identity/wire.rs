@@ -102,10 +102,11 @@ pub struct JwksDocument {
     pub keys: Vec<atrium_identity::Jwk>,
 }
 
-/// `POST /api/v1/auth/register`.
+/// A new account: `POST /api/v1/auth/register`, and a tenant's first admin
+/// at provisioning.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RegisterBody {
+pub struct NewAccountBody {
     #[schema(format = "email", max_length = 254)]
     pub email: String,
     #[schema(pattern = r"^[A-Za-z0-9_.-]{2,30}$")]
@@ -116,6 +117,17 @@ pub struct RegisterBody {
     #[serde(default)]
     #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub name: String,
+}
+
+impl From<NewAccountBody> for atrium_identity::NewAccount {
+    fn from(body: NewAccountBody) -> Self {
+        Self {
+            email: body.email,
+            username: body.username,
+            name: body.name,
+            password: body.password,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,7 +1,6 @@
 //! REST, platform host: tenant provisioning and administration.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use atrium_identity::NewAccount;
 use atrium_organizations::NewOrganization;
 use atrium_tenants::{ProvisionRequest, TenantPatch};
 use serde_json::Value;
@@ -43,12 +42,7 @@ pub async fn provision(
                 short_name: parsed.organization.short_name,
                 name: parsed.organization.name,
             },
-            admin: NewAccount {
-                email: parsed.admin.email,
-                username: parsed.admin.username,
-                name: parsed.admin.name,
-                password: parsed.admin.password,
-            },
+            admin: parsed.admin.into(),
             configuration: parsed.configuration,
             theme: parsed.theme,
         };

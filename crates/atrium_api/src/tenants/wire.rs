@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::identity::wire::NewAccountBody;
 use crate::sites::wire::SiteDto;
 use crate::sites::wire::ThemeBody;
 use crate::wire::{list_type, utc, HostName, Name};
@@ -116,22 +117,6 @@ pub struct ProvisionOrganization {
     pub name: String,
 }
 
-/// The tenant's first admin.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProvisionAdmin {
-    #[schema(format = "email", max_length = 254)]
-    pub email: String,
-    #[schema(pattern = r"^[A-Za-z0-9_.-]{2,30}$")]
-    pub username: String,
-    /// At least 10 characters, at most 1,024 bytes.
-    #[schema(min_length = 10, max_length = 1024)]
-    pub password: String,
-    #[serde(default)]
-    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
-    pub name: String,
-}
-
 /// `POST /api/v1/tenants`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -144,7 +129,7 @@ pub struct ProvisionTenantBody {
     #[schema(value_type = HostName)]
     pub domain: String,
     pub organization: ProvisionOrganization,
-    pub admin: ProvisionAdmin,
+    pub admin: NewAccountBody,
     /// Initial values of the site configuration (enabled).
     #[schema(value_type = Option<Object>)]
     pub configuration: Option<serde_json::Map<String, Value>>,
