@@ -2,12 +2,16 @@
 //! errors and list pages. It knows nothing of HTTP or of the database, so every
 //! other crate can depend on it without pulling either in.
 
+pub mod host;
 pub mod ids;
 pub mod page;
+pub mod secrets;
 pub mod settings;
 pub mod validation;
 
+pub use host::{HostName, InvalidHost};
 pub use ids::*;
 pub use page::{Page, PageRequest};
+pub use secrets::{redact_url, Scrubber};
 pub use settings::Settings;
 pub use validation::{is_email, is_name, FieldError, ValidationErrors};
