@@ -6,6 +6,7 @@ mod contracts;
 mod errors;
 mod graphql;
 mod isolation;
+mod limits;
 mod operations;
 mod postgres;
 mod site_configuration;

@@ -8,6 +8,7 @@ mod context;
 mod dto;
 mod framework;
 pub mod graphql;
+pub mod limits;
 pub mod observability;
 pub mod openapi;
 pub mod problem;
@@ -49,5 +50,6 @@ pub fn app(
         .default_service(web::to(framework::not_found))
         .wrap(from_fn(context::resolve_host))
         .wrap(from_fn(framework::problems_everywhere))
+        .wrap(from_fn(limits::enforce))
         .wrap(from_fn(observability::observe))
 }

@@ -23,6 +23,7 @@ pub struct AppState {
     pub tenants: Arc<TenantService>,
     pub metrics: Arc<Metrics>,
     pub graphql: AtriumSchema,
+    pub lifecycle: crate::limits::Lifecycle,
 }
 
 impl AppState {
@@ -64,6 +65,7 @@ impl AppState {
             config,
             tenants,
             graphql,
+            lifecycle: Default::default(),
         })
     }
 
