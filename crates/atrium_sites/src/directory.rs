@@ -43,7 +43,7 @@ pub const UNKNOWN_HOSTS_CACHE_BYTES: u64 = 1 << 20;
 /// What an unknown host's entry costs: its name, and moka's bookkeeping
 /// (the hash table slot, the entry and its access-order nodes, about 200
 /// bytes on 64-bit targets).
-fn unknown_host_weight(host: &String, _: &()) -> u32 {
+fn unknown_host_weight(host: &str) -> u32 {
     u32::try_from(host.len())
         .unwrap_or(u32::MAX)
         .saturating_add(200)
@@ -70,7 +70,9 @@ impl SiteDirectory {
             db,
             platform_host,
             known: Mirror::new(50_000),
-            unknown: Mirror::weighted(unknown_bytes, unknown_host_weight),
+            unknown: Mirror::weighted(unknown_bytes, |host: &String, _: &()| {
+                unknown_host_weight(host)
+            }),
         }
     }
 

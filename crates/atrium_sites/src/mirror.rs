@@ -41,7 +41,10 @@ where
     }
 
     /// At most `max_bytes` bytes, as `weigh` counts an entry.
-    pub(crate) fn weighted(max_bytes: u64, weigh: fn(&K, &V) -> u32) -> Self {
+    pub(crate) fn weighted(
+        max_bytes: u64,
+        weigh: impl Fn(&K, &V) -> u32 + Send + Sync + 'static,
+    ) -> Self {
         Self::from_builder(
             moka::sync::Cache::builder()
                 .max_capacity(max_bytes)
@@ -213,7 +216,8 @@ mod tests {
 
     #[test]
     fn a_weighted_mirror_stays_within_its_bytes() {
-        let mirror: Mirror<String, ()> = Mirror::weighted(4096, |key, _| key.len() as u32);
+        let mirror: Mirror<String, ()> =
+            Mirror::weighted(4096, |key: &String, _: &()| key.len() as u32);
         let rt = runtime();
         for n in 0..10_000 {
             let key = format!("host-{n:05}.example.org");
