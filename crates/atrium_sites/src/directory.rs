@@ -38,7 +38,7 @@ pub struct HostEntry {
 }
 
 /// The negative cache's bound, in bytes as [`unknown_host_weight`] counts.
-pub const UNKNOWN_HOSTS_CACHE_BYTES: u64 = 1 << 20;
+const UNKNOWN_HOSTS_CACHE_BYTES: u64 = 1 << 20;
 
 /// What an unknown host's entry costs: its name, and moka's bookkeeping
 /// (the hash table slot, the entry and its access-order nodes, about 200
