@@ -8,14 +8,17 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// What any crate with database access may name.
+/// What any crate with database access may name: handles, not tables.
 const SHARED: &[&str] = &[
     "Access",
     "Backend",
     "Db",
     "DbError",
+    "DbOptions",
     "DbResult",
     "PlatformTx",
+    "run_migrations",
+    "revert_all",
     "TenantScope",
     "TenantTx",
 ];
@@ -23,7 +26,7 @@ const SHARED: &[&str] = &[
 /// Per crate: the `atrium_db` modules (its tables) and items it may name
 /// besides [`SHARED`].
 const OWNS: &[(&str, &[&str])] = &[
-    ("atrium", &["DbOptions", "run_migrations", "revert_all"]),
+    ("atrium", &[]),
     // The gateway keeps idempotency keys and listens for cache
     // invalidations; it never sees a `DbError` (domain errors carry them).
     (

@@ -8,6 +8,7 @@ mod errors;
 mod graphql;
 mod idempotency;
 mod isolation;
+mod limits;
 mod migrations;
 mod operations;
 mod postgres;

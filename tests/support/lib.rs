@@ -9,10 +9,12 @@
 
 mod client;
 mod database;
+mod raw;
 mod server;
 
 pub use client::{Request, Response};
 pub use database::{Backend, TestDb};
+pub use raw::{RawConnection, RawResponse};
 pub use server::{Provisioned, TestApp, TestOptions, OPERATOR_EMAIL, OPERATOR_PASSWORD};
 
 /// Generates, for each named test function taking a [`Backend`], one test

@@ -23,6 +23,9 @@ pub struct TestOptions {
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
     pub max_body_bytes: usize,
+    pub client_request_timeout_ms: u64,
+    pub keep_alive_secs: u64,
+    pub request_timeout_ms: u64,
 }
 
 impl Default for TestOptions {
@@ -33,6 +36,9 @@ impl Default for TestOptions {
             graphql_max_depth: defaults.graphql_max_depth,
             graphql_max_complexity: defaults.graphql_max_complexity,
             max_body_bytes: defaults.max_body_bytes,
+            client_request_timeout_ms: defaults.client_request_timeout_ms,
+            keep_alive_secs: defaults.keep_alive_secs,
+            request_timeout_ms: defaults.request_timeout_ms,
         }
     }
 }
@@ -100,6 +106,9 @@ impl TestApp {
             graphql_max_depth: options.graphql_max_depth,
             graphql_max_complexity: options.graphql_max_complexity,
             max_body_bytes: options.max_body_bytes,
+            client_request_timeout_ms: options.client_request_timeout_ms,
+            keep_alive_secs: options.keep_alive_secs,
+            request_timeout_ms: options.request_timeout_ms,
             ..Settings::default()
         };
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();
@@ -118,11 +127,12 @@ impl TestApp {
                 state.listen_for_changes();
                 let for_server = Arc::clone(&state);
                 let server =
-                    actix_web::HttpServer::new(move || atrium_api::app(Arc::clone(&for_server)))
-                        .workers(2)
-                        .disable_signals()
-                        .bind(("127.0.0.1", 0))
-                        .expect("bind a free port");
+                    actix_web::HttpServer::new(move || atrium_api::app(Arc::clone(&for_server)));
+                let server = atrium_api::limits::configure_server(server, &state.settings)
+                    .workers(2)
+                    .disable_signals()
+                    .bind(("127.0.0.1", 0))
+                    .expect("bind a free port");
                 let address = server.addrs()[0];
                 let server = server.run();
                 sender

@@ -1,10 +1,14 @@
 //! `atrium`: the one binary. Serves the API, runs migrations, creates
 //! operators, and prints the API contracts.
 
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use atrium_core::Settings;
+use actix_web::dev::ServerHandle;
+use atrium_core::{redact_url, Settings};
 use atrium_db::{Backend, Db, DbOptions};
 use atrium_identity::KeyStore;
 use clap::{Parser, Subcommand};
@@ -43,12 +47,16 @@ enum Command {
 
 #[derive(Subcommand)]
 enum OperatorCommand {
-    /// Create a platform operator.
+    /// Create a platform operator. The password comes from
+    /// ATRIUM_OPERATOR_PASSWORD or, when that is unset, from one line of
+    /// standard input.
     Create {
         #[arg(long)]
         email: String,
-        #[arg(long, env = "ATRIUM_OPERATOR_PASSWORD")]
-        password: String,
+        /// Deprecated: other users of the machine see it (process list,
+        /// shell history). Use ATRIUM_OPERATOR_PASSWORD or standard input.
+        #[arg(long)]
+        password: Option<String>,
     },
 }
 
@@ -67,7 +75,8 @@ fn main() -> ExitCode {
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
         Command::Operator {
             command: OperatorCommand::Create { email, password },
-        } => create_operator(settings, &email, &password),
+        } => operator_password(password)
+            .and_then(|password| create_operator(settings, &email, &password)),
         Command::Openapi => {
             println!("{}", atrium_api::openapi::json());
             Ok(())
@@ -133,7 +142,8 @@ fn migrate_on_start(settings: &Settings) -> Result<(), AnyError> {
 fn connect(settings: &Settings, pool_size: u32) -> Result<Db, AnyError> {
     let options = DbOptions {
         pool_size,
-        timeout: std::time::Duration::from_millis(settings.database_timeout_ms),
+        timeout: Duration::from_millis(settings.database_timeout_ms),
+        statement_timeout: Duration::from_millis(settings.database_statement_timeout_ms),
     };
     Ok(Db::connect(&settings.database_url, &options)?)
 }
@@ -142,6 +152,53 @@ fn runtime() -> Result<tokio::runtime::Runtime, AnyError> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
+}
+
+/// The new operator's password: from the flag (with a warning), else
+/// ATRIUM_OPERATOR_PASSWORD, else one line of standard input.
+fn operator_password(flag: Option<String>) -> Result<String, AnyError> {
+    if let Some(password) = flag {
+        eprintln!(
+            "atrium: warning: --password shows the password to other users of this machine \
+             (process list, shell history); set ATRIUM_OPERATOR_PASSWORD or pipe it on \
+             standard input instead"
+        );
+        return Ok(password);
+    }
+    if let Some(password) = std::env::var_os("ATRIUM_OPERATOR_PASSWORD") {
+        return password
+            .into_string()
+            .map_err(|_| "ATRIUM_OPERATOR_PASSWORD is not valid UTF-8".into());
+    }
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    if terminal {
+        eprint!("password of the new operator: ");
+        set_terminal_echo(false);
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if terminal {
+        set_terminal_echo(true);
+        eprintln!();
+    }
+    read?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(
+            "no password: set ATRIUM_OPERATOR_PASSWORD or pipe it on standard input".into(),
+        );
+    }
+    Ok(password.to_owned())
+}
+
+/// Best effort: a password typed at a terminal is not shown.
+fn set_terminal_echo(on: bool) {
+    let _ = std::process::Command::new("stty")
+        .arg(if on { "echo" } else { "-echo" })
+        .stdin(std::process::Stdio::inherit())
+        .status();
 }
 
 fn create_operator(settings: Settings, email: &str, password: &str) -> Result<(), AnyError> {
@@ -158,6 +215,7 @@ fn create_operator(settings: Settings, email: &str, password: &str) -> Result<()
 }
 
 fn serve(settings: Settings) -> Result<(), AnyError> {
+    settings.check()?;
     // Platform defaults obey the same rules as a site's values: a string
     // "false" for ALLOW_PUBLIC_ACCOUNT_CREATION must not open registration.
     atrium_sites::settings::validate_configuration(&settings.site_defaults)
@@ -169,18 +227,79 @@ fn serve(settings: Settings) -> Result<(), AnyError> {
     let workers = settings
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let stop = StopTimes {
+        drain: Duration::from_secs(settings.shutdown_drain_secs),
+        grace: Duration::from_secs(settings.shutdown_grace_secs),
+    };
+    let database = redact_url(&settings.database_url);
     actix_web::rt::System::new().block_on(async move {
         let state = atrium_api::AppState::new(settings, db, keys);
         state.listen_for_changes();
-        let server = actix_web::HttpServer::new(move || atrium_api::app(state.clone()))
+        let for_workers = Arc::clone(&state);
+        let server = actix_web::HttpServer::new(move || atrium_api::app(for_workers.clone()));
+        let server = atrium_api::limits::configure_server(server, &state.settings)
             .workers(workers)
-            .shutdown_timeout(30)
-            .bind(&listen)?;
-        tracing::info!(%listen, workers, "atrium is serving");
-        // actix stops accepting on SIGTERM/SIGINT and lets requests in
-        // flight finish (up to shutdown_timeout).
-        server.run().await?;
+            // Signals are ours (below): readiness must fail first.
+            .disable_signals()
+            .bind(&listen)?
+            .run();
+        tracing::info!(%listen, workers, %database, "atrium is serving");
+        actix_web::rt::spawn(stop_on_signal(server.handle(), state, stop));
+        server.await?;
         tracing::info!("atrium stopped");
         Ok(())
     })
+}
+
+#[derive(Clone, Copy)]
+struct StopTimes {
+    drain: Duration,
+    grace: Duration,
+}
+
+/// On SIGTERM or SIGINT: readiness answers 503 at once; the server keeps
+/// serving for the drain time (load balancers see it is not ready), then
+/// stops accepting and lets requests in flight finish within the rest of
+/// the grace period (actix's shutdown timeout). Blocking work still
+/// running past the grace period does not keep the process alive.
+async fn stop_on_signal(server: ServerHandle, state: Arc<atrium_api::AppState>, times: StopTimes) {
+    let signal = stop_signal().await;
+    state.lifecycle.begin_draining();
+    tracing::info!(
+        signal,
+        drain_secs = times.drain.as_secs(),
+        grace_secs = times.grace.as_secs(),
+        "stopping: not ready; requests in flight may finish"
+    );
+    std::thread::spawn(move || {
+        std::thread::sleep(times.grace + Duration::from_millis(500));
+        tracing::warn!("the shutdown grace period is over; exiting now");
+        std::process::exit(1);
+    });
+    tokio::time::sleep(times.drain).await;
+    server.stop(true).await;
+}
+
+#[cfg(unix)]
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        },
+        (Err(error), _) | (_, Err(error)) => {
+            tracing::error!(%error, "cannot listen for stop signals");
+            std::future::pending().await
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn stop_signal() -> &'static str {
+    let _ = tokio::signal::ctrl_c().await;
+    "Ctrl-C"
 }

@@ -1,6 +1,7 @@
 //! The binary itself: its commands, and a graceful stop on SIGTERM.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -54,6 +55,12 @@ fn creates_operators_and_refuses_bad_ones() {
         String::from_utf8_lossy(&made.stderr)
     );
     assert!(String::from_utf8_lossy(&made.stdout).contains("ops@example.org"));
+    // The flag still works, but says why it should not be used.
+    let warned = String::from_utf8_lossy(&made.stderr);
+    assert!(
+        warned.contains("warning: --password") && warned.contains("ATRIUM_OPERATOR_PASSWORD"),
+        "{warned}"
+    );
     // The signing key was made on the way, private to its owner.
     let key = dir.path().join("keys/jwt-ed25519.pem");
     assert!(key.exists());
@@ -73,6 +80,144 @@ fn creates_operators_and_refuses_bad_ones() {
     assert!(!create("two@example.org", "short").status.success());
 }
 
+/// Runs `atrium operator create --email EMAIL` with `stdin` as its input.
+fn create_with_stdin(command: &mut Command, email: &str, stdin: &str) -> std::process::Output {
+    let mut child = command
+        .args(["operator", "create", "--email", email])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn operator_passwords_come_from_the_environment_or_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    // A short password is refused: so each source below is really read.
+    let short_env = atrium(dir.path())
+        .env("ATRIUM_OPERATOR_PASSWORD", "short")
+        .args(["operator", "create", "--email", "env@example.org"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!short_env.status.success());
+    let from_env = atrium(dir.path())
+        .env("ATRIUM_OPERATOR_PASSWORD", "env-password-123")
+        .args(["operator", "create", "--email", "env@example.org"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&from_env.stderr);
+    assert!(from_env.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let from_stdin = create_with_stdin(
+        &mut atrium(dir.path()),
+        "stdin@example.org",
+        "stdin-password-123\n",
+    );
+    let stderr = String::from_utf8_lossy(&from_stdin.stderr);
+    assert!(from_stdin.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(String::from_utf8_lossy(&from_stdin.stdout).contains("stdin@example.org"));
+    // One line only: what follows the first line is not part of it, and a
+    // short first line is refused as a short password.
+    let short = create_with_stdin(
+        &mut atrium(dir.path()),
+        "short@example.org",
+        "short\nrest-of-input\n",
+    );
+    assert!(!short.status.success());
+    let none = create_with_stdin(&mut atrium(dir.path()), "none@example.org", "");
+    assert!(!none.status.success());
+    let said = String::from_utf8_lossy(&none.stderr);
+    assert!(said.contains("ATRIUM_OPERATOR_PASSWORD"), "{said}");
+}
+
+#[test]
+fn database_passwords_never_reach_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, shown) in [
+        (
+            "mysql://root:s3cret-pw@db/atrium",
+            "mysql://root:***@db/atrium",
+        ),
+        // libpq quotes a malformed URL whole in its own message.
+        (
+            "postgres://atrium_app:s3cret-pw@[::1/atrium",
+            "end of string",
+        ),
+        (
+            "postgres://atrium_app:s3cret-pw@127.0.0.1:1/atrium",
+            "atrium",
+        ),
+    ] {
+        for command in [&["migrate"][..], &["serve"][..]] {
+            let output = atrium(dir.path())
+                .env("DATABASE_URL", url)
+                .env("ATRIUM_LISTEN", "127.0.0.1:0")
+                .env("ATRIUM_DATABASE_TIMEOUT_MS", "500")
+                .args(command)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(!output.status.success(), "{command:?} {url}: {stderr}");
+            assert!(!stderr.contains("s3cret-pw"), "{command:?} {url}: {stderr}");
+            // The pool's own error (diesel's MultiConnection) names no URL.
+            if command == ["migrate"] {
+                assert!(stderr.contains(shown), "{command:?} {url}: {stderr}");
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signing_key_others_can_read_is_refused_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("keys")).unwrap();
+    let key = dir.path().join("keys/jwt-ed25519.pem");
+    // A valid key, made by the binary itself, then opened up.
+    let made = atrium(dir.path())
+        .env("ATRIUM_OPERATOR_PASSWORD", "operator-password")
+        .args(["operator", "create", "--email", "k@example.org"])
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut serving = atrium(dir.path())
+        .env("ATRIUM_LISTEN", "127.0.0.1:0")
+        .arg("serve")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while serving.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            serving.kill().unwrap();
+            panic!("the server started with a key that others can read");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = serving.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("keys/jwt-ed25519.pem"), "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+}
+
 #[test]
 fn a_bad_configuration_is_refused_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
@@ -89,6 +234,30 @@ fn a_bad_configuration_is_refused_with_a_message() {
     );
 }
 
+/// A raw HTTP/1.1 request that stops after `sent` bytes of its body.
+fn start_request(port: u16, body: &str, sent: usize) -> TcpStream {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let head = format!(
+        "POST /api/v1/auth/token HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body.as_bytes()[..sent]).unwrap();
+    stream
+}
+
+fn status_of(url: &str) -> (u16, String) {
+    match ureq::get(url).call() {
+        Ok(response) => (response.status(), response.content_type().to_owned()),
+        Err(ureq::Error::Status(status, response)) => (status, response.content_type().to_owned()),
+        Err(other) => panic!("{url}: {other}"),
+    }
+}
+
+/// On SIGTERM: readiness fails at once while the server still answers
+/// (the drain), requests in flight finish, and the process exits within
+/// its grace period even when a client never finishes its request.
 #[cfg(unix)]
 #[test]
 fn serves_and_stops_gracefully_on_sigterm() {
@@ -101,6 +270,8 @@ fn serves_and_stops_gracefully_on_sigterm() {
     let mut server = atrium(dir.path())
         .env("ATRIUM_LISTEN", format!("127.0.0.1:{port}"))
         .env("ATRIUM_LOG_FORMAT", "json")
+        .env("ATRIUM_SHUTDOWN_DRAIN_SECS", "1")
+        .env("ATRIUM_SHUTDOWN_GRACE_SECS", "3")
         .arg("serve")
         .stderr(Stdio::piped())
         .spawn()
@@ -138,14 +309,53 @@ fn serves_and_stops_gracefully_on_sigterm() {
     assert_eq!(logged["status"], 200);
     assert_eq!(logged["tenant"], "-");
     assert!(logged["duration_ms"].as_f64().is_some(), "{logged}");
+    // Two requests in flight: one will finish, one never will.
+    let body = r#"{"grant_type": "password", "username": "nobody", "password": "wrong-password"}"#;
+    let mut finishing = start_request(port, body, 10);
+    let _stalled = start_request(port, body, 10);
+    std::thread::sleep(Duration::from_millis(200));
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
+    let signalled = Instant::now();
+    // Readiness fails at once, as a problem; liveness does not.
+    let not_ready = loop {
+        let (status, content_type) = status_of(&format!("http://127.0.0.1:{port}/health/ready"));
+        if status != 200 || signalled.elapsed() > Duration::from_millis(500) {
+            break (status, content_type);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        not_ready,
+        (503, "application/problem+json".to_owned()),
+        "readiness after SIGTERM"
+    );
+    assert_eq!(
+        status_of(&format!("http://127.0.0.1:{port}/health/live")).0,
+        200
+    );
+    // Past the drain, the request in flight still gets its answer.
+    std::thread::sleep(Duration::from_millis(1_300));
+    finishing.write_all(&body.as_bytes()[10..]).unwrap();
+    finishing
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut answer = String::new();
+    finishing.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("invalid_grant"), "{answer}");
+    // The stalled one does not keep the process past its grace period.
+    let status = server.wait().unwrap();
+    let stopped_after = signalled.elapsed();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut log, &mut rest).unwrap();
-    let status = server.wait().unwrap();
+    assert!(
+        stopped_after < Duration::from_millis(3_900),
+        "stopped {stopped_after:?} after SIGTERM; log: {rest}"
+    );
     assert!(status.success(), "exit status {status}; log: {rest}");
     assert!(rest.contains("atrium stopped"), "{rest}");
 }

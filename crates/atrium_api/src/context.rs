@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 /// Paths that answer on any host, known or not: probes, metrics and the
 /// API's own documentation.
-fn is_host_independent(path: &str) -> bool {
+pub(crate) fn is_host_independent(path: &str) -> bool {
     path.starts_with("/health/")
         || path == "/metrics"
         || path == "/api/openapi.json"

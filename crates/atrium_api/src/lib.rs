@@ -15,6 +15,7 @@ mod framework;
 pub mod graphql;
 mod idempotency;
 mod identity;
+pub mod limits;
 pub mod observability;
 pub mod openapi;
 mod operations;
@@ -60,5 +61,6 @@ pub fn app(
         .default_service(web::to(framework::not_found))
         .wrap(from_fn(context::resolve_host))
         .wrap(from_fn(framework::problems_everywhere))
+        .wrap(from_fn(limits::enforce))
         .wrap(from_fn(observability::observe))
 }

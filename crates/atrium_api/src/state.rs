@@ -21,6 +21,7 @@ pub struct AppState {
     pub sites: SitesState,
     pub identity: Arc<Identity>,
     pub tenants: Arc<TenantService>,
+    pub lifecycle: crate::limits::Lifecycle,
 }
 
 impl AppState {
@@ -46,6 +47,7 @@ impl AppState {
             sites,
             identity,
             tenants,
+            lifecycle: Default::default(),
         })
     }
 

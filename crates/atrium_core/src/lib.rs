@@ -4,13 +4,17 @@
 
 pub mod etag;
 pub mod failure;
+pub mod host;
 pub mod ids;
 pub mod page;
+pub mod secrets;
 pub mod settings;
 pub mod validation;
 
 pub use failure::{ErrorKind, Failure};
+pub use host::{HostName, InvalidHost};
 pub use ids::*;
 pub use page::{Page, PageRequest};
+pub use secrets::{redact_url, Scrubber};
 pub use settings::Settings;
 pub use validation::{is_email, is_name, FieldError, ValidationErrors};

@@ -11,7 +11,11 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+use crate::host::HostName;
+use crate::secrets::redact_url;
+
+/// `Debug` is written by hand below: database URLs carry passwords.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Address the HTTP server binds.
@@ -26,6 +30,9 @@ pub struct Settings {
     pub database_pool_size: u32,
     /// How long a request waits for a pooled connection before a 503.
     pub database_timeout_ms: u64,
+    /// PostgreSQL `statement_timeout` of every pooled connection: a query
+    /// running longer is cancelled (and the request answers 503).
+    pub database_statement_timeout_ms: u64,
     /// Requests to this host are platform requests (operators only).
     pub platform_domain: String,
     /// PEM file holding the Ed25519 key that signs access tokens; generated
@@ -42,6 +49,22 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// HTTP worker threads; defaults to the number of cores.
     pub workers: Option<usize>,
+    /// A client must send a request's head (line and headers) within this
+    /// time, or gets a 408 and the connection is closed.
+    pub client_request_timeout_ms: u64,
+    /// How long a connection may take to close after its response.
+    pub client_disconnect_timeout_ms: u64,
+    /// An idle keep-alive connection is closed after this time.
+    pub keep_alive_secs: u64,
+    /// The whole request, body and GraphQL execution included, must finish
+    /// within this time, or answers 503.
+    pub request_timeout_ms: u64,
+    /// From SIGTERM to exit: readiness fails at once, requests in flight
+    /// may finish within this time, then the process exits regardless.
+    pub shutdown_grace_secs: u64,
+    /// The first part of the grace period, in which the server still accepts
+    /// requests (readiness failing) so that load balancers can take it out.
+    pub shutdown_drain_secs: u64,
     /// Platform-wide defaults of site configuration keys, used when a site
     /// does not set a key.
     pub site_defaults: serde_json::Map<String, serde_json::Value>,
@@ -57,6 +80,7 @@ impl Default for Settings {
             migration_database_url: None,
             database_pool_size: 16,
             database_timeout_ms: 5_000,
+            database_statement_timeout_ms: 10_000,
             platform_domain: "localhost".into(),
             jwt_key_file: PathBuf::from("keys/jwt-ed25519.pem"),
             access_token_ttl_secs: 900,
@@ -65,9 +89,27 @@ impl Default for Settings {
             graphql_max_complexity: 500,
             max_body_bytes: 256 * 1024,
             workers: None,
+            client_request_timeout_ms: 5_000,
+            client_disconnect_timeout_ms: 1_000,
+            keep_alive_secs: 5,
+            request_timeout_ms: 30_000,
+            shutdown_grace_secs: 10,
+            shutdown_drain_secs: 2,
             site_defaults: default_site_settings(),
             log_format: "text".into(),
         }
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = serde_json::to_value(self).map_err(|_| std::fmt::Error)?;
+        for url in ["database_url", "migration_database_url"] {
+            if let Some(serde_json::Value::String(value)) = shown.get_mut(url) {
+                *value = redact_url(value);
+            }
+        }
+        write!(f, "Settings {shown}")
     }
 }
 
@@ -92,14 +134,45 @@ impl Settings {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::raw().only(&["DATABASE_URL"]))
-            .merge(Env::prefixed("ATRIUM_").ignore(&["CONFIG", "TEST_DATABASE_URL"]))
+            // ATRIUM_OPERATOR_PASSWORD belongs to `operator create` alone.
+            .merge(Env::prefixed("ATRIUM_").ignore(&[
+                "CONFIG",
+                "TEST_DATABASE_URL",
+                "OPERATOR_PASSWORD",
+            ]))
             .extract()
             .map_err(|e| SettingsError(Box::new(e)))
     }
 
-    /// The platform host, lowercase.
+    /// The platform host, normalized as request hosts are (case, port and
+    /// trailing dot ignored). An invalid `platform_domain` matches no
+    /// request; [`Settings::check`] refuses it at start.
     pub fn platform_host(&self) -> String {
-        self.platform_domain.to_ascii_lowercase()
+        HostName::parse(self.platform_domain.trim()).map_or_else(
+            |_| self.platform_domain.to_ascii_lowercase(),
+            |host| host.to_string(),
+        )
+    }
+
+    /// What can be wrong with settings that parsed: the first problem,
+    /// naming its setting.
+    pub fn check(&self) -> Result<(), String> {
+        HostName::parse(self.platform_domain.trim())
+            .map_err(|e| format!("platform_domain {:?}: {e}", self.platform_domain))?;
+        for (name, value) in [
+            ("client_request_timeout_ms", self.client_request_timeout_ms),
+            ("keep_alive_secs", self.keep_alive_secs),
+            ("request_timeout_ms", self.request_timeout_ms),
+            ("shutdown_grace_secs", self.shutdown_grace_secs),
+        ] {
+            if value == 0 {
+                return Err(format!("{name} must be greater than 0"));
+            }
+        }
+        if self.shutdown_drain_secs >= self.shutdown_grace_secs {
+            return Err("shutdown_drain_secs must be shorter than shutdown_grace_secs".into());
+        }
+        Ok(())
     }
 }
 
@@ -125,5 +198,40 @@ mod tests {
             assert_eq!(settings.site_defaults["PLATFORM_NAME"], "Campus");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_platform_domain_is_normalized_like_request_hosts() {
+        let settings = |domain: &str| Settings {
+            platform_domain: domain.into(),
+            ..Settings::default()
+        };
+        assert_eq!(
+            settings("Admin.Example.ORG.").platform_host(),
+            "admin.example.org"
+        );
+        assert_eq!(
+            settings("admin.example.org:8443").platform_host(),
+            "admin.example.org"
+        );
+        assert_eq!(settings("127.0.0.1").platform_host(), "127.0.0.1");
+        assert!(settings("admin.example.org").check().is_ok());
+        let refused = settings("admin example").check().unwrap_err();
+        assert!(refused.contains("platform_domain"), "{refused}");
+    }
+
+    #[test]
+    fn debug_output_hides_database_passwords() {
+        let settings = Settings {
+            database_url: "postgres://app:s3cret@db/atrium".into(),
+            migration_database_url: Some("postgres://owner:0wner-secret@db/atrium".into()),
+            ..Settings::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("0wner-secret"),
+            "{shown}"
+        );
+        assert!(shown.contains("postgres://app:***@db/atrium"), "{shown}");
     }
 }

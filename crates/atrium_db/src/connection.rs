@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use atrium_core::{redact_url, Scrubber};
+
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -32,7 +34,8 @@ impl Backend {
             Ok(Backend::Sqlite)
         } else {
             Err(DbError::Config(format!(
-                "database URL must start with postgres://, postgresql:// or sqlite:// (got {url:?})"
+                "database URL must start with postgres://, postgresql:// or sqlite:// (got {:?})",
+                redact_url(url)
             )))
         }
     }
@@ -50,6 +53,8 @@ pub(crate) fn connect_target(url: &str) -> &str {
 pub struct DbOptions {
     pub pool_size: u32,
     pub timeout: Duration,
+    /// PostgreSQL's `statement_timeout` on every pooled connection.
+    pub statement_timeout: Duration,
 }
 
 impl Default for DbOptions {
@@ -57,27 +62,45 @@ impl Default for DbOptions {
         Self {
             pool_size: 16,
             timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
         }
     }
 }
 
-/// Pragmas every SQLite connection needs: foreign keys are off by default,
-/// WAL lets readers run beside the writer, and a busy timeout turns lock
-/// contention into waiting instead of an error.
+/// Set once on every new connection. SQLite: foreign keys are off by
+/// default, WAL lets readers run beside the writer, and a busy timeout
+/// turns lock contention into waiting instead of an error. PostgreSQL: a
+/// statement timeout, so that no query holds a connection (and a blocking
+/// thread) after its request has given up.
 #[derive(Debug)]
-struct ConnectionSetup;
+struct ConnectionSetup {
+    statement_timeout_ms: u128,
+}
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        if let DbConnection::Sqlite(sqlite) = conn {
-            sqlite
-                .batch_execute(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
-                )
-                .map_err(diesel::r2d2::Error::QueryError)?;
+        match conn {
+            DbConnection::Sqlite(sqlite) => sqlite.batch_execute(
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                 PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+            ),
+            DbConnection::Postgres(pg) => pg.batch_execute(&format!(
+                "SET statement_timeout = {}",
+                self.statement_timeout_ms
+            )),
         }
-        Ok(())
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// r2d2 logs the errors of the connections it opens in the background; the
+/// client library's messages can quote the URL, so they are scrubbed first.
+#[derive(Debug)]
+struct ScrubbedErrorLog(Scrubber);
+
+impl diesel::r2d2::HandleError<diesel::r2d2::Error> for ScrubbedErrorLog {
+    fn handle_error(&self, error: diesel::r2d2::Error) {
+        tracing::error!(error = %self.0.scrub(&error.to_string()), "database connection failed");
     }
 }
 
@@ -86,7 +109,11 @@ struct DbInner {
     backend: Backend,
     /// At most as many blocking tasks as connections: a request beyond that
     /// waits here, on the async side, instead of parking a blocking thread.
-    permits: Semaphore,
+    /// A permit is held until the blocking work ends, even when the request
+    /// that started it was dropped (a time limit): the work goes on.
+    permits: Arc<Semaphore>,
+    /// Keeps the URL's password out of the errors that reach messages.
+    scrubber: Scrubber,
 }
 
 /// The handle to the database that every service holds.
@@ -107,6 +134,7 @@ impl Db {
     /// Opens a pool; fails when the first connection cannot be made.
     pub fn connect(url: &str, options: &DbOptions) -> DbResult<Self> {
         let backend = Backend::from_url(url)?;
+        let scrubber = Scrubber::for_url(url);
         let manager = ConnectionManager::<DbConnection>::new(connect_target(url));
         let pool = Pool::builder()
             .max_size(options.pool_size)
@@ -116,14 +144,18 @@ impl Db {
             // request; a broken connection is noticed when it fails and is
             // then discarded (diesel's `is_broken`).
             .test_on_check_out(false)
-            .connection_customizer(Box::new(ConnectionSetup))
+            .connection_customizer(Box::new(ConnectionSetup {
+                statement_timeout_ms: options.statement_timeout.as_millis(),
+            }))
+            .error_handler(Box::new(ScrubbedErrorLog(scrubber.clone())))
             .build(manager)
-            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            .map_err(|e| DbError::Unavailable(scrubber.scrub(&e.to_string())))?;
         Ok(Self {
             inner: Arc::new(DbInner {
                 pool,
                 backend,
-                permits: Semaphore::new(options.pool_size as usize),
+                permits: Arc::new(Semaphore::new(options.pool_size as usize)),
+                scrubber,
             }),
         })
     }
@@ -147,18 +179,17 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let _permit = self
-            .inner
-            .permits
-            .acquire()
+        let permit = Arc::clone(&self.inner.permits)
+            .acquire_owned()
             .await
             .map_err(|_| E::from(DbError::Unavailable("database handle closed".into())))?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut conn = inner
                 .pool
                 .get()
-                .map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+                .map_err(|e| E::from(DbError::Unavailable(inner.scrubber.scrub(&e.to_string()))))?;
             work(&mut conn)
         })
         .await
@@ -172,5 +203,62 @@ impl Db {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_url_is_quoted_without_its_password() {
+        let error = Backend::from_url("mysql://root:s3cret@db/atrium").unwrap_err();
+        let message = error.to_string();
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(message.contains("mysql://root:***@db/atrium"), "{message}");
+    }
+
+    #[test]
+    fn connection_errors_do_not_quote_the_password() {
+        // libpq quotes a malformed URL whole in its error message.
+        for url in [
+            "postgres://atrium_app:s3cret@[::1/atrium",
+            "postgres://atrium_app:s3cret@127.0.0.1:1/atrium?bogus_option=1",
+        ] {
+            let options = DbOptions {
+                timeout: Duration::from_millis(300),
+                ..DbOptions::default()
+            };
+            let message = Db::connect(url, &options).unwrap_err().to_string();
+            assert!(!message.contains("s3cret"), "{message}");
+            let migration = crate::run_migrations(url).unwrap_err().to_string();
+            assert!(!migration.contains("s3cret"), "{migration}");
+        }
+    }
+
+    /// PostgreSQL only: needs `ATRIUM_TEST_DATABASE_URL`.
+    #[test]
+    fn a_statement_past_the_timeout_is_cancelled_as_unavailable() {
+        let Ok(url) = std::env::var("ATRIUM_TEST_DATABASE_URL") else {
+            eprintln!("skipped: ATRIUM_TEST_DATABASE_URL is not set");
+            return;
+        };
+        let options = DbOptions {
+            pool_size: 1,
+            statement_timeout: Duration::from_millis(200),
+            ..DbOptions::default()
+        };
+        let db = Db::connect(&url, &options).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let slow = rt.block_on(db.run(|conn| {
+            conn.batch_execute("SELECT pg_sleep(5)")
+                .map_err(DbError::from)
+        }));
+        assert!(matches!(slow, Err(DbError::Unavailable(_))), "{slow:?}");
+        rt.block_on(db.ping())
+            .expect("the connection is still usable");
     }
 }

@@ -54,6 +54,11 @@ impl From<DieselError> for DbError {
             {
                 DbError::InvalidText(info.message().to_owned())
             }
+            // SQLSTATE 57014 (query_canceled) after `statement_timeout`:
+            // the server's limit, not the client's fault.
+            DieselError::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+                DbError::Unavailable(info.message().to_owned())
+            }
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 DbError::Unavailable(info.message().to_owned())
             }

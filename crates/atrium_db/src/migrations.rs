@@ -29,7 +29,9 @@ pub fn revert_all(url: &str) -> DbResult<usize> {
 }
 
 fn migrate(url: &str, direction: Direction) -> DbResult<usize> {
-    let unavailable = |e: diesel::ConnectionError| DbError::Unavailable(e.to_string());
+    let scrubber = atrium_core::Scrubber::for_url(url);
+    let unavailable =
+        |e: diesel::ConnectionError| DbError::Unavailable(scrubber.scrub(&e.to_string()));
     match Backend::from_url(url)? {
         Backend::Postgres => apply(
             &mut PgConnection::establish(url).map_err(unavailable)?,

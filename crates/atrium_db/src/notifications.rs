@@ -35,10 +35,11 @@ pub fn spawn_listener(url: &str, channel: &'static str, on_change: impl Fn() + S
         return;
     }
     let url = url.to_owned();
+    let scrubber = atrium_core::Scrubber::for_url(&url);
     let spawned = std::thread::Builder::new().name(format!("listen-{channel}")).spawn(move || loop {
         match listen(&url, channel, &on_change) {
             Ok(()) => {}
-            Err(error) => tracing::warn!(%error, channel, "notification listener lost its connection; reconnecting"),
+            Err(error) => tracing::warn!(error = %scrubber.scrub(&error.to_string()), channel, "notification listener lost its connection; reconnecting"),
         }
         std::thread::sleep(Duration::from_secs(1));
     });

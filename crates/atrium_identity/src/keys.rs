@@ -65,6 +65,7 @@ impl KeyStore {
             write_private(path, pem.as_bytes()).map_err(|e| key_error("cannot write", &e))?;
             tracing::info!(path = %path.display(), "generated a new token signing key");
         }
+        refuse_shared_key(path)?;
         let text = std::fs::read_to_string(path).map_err(|e| key_error("cannot read", &e))?;
         let parsed = pem::parse(text).map_err(|e| key_error("not a PEM file:", &e))?;
         if parsed.tag() != PEM_TAG {
@@ -119,6 +120,31 @@ impl KeyStore {
     }
 }
 
+/// A signing key that other accounts can read lets them mint tokens for
+/// every tenant: refused, as OpenSSH refuses such private keys.
+#[cfg(unix)]
+fn refuse_shared_key(path: &Path) -> Result<(), IdentityError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| IdentityError::Key(format!("cannot read {}: {e}", path.display())))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(IdentityError::Key(format!(
+            "the signing key {path} is accessible to group or others (mode {mode:03o}); \
+             run `chmod 600 {path}` (and keep it owned by the service's user)",
+            path = path.display(),
+            mode = mode & 0o777,
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared_key(_: &Path) -> Result<(), IdentityError> {
+    Ok(())
+}
+
 fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
@@ -153,14 +179,38 @@ mod tests {
         assert_eq!(first.jwks().keys[0].x.len(), 43);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn refuses_a_key_that_group_or_others_can_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jwt.pem");
+        KeyStore::load_or_generate(&path).unwrap();
+        for mode in [0o644, 0o640, 0o604, 0o660] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let Err(IdentityError::Key(message)) = KeyStore::load_or_generate(&path) else {
+                panic!("mode {mode:o} was accepted");
+            };
+            assert!(message.contains(&path.display().to_string()), "{message}");
+            assert!(message.contains("chmod 600"), "{message}");
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        KeyStore::load_or_generate(&path).expect("an owner-only key is accepted");
+    }
+
     #[test]
     fn rejects_a_file_that_is_not_a_private_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("jwt.pem");
         std::fs::write(&path, "not a key").unwrap();
-        assert!(matches!(
-            KeyStore::load_or_generate(&path),
-            Err(IdentityError::Key(_))
-        ));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let Err(IdentityError::Key(message)) = KeyStore::load_or_generate(&path) else {
+            panic!("a file that is not a key was accepted");
+        };
+        assert!(message.contains("not a PEM file"), "{message}");
     }
 }

@@ -1,13 +1,18 @@
 //! Host → tenant resolution with an in-memory cache.
 //!
 //! Every request is resolved, so a database round trip here would be paid
-//! by every request: entries (unknown hosts too) are cached and the whole
-//! cache is dropped whenever a site or a tenant changes, by this replica
-//! directly and by the others through the routing notification channel.
+//! by every request: resolutions are cached, and the whole cache is dropped
+//! whenever a site or a tenant changes, by this replica directly and by the
+//! others through the routing notification channel.
+//!
+//! Anyone can send any `Host`, so only host names are looked up (anything
+//! else is refused unread), and unknown hosts go to a small negative cache
+//! bounded in bytes: a stream of made-up names costs database reads, never
+//! memory. Known hosts are as many as the sites, and stay cached.
 
 use std::sync::Arc;
 
-use atrium_core::SiteId;
+use atrium_core::{HostName, SiteId};
 use atrium_db::routing::{self, ResolvedHost};
 use atrium_db::{Db, DbError, TenantScope};
 
@@ -32,49 +37,95 @@ pub struct HostEntry {
     pub site_id: SiteId,
 }
 
+/// The negative cache's bound, in bytes as [`unknown_host_weight`] counts.
+const UNKNOWN_HOSTS_CACHE_BYTES: u64 = 1 << 20;
+
+/// What an unknown host's entry costs: its name, and moka's bookkeeping
+/// (the hash table slot, the entry and its access-order nodes, about 200
+/// bytes on 64-bit targets).
+fn unknown_host_weight(host: &str) -> u32 {
+    u32::try_from(host.len())
+        .unwrap_or(u32::MAX)
+        .saturating_add(200)
+}
+
 pub struct SiteDirectory {
     db: Db,
     platform_host: String,
-    cache: Mirror<String, Resolution>,
+    known: Mirror<String, Arc<HostEntry>>,
+    unknown: Mirror<String, ()>,
 }
 
 impl SiteDirectory {
+    /// `platform_host` is normalized like request hosts (see
+    /// `Settings::platform_host`).
     pub fn new(db: Db, platform_host: String) -> Self {
+        Self::with_unknown_bytes(db, platform_host, UNKNOWN_HOSTS_CACHE_BYTES)
+    }
+
+    fn with_unknown_bytes(db: Db, platform_host: String, unknown_bytes: u64) -> Self {
+        let platform_host =
+            HostName::parse(&platform_host).map_or(platform_host, |host| host.to_string());
         Self {
             db,
             platform_host,
-            cache: Mirror::new(50_000),
+            known: Mirror::new(50_000),
+            unknown: Mirror::weighted(unknown_bytes, |host: &String, _: &()| {
+                unknown_host_weight(host)
+            }),
         }
     }
 
-    /// Resolves a `Host` header value (port ignored, case ignored).
+    /// Resolves a `Host` header value (port, case and a trailing dot
+    /// ignored). A value that is not a host name resolves to nothing without
+    /// a cache entry or a database read; the gateway refuses it first.
     pub async fn resolve(&self, host_header: &str) -> Result<Resolution, DbError> {
-        let host = host_only(host_header);
+        match HostName::parse(host_header.trim()) {
+            Ok(host) => self.resolve_host(host).await,
+            Err(_) => Ok(Resolution::Unknown),
+        }
+    }
+
+    async fn resolve_host(&self, host: HostName) -> Result<Resolution, DbError> {
+        let host = host.to_string();
         if host == self.platform_host {
             return Ok(Resolution::Platform);
         }
-        let load = async {
-            Ok(match routing::resolve_host(&self.db, host.clone()).await? {
-                Some(ResolvedHost {
-                    scope,
-                    tenant_slug,
-                    tenant_status,
-                    site_id,
-                }) => Resolution::Tenant(Arc::new(HostEntry {
+        if let Some(entry) = self.known.get(&host) {
+            return Ok(Resolution::Tenant(entry));
+        }
+        if self.unknown.get(&host).is_some() {
+            return Ok(Resolution::Unknown);
+        }
+        // Both tickets before the read: an invalidation during it wins.
+        let (known, unknown) = (self.known.ticket(), self.unknown.ticket());
+        Ok(match routing::resolve_host(&self.db, host.clone()).await? {
+            Some(ResolvedHost {
+                scope,
+                tenant_slug,
+                tenant_status,
+                site_id,
+            }) => {
+                let entry = Arc::new(HostEntry {
                     scope,
                     tenant_slug,
                     suspended: tenant_status == "suspended",
                     site_id,
-                })),
-                None => Resolution::Unknown,
-            })
-        };
-        self.cache.get_or_load(host.clone(), load).await
+                });
+                self.known.store(known, host, Arc::clone(&entry));
+                Resolution::Tenant(entry)
+            }
+            None => {
+                self.unknown.store(unknown, host, ());
+                Resolution::Unknown
+            }
+        })
     }
 
     /// Forgets every cached resolution.
     pub fn invalidate(&self) {
-        self.cache.invalidate();
+        self.known.invalidate();
+        self.unknown.invalidate();
     }
 
     pub fn platform_host(&self) -> &str {
@@ -82,29 +133,68 @@ impl SiteDirectory {
     }
 }
 
-/// `Example.ORG:8080` → `example.org`; IPv6 literals keep their brackets.
-fn host_only(header: &str) -> String {
-    let header = header.trim();
-    let host = if header.starts_with('[') {
-        header
-            .split_once(']')
-            .map_or(header, |(h, _)| h)
-            .trim_start_matches('[')
-    } else {
-        header.rsplit_once(':').map_or(header, |(h, _)| h)
-    };
-    host.trim_end_matches('.').to_ascii_lowercase()
-}
-
 #[cfg(test)]
 mod tests {
+    use atrium_db::{Db, DbOptions};
+
+    use super::{Resolution, SiteDirectory};
+
+    fn directory(unknown_bytes: u64) -> (tempfile::TempDir, SiteDirectory) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hosts.db").display());
+        atrium_db::run_migrations(&url).unwrap();
+        let db = Db::connect(&url, &DbOptions::default()).unwrap();
+        let directory =
+            SiteDirectory::with_unknown_bytes(db, "Admin.Example.ORG.".into(), unknown_bytes);
+        (dir, directory)
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
     #[test]
-    fn host_only_drops_port_and_case() {
-        assert_eq!(
-            super::host_only("Acme.Example.ORG:8080"),
-            "acme.example.org"
-        );
-        assert_eq!(super::host_only("localhost"), "localhost");
-        assert_eq!(super::host_only("[::1]:8080"), "::1");
+    fn made_up_hosts_stay_within_the_negative_cache_bytes() {
+        let bound = 64 * 1024;
+        let (_dir, directory) = directory(bound);
+        let rt = runtime();
+        for n in 0..5_000 {
+            let host = format!("made-up-{n}.{}.example", "x".repeat(60));
+            let resolution = rt.block_on(directory.resolve(&host)).unwrap();
+            assert!(matches!(resolution, Resolution::Unknown));
+        }
+        let (entries, bytes) = directory.unknown.footprint();
+        assert!(bytes <= bound, "{bytes} bytes in {entries} entries");
+        assert!(entries > 0 && entries < 5_000, "{entries} entries");
+        assert_eq!(directory.known.footprint().0, 0);
+    }
+
+    #[test]
+    fn what_is_not_a_host_is_neither_read_nor_cached() {
+        let (_dir, directory) = directory(64 * 1024);
+        let rt = runtime();
+        for header in [
+            "x".repeat(8192),
+            "a..b".into(),
+            "under_score.example".into(),
+            String::new(),
+        ] {
+            let resolution = rt.block_on(directory.resolve(&header)).unwrap();
+            assert!(matches!(resolution, Resolution::Unknown));
+        }
+        assert_eq!(directory.unknown.footprint(), (0, 0));
+    }
+
+    #[test]
+    fn the_platform_host_is_normalized_like_request_hosts() {
+        let (_dir, directory) = directory(64 * 1024);
+        let rt = runtime();
+        for header in ["admin.example.org", "ADMIN.example.org.:8080"] {
+            let resolution = rt.block_on(directory.resolve(header)).unwrap();
+            assert!(matches!(resolution, Resolution::Platform), "{header}");
+        }
     }
 }
