@@ -5,12 +5,14 @@
 pub mod etag;
 pub mod failure;
 pub mod ids;
+pub mod net;
 pub mod page;
 pub mod settings;
 pub mod validation;
 
 pub use failure::{ErrorKind, Failure};
 pub use ids::*;
+pub use net::Cidr;
 pub use page::{Page, PageRequest};
 pub use settings::Settings;
 pub use validation::{is_email, is_name, FieldError, ValidationErrors};
