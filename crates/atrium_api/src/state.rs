@@ -33,6 +33,7 @@ impl AppState {
             Arc::clone(&sites.helpers),
             settings.access_token_ttl_secs,
         ));
+        atrium_identity::set_password_hash_queue(settings.password_hash_queue);
         let tenants = Arc::new(TenantService::new(
             db.clone(),
             Arc::clone(&sites.directory),

@@ -147,7 +147,7 @@ impl Identity {
             Some(row) => (Some(row.id), Some(row.password_hash)),
             None => (None, None),
         };
-        if !passwords::verify(password.to_owned(), hash).await {
+        if !passwords::verify(password.to_owned(), hash).await? {
             return Err(IdentityError::InvalidCredentials);
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
@@ -173,7 +173,7 @@ impl Identity {
             Some(row) => (Some(row.id), Some(row.password_hash)),
             None => (None, None),
         };
-        if !passwords::verify(password.to_owned(), hash).await {
+        if !passwords::verify(password.to_owned(), hash).await? {
             return Err(IdentityError::InvalidCredentials);
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
