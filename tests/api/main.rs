@@ -14,3 +14,4 @@ mod postgres;
 mod site_configuration;
 mod sites;
 mod tenants;
+mod throttle;

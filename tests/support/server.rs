@@ -23,6 +23,11 @@ pub struct TestOptions {
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
     pub max_body_bytes: usize,
+    pub login_max_failures_per_name: u32,
+    pub login_max_failures_per_address: u32,
+    pub login_failure_window_secs: u64,
+    /// CIDRs, as in `atrium.toml`.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for TestOptions {
@@ -33,6 +38,10 @@ impl Default for TestOptions {
             graphql_max_depth: defaults.graphql_max_depth,
             graphql_max_complexity: defaults.graphql_max_complexity,
             max_body_bytes: defaults.max_body_bytes,
+            login_max_failures_per_name: defaults.login_max_failures_per_name,
+            login_max_failures_per_address: defaults.login_max_failures_per_address,
+            login_failure_window_secs: defaults.login_failure_window_secs,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -44,6 +53,7 @@ pub struct TestApp {
     pub state: Arc<AppState>,
     handle: ServerHandle,
     keys: Arc<tempfile::TempDir>,
+    options: TestOptions,
     operator_token: OnceLock<String>,
 }
 
@@ -77,14 +87,10 @@ impl TestApp {
         app
     }
 
-    /// A second server on the same database and signing key, with caches of
-    /// its own: another replica.
+    /// A second server on the same database, signing key and options,
+    /// with caches of its own: another replica.
     pub fn replica(&self) -> Self {
-        Self::serve(
-            Arc::clone(&self.db),
-            Arc::clone(&self.keys),
-            &TestOptions::default(),
-        )
+        Self::serve(Arc::clone(&self.db), Arc::clone(&self.keys), &self.options)
     }
 
     fn key_file(keys: &tempfile::TempDir) -> PathBuf {
@@ -100,6 +106,14 @@ impl TestApp {
             graphql_max_depth: options.graphql_max_depth,
             graphql_max_complexity: options.graphql_max_complexity,
             max_body_bytes: options.max_body_bytes,
+            login_max_failures_per_name: options.login_max_failures_per_name,
+            login_max_failures_per_address: options.login_max_failures_per_address,
+            login_failure_window_secs: options.login_failure_window_secs,
+            trusted_proxies: options
+                .trusted_proxies
+                .iter()
+                .map(|cidr| cidr.parse().expect("a CIDR"))
+                .collect(),
             ..Settings::default()
         };
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();
@@ -138,6 +152,7 @@ impl TestApp {
             state,
             handle,
             keys,
+            options: options.clone(),
             operator_token: OnceLock::new(),
         }
     }
