@@ -12,7 +12,7 @@ use atrium_sites::ConfigHelpers;
 
 use crate::keys::{Jwks, KeyStore};
 use crate::passwords::{self, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH};
-use crate::throttle::{LoginThrottle, ThrottleLimits};
+use crate::throttle::{Attempt, LoginThrottle, ThrottleLimits};
 use crate::tokens::{self, Realm, Subject};
 use crate::IdentityError;
 
@@ -159,7 +159,8 @@ impl Identity {
             Some(row) => (Some(row.id), Some(row.password_hash)),
             None => (None, None),
         };
-        if !passwords::verify(password.to_owned(), hash).await? {
+        let matches = passwords::verify(password.to_owned(), hash).await;
+        if !self.unless_abandoned(matches, &attempt).await? {
             return Err(IdentityError::InvalidCredentials);
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
@@ -190,12 +191,27 @@ impl Identity {
             Some(row) => (Some(row.id), Some(row.password_hash)),
             None => (None, None),
         };
-        if !passwords::verify(password.to_owned(), hash).await? {
+        let matches = passwords::verify(password.to_owned(), hash).await;
+        if !self.unless_abandoned(matches, &attempt).await? {
             return Err(IdentityError::InvalidCredentials);
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
         self.throttle.succeeded(attempt).await?;
         self.issue(realm, Subject::User(UserId(id)))
+    }
+
+    /// The outcome of a password check; when none ran (the hashing queue
+    /// was full), the attempt is given back first, so that a 503 costs no
+    /// one a try.
+    async fn unless_abandoned<T>(
+        &self,
+        checked: Result<T, IdentityError>,
+        attempt: &Attempt,
+    ) -> Result<T, IdentityError> {
+        if checked.is_err() {
+            self.throttle.abandoned(attempt).await?;
+        }
+        checked
     }
 
     fn issue(&self, realm: Realm, subject: Subject) -> Result<IssuedToken, IdentityError> {
@@ -303,7 +319,8 @@ impl Identity {
                 client,
             )
             .await?;
-        let hash = passwords::hash(account.password.clone()).await?;
+        let hash = passwords::hash(account.password.clone()).await;
+        let hash = self.unless_abandoned(hash, &attempt).await?;
         let user = self
             .db
             .tenant(scope, Access::Write, move |tx| {

@@ -220,15 +220,32 @@ impl LoginThrottle {
     /// attempt no longer counts against its address.
     pub async fn succeeded(&self, attempt: Attempt) -> Result<(), IdentityError> {
         let Attempt { names, addresses } = attempt;
-        if names.is_empty() && addresses.is_empty() {
+        self.settle(names, addresses).await
+    }
+
+    /// No password was checked (the hashing queue was full): the attempt
+    /// counts against nothing.
+    pub async fn abandoned(&self, attempt: &Attempt) -> Result<(), IdentityError> {
+        let all = attempt.names.iter().chain(&attempt.addresses).cloned();
+        self.settle(Vec::new(), all.collect()).await
+    }
+
+    /// Forgets the `forget` keys and takes one attempt off the `relieve`
+    /// keys.
+    async fn settle(
+        &self,
+        forget: Vec<ThrottleKey>,
+        relieve: Vec<ThrottleKey>,
+    ) -> Result<(), IdentityError> {
+        if forget.is_empty() && relieve.is_empty() {
             return Ok(());
         }
         match &self.store {
             Store::Process(cache) => {
-                for key in &names {
+                for key in &forget {
                     cache.invalidate(key);
                 }
-                for key in addresses {
+                for key in relieve {
                     cache.entry(key).and_compute_with(|current| match current {
                         Some(entry) => {
                             let (start, attempts) = entry.into_value();
@@ -239,7 +256,7 @@ impl LoginThrottle {
                 }
                 Ok(())
             }
-            Store::Shared(db) => Ok(login_throttle::succeeded(db, names, addresses).await?),
+            Store::Shared(db) => Ok(login_throttle::succeeded(db, forget, relieve).await?),
         }
     }
 }
