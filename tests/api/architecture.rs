@@ -39,7 +39,7 @@ const OWNS: &[(&str, &[&str])] = &[
         ],
     ),
     ("atrium_core", &[]),
-    ("atrium_identity", &["users", "operators"]),
+    ("atrium_identity", &["users", "operators", "login_throttle"]),
     ("atrium_organizations", &["organizations"]),
     ("atrium_permissions", &["roles"]),
     ("atrium_sites", &["sites", "site_settings", "routing"]),

@@ -15,3 +15,4 @@ mod postgres;
 mod site_configuration;
 mod sites;
 mod tenants;
+mod throttle;

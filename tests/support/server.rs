@@ -26,6 +26,11 @@ pub struct TestOptions {
     pub client_request_timeout_ms: u64,
     pub keep_alive_secs: u64,
     pub request_timeout_ms: u64,
+    pub login_max_failures_per_name: u32,
+    pub login_max_failures_per_address: u32,
+    pub login_failure_window_secs: u64,
+    /// CIDRs, as in `atrium.toml`.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for TestOptions {
@@ -39,6 +44,10 @@ impl Default for TestOptions {
             client_request_timeout_ms: defaults.client_request_timeout_ms,
             keep_alive_secs: defaults.keep_alive_secs,
             request_timeout_ms: defaults.request_timeout_ms,
+            login_max_failures_per_name: defaults.login_max_failures_per_name,
+            login_max_failures_per_address: defaults.login_max_failures_per_address,
+            login_failure_window_secs: defaults.login_failure_window_secs,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -50,6 +59,7 @@ pub struct TestApp {
     pub state: Arc<AppState>,
     handle: ServerHandle,
     keys: Arc<tempfile::TempDir>,
+    options: TestOptions,
     operator_token: OnceLock<String>,
 }
 
@@ -83,14 +93,10 @@ impl TestApp {
         app
     }
 
-    /// A second server on the same database and signing key, with caches of
-    /// its own: another replica.
+    /// A second server on the same database, signing key and options,
+    /// with caches of its own: another replica.
     pub fn replica(&self) -> Self {
-        Self::serve(
-            Arc::clone(&self.db),
-            Arc::clone(&self.keys),
-            &TestOptions::default(),
-        )
+        Self::serve(Arc::clone(&self.db), Arc::clone(&self.keys), &self.options)
     }
 
     fn key_file(keys: &tempfile::TempDir) -> PathBuf {
@@ -109,6 +115,14 @@ impl TestApp {
             client_request_timeout_ms: options.client_request_timeout_ms,
             keep_alive_secs: options.keep_alive_secs,
             request_timeout_ms: options.request_timeout_ms,
+            login_max_failures_per_name: options.login_max_failures_per_name,
+            login_max_failures_per_address: options.login_max_failures_per_address,
+            login_failure_window_secs: options.login_failure_window_secs,
+            trusted_proxies: options
+                .trusted_proxies
+                .iter()
+                .map(|cidr| cidr.parse().expect("a CIDR"))
+                .collect(),
             ..Settings::default()
         };
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();
@@ -148,6 +162,7 @@ impl TestApp {
             state,
             handle,
             keys,
+            options: options.clone(),
             operator_token: OnceLock::new(),
         }
     }

@@ -76,6 +76,18 @@ pub enum ApiError {
     OAuth(StatusCode, &'static str, String),
     #[error("{0}")]
     Unavailable(String),
+    /// Too many attempts; `Retry-After` says when to try again.
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
+    /// Too much work waiting already (a 503 with `Retry-After`).
+    #[error("{detail}")]
+    Overloaded {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// Never the client's fault: logged, and hidden from the client.
     #[error("{0}")]
     Internal(String),
@@ -138,6 +150,16 @@ impl ApiError {
             ),
             OAuth(status, _, _) => (*status, "oauth", "Token request failed"),
             Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            ),
+            TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests",
+            ),
+            Overloaded { .. } => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
@@ -211,6 +233,14 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow, .. } => {
                 response.insert_header((header::ALLOW, allow.as_str()));
             }
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            }
+            | ApiError::Overloaded {
+                retry_after_secs, ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
             _ => {}
         }
         if matches!(self, ApiError::OAuth(..)) {
@@ -239,6 +269,14 @@ impl From<Failure> for ApiError {
             ErrorKind::PreconditionFailed => ApiError::PreconditionFailed,
             ErrorKind::PreconditionRequired => ApiError::PreconditionRequired,
             ErrorKind::Unavailable => ApiError::Unavailable(message),
+            ErrorKind::TooManyRequests { retry_after_secs } => ApiError::TooManyRequests {
+                detail: message,
+                retry_after_secs,
+            },
+            ErrorKind::Overloaded { retry_after_secs } => ApiError::Overloaded {
+                detail: message,
+                retry_after_secs,
+            },
             ErrorKind::Internal => ApiError::Internal(message),
         }
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use atrium_core::Settings;
 use atrium_db::{Db, ROUTING_CHANNEL, SETTINGS_CHANNEL};
-use atrium_identity::{Identity, KeyStore};
+use atrium_identity::{Identity, KeyStore, ThrottleLimits};
 use atrium_tenants::TenantService;
 
 use crate::graphql::{build_schema, AtriumSchema};
@@ -33,7 +33,13 @@ impl AppState {
             Arc::new(keys),
             Arc::clone(&sites.helpers),
             settings.access_token_ttl_secs,
+            ThrottleLimits {
+                per_name: settings.login_max_failures_per_name,
+                per_address: settings.login_max_failures_per_address,
+                window_secs: settings.login_failure_window_secs,
+            },
         ));
+        atrium_identity::set_password_hash_queue(settings.password_hash_queue);
         let tenants = Arc::new(TenantService::new(
             db.clone(),
             Arc::clone(&sites.directory),

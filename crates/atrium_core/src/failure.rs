@@ -28,6 +28,11 @@ pub enum ErrorKind {
     PreconditionRequired,
     /// A dependency (the database) cannot serve now; retrying may help.
     Unavailable,
+    /// Too many attempts (failed logins, say): retry after this many seconds.
+    TooManyRequests { retry_after_secs: u64 },
+    /// Too much work is waiting already (password hashing): retry after
+    /// this many seconds.
+    Overloaded { retry_after_secs: u64 },
     /// Never the client's fault; the message is for the log only.
     Internal,
 }

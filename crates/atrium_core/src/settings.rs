@@ -70,6 +70,22 @@ pub struct Settings {
     pub site_defaults: serde_json::Map<String, serde_json::Value>,
     /// `text` or `json` log lines.
     pub log_format: String,
+    /// Failed password logins (and registrations) allowed per login name
+    /// and realm (the platform, or one tenant) in one window; past it, 429.
+    pub login_max_failures_per_name: u32,
+    /// Failed password logins (and registrations) allowed per client
+    /// address, across realms, in one window; higher than per name, since
+    /// many people may share an address.
+    pub login_max_failures_per_address: u32,
+    /// The window of the two limits above, in seconds.
+    pub login_failure_window_secs: u64,
+    /// Proxies whose `X-Forwarded-For` is believed (CIDRs or addresses):
+    /// the client is the nearest hop not in this list. Empty: the peer
+    /// address is the client.
+    pub trusted_proxies: Vec<crate::Cidr>,
+    /// Password checks that may wait for a hashing slot (one per core runs
+    /// at once); past that, 503 with `Retry-After`.
+    pub password_hash_queue: usize,
 }
 
 impl Default for Settings {
@@ -97,6 +113,11 @@ impl Default for Settings {
             shutdown_drain_secs: 2,
             site_defaults: default_site_settings(),
             log_format: "text".into(),
+            login_max_failures_per_name: 5,
+            login_max_failures_per_address: 50,
+            login_failure_window_secs: 900,
+            trusted_proxies: Vec::new(),
+            password_hash_queue: 64,
         }
     }
 }
@@ -196,6 +217,16 @@ mod tests {
             assert_eq!(settings.database_url, "postgres://db/atrium");
             assert_eq!(settings.platform_domain, "admin.example.org");
             assert_eq!(settings.site_defaults["PLATFORM_NAME"], "Campus");
+            jail.set_env("ATRIUM_TRUSTED_PROXIES", "[10.0.0.0/8, 192.0.2.1]");
+            let settings = Settings::load(None).expect("settings");
+            let proxies: Vec<String> = settings
+                .trusted_proxies
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.1/32"]);
+            jail.set_env("ATRIUM_TRUSTED_PROXIES", "[10.0.0.0/80]");
+            assert!(Settings::load(None).is_err());
             Ok(())
         });
     }

@@ -82,6 +82,7 @@ mod schema;
 mod tenancy;
 
 pub mod idempotency;
+pub mod login_throttle;
 pub mod operators;
 pub mod organizations;
 pub mod roles;

@@ -17,6 +17,12 @@ pub enum IdentityError {
     /// A unique field (email, username) is taken.
     #[error("{0} is already taken")]
     Taken(&'static str),
+    /// Too many failed attempts for this name or client address.
+    #[error("too many failed attempts; retry in {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
+    /// Too many password checks are waiting already.
+    #[error("too many password checks in progress; retry in {retry_after_secs} s")]
+    Overloaded { retry_after_secs: u64 },
     #[error("signing key: {0}")]
     Key(String),
     #[error(transparent)]
@@ -37,6 +43,12 @@ impl From<IdentityError> for Failure {
             }
             IdentityError::RegistrationClosed => ErrorKind::Forbidden,
             IdentityError::Taken(_) => ErrorKind::Conflict,
+            IdentityError::Throttled { retry_after_secs } => {
+                ErrorKind::TooManyRequests { retry_after_secs }
+            }
+            IdentityError::Overloaded { retry_after_secs } => {
+                ErrorKind::Overloaded { retry_after_secs }
+            }
             IdentityError::Key(_) => ErrorKind::Internal,
         };
         Failure::new(kind, error.to_string())

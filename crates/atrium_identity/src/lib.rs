@@ -9,11 +9,13 @@ mod error;
 mod keys;
 mod passwords;
 mod service;
+mod throttle;
 pub mod tokens;
 pub mod tx;
 
 pub use error::IdentityError;
 pub use keys::{Jwk, Jwks, KeyStore};
-pub use passwords::MIN_PASSWORD_LENGTH;
+pub use passwords::{set_queue_limit as set_password_hash_queue, MIN_PASSWORD_LENGTH};
 pub use service::{create_operator, Identity, IssuedToken, NewAccount};
+pub use throttle::ThrottleLimits;
 pub use tokens::Realm;

@@ -4,7 +4,9 @@
 
 use std::sync::LazyLock;
 
-use tokio::sync::Semaphore;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::{Semaphore, SemaphorePermit, TryAcquireError};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -22,9 +24,78 @@ static DUMMY_HASH: LazyLock<String> =
 
 /// Hashes at once: about one per core. Each takes ~19 MiB and tens of
 /// milliseconds, so a flood of logins queues here instead of starving the
-/// blocking pool (and the database work on it) or the memory.
-static HASHING: LazyLock<Semaphore> =
-    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+/// blocking pool (and the database work on it) or the memory. The queue is
+/// bounded too ([`set_queue_limit`]): past it a check is refused at once
+/// (503 with `Retry-After`) rather than making every tenant's logins wait.
+static HASHING: LazyLock<HashQueue> = LazyLock::new(|| {
+    HashQueue::new(
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+        DEFAULT_QUEUE_LIMIT,
+    )
+});
+
+const DEFAULT_QUEUE_LIMIT: usize = 64;
+
+/// What a refused check tells the client to wait, in seconds: the queue
+/// drains in well under that.
+pub const RETRY_AFTER_BUSY_SECS: u64 = 1;
+
+/// Sets how many checks may wait for a hashing slot (the process has one
+/// queue, since it has one set of cores; `password_hash_queue`).
+pub fn set_queue_limit(limit: usize) {
+    HASHING.limit.store(limit, Ordering::Relaxed);
+}
+
+/// A semaphore with a bounded number of waiters.
+struct HashQueue {
+    slots: Semaphore,
+    waiting: AtomicUsize,
+    limit: AtomicUsize,
+}
+
+impl HashQueue {
+    fn new(slots: usize, limit: usize) -> Self {
+        Self {
+            slots: Semaphore::new(slots),
+            waiting: AtomicUsize::new(0),
+            limit: AtomicUsize::new(limit),
+        }
+    }
+
+    /// A hashing slot: at once if one is free, after waiting if fewer than
+    /// `limit` others wait already, otherwise `Overloaded`.
+    async fn slot(&self) -> Result<SemaphorePermit<'_>, IdentityError> {
+        match self.slots.try_acquire() {
+            Ok(permit) => return Ok(permit),
+            Err(TryAcquireError::Closed) => return Err(closed()),
+            Err(TryAcquireError::NoPermits) => {}
+        }
+        let limit = self.limit.load(Ordering::Relaxed);
+        let queued = self
+            .waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |waiting| {
+                (waiting < limit).then_some(waiting + 1)
+            });
+        if queued.is_err() {
+            return Err(IdentityError::Overloaded {
+                retry_after_secs: RETRY_AFTER_BUSY_SECS,
+            });
+        }
+        // Leaves the queue however the wait ends (a dropped request too).
+        struct Waiting<'q>(&'q AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let _waiting = Waiting(&self.waiting);
+        self.slots.acquire().await.map_err(|_| closed())
+    }
+}
+
+fn closed() -> IdentityError {
+    IdentityError::Key("the hashing queue is closed".into())
+}
 
 fn hash_now(password: &str) -> Result<String, IdentityError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -35,22 +106,18 @@ fn hash_now(password: &str) -> Result<String, IdentityError> {
 }
 
 pub async fn hash(password: String) -> Result<String, IdentityError> {
-    let _permit = HASHING
-        .acquire()
-        .await
-        .map_err(|e| IdentityError::Key(e.to_string()))?;
+    let _permit = HASHING.slot().await?;
     tokio::task::spawn_blocking(move || hash_now(&password))
         .await
         .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
 }
 
 /// Whether `password` matches `stored` (or, with no stored hash, a dummy
-/// check of the same cost that always fails).
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    let Ok(_permit) = HASHING.acquire().await else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || {
+/// check of the same cost that always fails); `Overloaded` when the
+/// hashing queue is full.
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, IdentityError> {
+    let _permit = HASHING.slot().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         let (stored, real) = match stored {
             Some(stored) => (stored, true),
             None => (DUMMY_HASH.clone(), false),
@@ -65,7 +132,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         matches && real
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 #[cfg(test)]
@@ -76,8 +143,45 @@ mod tests {
         let second = super::hash("correct horse battery".into()).await.unwrap();
         assert!(first.starts_with("$argon2id$"));
         assert_ne!(first, second);
-        assert!(super::verify("correct horse battery".into(), Some(first.clone())).await);
-        assert!(!super::verify("wrong password!".into(), Some(first)).await);
-        assert!(!super::verify("atrium-dummy-password".into(), None).await);
+        assert!(
+            super::verify("correct horse battery".into(), Some(first.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!super::verify("wrong password!".into(), Some(first))
+            .await
+            .unwrap());
+        assert!(!super::verify("atrium-dummy-password".into(), None)
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once() {
+        use crate::IdentityError;
+        use std::sync::Arc;
+
+        let queue = Arc::new(super::HashQueue::new(1, 1));
+        let running = queue.slot().await.unwrap();
+        // One waits for the running check...
+        let waiter = tokio::spawn({
+            let queue = Arc::clone(&queue);
+            async move { queue.slot().await.map(drop) }
+        });
+        while queue.waiting.load(super::Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // ...and the next is refused, without waiting.
+        assert!(matches!(
+            queue.slot().await,
+            Err(IdentityError::Overloaded {
+                retry_after_secs: 1
+            })
+        ));
+        drop(running);
+        waiter.await.unwrap().unwrap();
+        assert_eq!(queue.waiting.load(super::Ordering::Acquire), 0);
+        // With the slot free again, a check runs at once.
+        drop(queue.slot().await.unwrap());
     }
 }

@@ -1,5 +1,6 @@
 //! The identity service: accounts, logins and the authentication of requests.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use atrium_sites::ConfigHelpers;
 
 use crate::keys::{Jwks, KeyStore};
 use crate::passwords::{self, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH};
+use crate::throttle::{Attempt, LoginThrottle, ThrottleLimits};
 use crate::tokens::{self, Realm, Subject};
 use crate::IdentityError;
 
@@ -92,6 +94,8 @@ pub struct Identity {
     /// Tokens whose signature and claims were checked already: a signature
     /// check costs more than the rest of a cached request.
     verified: moka::sync::Cache<Arc<str>, tokens::Verified>,
+    /// Failed logins and registrations per name and client address.
+    throttle: LoginThrottle,
 }
 
 impl Identity {
@@ -100,6 +104,7 @@ impl Identity {
         keys: Arc<KeyStore>,
         site_config: Arc<ConfigHelpers>,
         access_ttl_secs: u64,
+        limits: ThrottleLimits,
     ) -> Self {
         let grants = moka::sync::Cache::builder()
             .max_capacity(100_000)
@@ -110,6 +115,7 @@ impl Identity {
             .time_to_idle(Duration::from_secs(120))
             .build();
         Self {
+            throttle: LoginThrottle::new(&db, limits),
             db,
             keys,
             site_config,
@@ -132,12 +138,18 @@ impl Identity {
         create_operator(&self.db, email, password).await
     }
 
-    /// Password grant on the platform host.
+    /// Password grant on the platform host. `client` is the address the
+    /// attempt came from, for the limits on guessing.
     pub async fn login_operator(
         &self,
         login: &str,
         password: &str,
+        client: Option<IpAddr>,
     ) -> Result<IssuedToken, IdentityError> {
+        let attempt = self
+            .throttle
+            .attempt(Realm::Platform, &[login], client)
+            .await?;
         let email = login.trim().to_lowercase();
         let found = self
             .db
@@ -147,20 +159,26 @@ impl Identity {
             Some(row) => (Some(row.id), Some(row.password_hash)),
             None => (None, None),
         };
-        if !passwords::verify(password.to_owned(), hash).await {
+        let matches = passwords::verify(password.to_owned(), hash).await;
+        if !self.unless_abandoned(matches, &attempt).await? {
             return Err(IdentityError::InvalidCredentials);
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
+        self.throttle.succeeded(attempt).await?;
         self.issue(Realm::Platform, Subject::Operator(OperatorId(id)))
     }
 
-    /// Password grant on a tenant host: `login` is a username or an email.
+    /// Password grant on a tenant host: `login` is a username or an email;
+    /// `client` as for [`Identity::login_operator`].
     pub async fn login_user(
         &self,
         scope: TenantScope,
         login: &str,
         password: &str,
+        client: Option<IpAddr>,
     ) -> Result<IssuedToken, IdentityError> {
+        let realm = Realm::Tenant(scope.tenant_id());
+        let attempt = self.throttle.attempt(realm, &[login], client).await?;
         let login = login.trim().to_owned();
         let found = self
             .db
@@ -173,11 +191,27 @@ impl Identity {
             Some(row) => (Some(row.id), Some(row.password_hash)),
             None => (None, None),
         };
-        if !passwords::verify(password.to_owned(), hash).await {
+        let matches = passwords::verify(password.to_owned(), hash).await;
+        if !self.unless_abandoned(matches, &attempt).await? {
             return Err(IdentityError::InvalidCredentials);
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
-        self.issue(Realm::Tenant(scope.tenant_id()), Subject::User(UserId(id)))
+        self.throttle.succeeded(attempt).await?;
+        self.issue(realm, Subject::User(UserId(id)))
+    }
+
+    /// The outcome of a password check; when none ran (the hashing queue
+    /// was full), the attempt is given back first, so that a 503 costs no
+    /// one a try.
+    async fn unless_abandoned<T>(
+        &self,
+        checked: Result<T, IdentityError>,
+        attempt: &Attempt,
+    ) -> Result<T, IdentityError> {
+        if checked.is_err() {
+            self.throttle.abandoned(attempt).await?;
+        }
+        checked
     }
 
     fn issue(&self, realm: Realm, subject: Subject) -> Result<IssuedToken, IdentityError> {
@@ -259,11 +293,14 @@ impl Identity {
 
     /// Self-registration on a site: a new account without roles, when the
     /// site's configuration allows it (`ALLOW_PUBLIC_ACCOUNT_CREATION`).
+    /// Limited like logins: a refused registration (a taken email or
+    /// username, say) counts against both names and `client`.
     pub async fn register(
         &self,
         scope: TenantScope,
         site: SiteId,
         mut account: NewAccount,
+        client: Option<IpAddr>,
     ) -> Result<UserRow, IdentityError> {
         let open = self
             .site_config
@@ -274,12 +311,24 @@ impl Identity {
             return Err(IdentityError::RegistrationClosed);
         }
         account.validate()?;
-        let hash = passwords::hash(account.password.clone()).await?;
-        self.db
+        let attempt = self
+            .throttle
+            .attempt(
+                Realm::Tenant(scope.tenant_id()),
+                &[&account.email, &account.username],
+                client,
+            )
+            .await?;
+        let hash = passwords::hash(account.password.clone()).await;
+        let hash = self.unless_abandoned(hash, &attempt).await?;
+        let user = self
+            .db
             .tenant(scope, Access::Write, move |tx| {
                 crate::tx::insert_account(tx, &account, &hash)
             })
-            .await
+            .await?;
+        self.throttle.succeeded(attempt).await?;
+        Ok(user)
     }
 
     pub async fn hash_password(password: String) -> Result<String, IdentityError> {

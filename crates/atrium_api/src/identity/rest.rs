@@ -10,6 +10,7 @@ use atrium_sites::Resolution;
 use super::wire::{
     JwksDocument, MeDto, NewAccountBody, RegisteredUser, TokenRequest, TokenResponse,
 };
+use crate::client_address::client_address;
 use crate::context::{RequestContext, RequestHost};
 use crate::framework::{body_error, from_object};
 use crate::problem::{ApiError, Problem};
@@ -89,12 +90,18 @@ pub async fn token(
                     "the password grant needs username and password",
                 ));
             };
+            let client = client_address(&req, &state.settings.trusted_proxies);
             match host.resolution() {
-                Resolution::Platform => state.identity.login_operator(username, password).await,
+                Resolution::Platform => {
+                    state
+                        .identity
+                        .login_operator(username, password, client)
+                        .await
+                }
                 Resolution::Tenant(entry) => {
                     state
                         .identity
-                        .login_user(entry.scope, username, password)
+                        .login_user(entry.scope, username, password, client)
                         .await
                 }
                 Resolution::Unknown => return Err(ApiError::UnknownSite),
@@ -161,13 +168,19 @@ pub async fn me(ctx: RequestContext) -> Result<HttpResponse, ApiError> {
 pub async fn register(
     state: web::Data<AppState>,
     host: RequestHost,
+    req: HttpRequest,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let entry = host.tenant()?;
     let body: NewAccountBody = from_object(body.into_inner())?;
     let user = state
         .identity
-        .register(entry.scope, entry.site_id, body.into())
+        .register(
+            entry.scope,
+            entry.site_id,
+            body.into(),
+            client_address(&req, &state.settings.trusted_proxies),
+        )
         .await?;
     Ok(HttpResponse::Created().json(RegisteredUser {
         id: user.id,
