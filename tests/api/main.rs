@@ -5,6 +5,7 @@ mod architecture;
 mod auth;
 mod contracts;
 mod errors;
+mod exposure;
 mod graphql;
 mod idempotency;
 mod isolation;
