@@ -9,6 +9,7 @@ mod exposure;
 mod graphql;
 mod idempotency;
 mod isolation;
+mod lost_updates;
 mod migrations;
 mod operations;
 mod postgres;
