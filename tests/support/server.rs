@@ -23,6 +23,8 @@ pub struct TestOptions {
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
     pub max_body_bytes: usize,
+    pub graphiql: bool,
+    pub graphql_suggestions: bool,
 }
 
 impl Default for TestOptions {
@@ -33,6 +35,8 @@ impl Default for TestOptions {
             graphql_max_depth: defaults.graphql_max_depth,
             graphql_max_complexity: defaults.graphql_max_complexity,
             max_body_bytes: defaults.max_body_bytes,
+            graphiql: true,
+            graphql_suggestions: true,
         }
     }
 }
@@ -100,6 +104,8 @@ impl TestApp {
             graphql_max_depth: options.graphql_max_depth,
             graphql_max_complexity: options.graphql_max_complexity,
             max_body_bytes: options.max_body_bytes,
+            graphiql: options.graphiql,
+            graphql_suggestions: options.graphql_suggestions,
             ..Settings::default()
         };
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();

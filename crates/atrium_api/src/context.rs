@@ -26,11 +26,10 @@ use crate::state::AppState;
 /// with the request id instead.
 pub const INVALID_TOKEN: &str = "the access token is invalid or expired";
 
-/// Paths that answer on any host, known or not: probes, metrics and the
-/// API's own documentation.
+/// Paths that answer on any host, known or not: probes and the API's own
+/// documentation. Not `/metrics`: it answers on the platform host only.
 fn is_host_independent(path: &str) -> bool {
     path.starts_with("/health/")
-        || path == "/metrics"
         || path == "/api/openapi.json"
         || path == "/docs"
         || path.starts_with("/docs/")

@@ -33,8 +33,8 @@ pub struct Settings {
     pub jwt_key_file: PathBuf,
     /// Lifetime of an access token.
     pub access_token_ttl_secs: u64,
-    /// GraphQL introspection and the GraphiQL page (switch off in production
-    /// if the schema should not be browsable).
+    /// GraphQL introspection (switch off in production if the schema should
+    /// not be browsable; `graphiql` switches the explorer page).
     pub graphql_introspection: bool,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
@@ -47,6 +47,11 @@ pub struct Settings {
     pub site_defaults: serde_json::Map<String, serde_json::Value>,
     /// `text` or `json` log lines.
     pub log_format: String,
+    /// The GraphiQL page at `GET /graphql` (its assets are in the binary).
+    pub graphiql: bool,
+    /// "Did you mean …?" hints in GraphQL validation errors; off whenever
+    /// `graphql_introspection` is off, since they spell the schema out.
+    pub graphql_suggestions: bool,
 }
 
 impl Default for Settings {
@@ -67,6 +72,8 @@ impl Default for Settings {
             workers: None,
             site_defaults: default_site_settings(),
             log_format: "text".into(),
+            graphiql: true,
+            graphql_suggestions: true,
         }
     }
 }
