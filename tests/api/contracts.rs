@@ -108,7 +108,7 @@ fn every_operation_documents_its_problems_and_protected_ones_their_security() {
 /// One registration per operation feeds both the router and the document
 /// (`atrium_api::routes`); this checks that they agree both ways. Routed →
 /// documented: every route the table mounts is in the document, except the
-/// GraphQL endpoint. Documented → routed: every documented operation,
+/// GraphQL endpoint and GraphiQL's assets. Documented → routed: every documented operation,
 /// sent to a live server, is matched by the router under its documented
 /// path (the route label of the request metrics) and is not a 405.
 #[test]
@@ -137,6 +137,7 @@ fn the_router_and_the_document_agree_both_ways() {
         undocumented,
         [
             ("GET".to_owned(), "/graphql".to_owned()),
+            ("GET".to_owned(), "/graphql/assets/{name}".to_owned()),
             ("POST".to_owned(), "/graphql".to_owned())
         ],
         "only the GraphQL endpoint may be routed outside the REST contract"

@@ -108,6 +108,7 @@ fn tenant_admins_see_their_own_sites_only(backend: Backend) {
 fn depth_complexity_and_introspection_are_limited(backend: Backend) {
     let options = TestOptions {
         graphql_introspection: false,
+        graphiql: false,
         graphql_max_depth: 2,
         graphql_max_complexity: 8,
         ..TestOptions::default()

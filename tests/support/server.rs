@@ -31,6 +31,8 @@ pub struct TestOptions {
     pub login_failure_window_secs: u64,
     /// CIDRs, as in `atrium.toml`.
     pub trusted_proxies: Vec<String>,
+    pub graphiql: bool,
+    pub graphql_suggestions: bool,
 }
 
 impl Default for TestOptions {
@@ -48,6 +50,8 @@ impl Default for TestOptions {
             login_max_failures_per_address: defaults.login_max_failures_per_address,
             login_failure_window_secs: defaults.login_failure_window_secs,
             trusted_proxies: Vec::new(),
+            graphiql: true,
+            graphql_suggestions: true,
         }
     }
 }
@@ -123,6 +127,8 @@ impl TestApp {
                 .iter()
                 .map(|cidr| cidr.parse().expect("a CIDR"))
                 .collect(),
+            graphiql: options.graphiql,
+            graphql_suggestions: options.graphql_suggestions,
             ..Settings::default()
         };
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();

@@ -16,14 +16,20 @@ use atrium_db::TenantScope;
 use atrium_permissions::Caller;
 use atrium_sites::{HostEntry, Resolution};
 
+use crate::observability::RequestId;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// Paths that answer on any host, known or not: probes, metrics and the
-/// API's own documentation.
+/// The one detail of a 401 for a bad bearer token, whatever is wrong with
+/// it: telling a caller *why* (bad signature, another site's token, a
+/// disabled account) helps an attacker probe, so the reason goes to the log
+/// with the request id instead.
+pub const INVALID_TOKEN: &str = "the access token is invalid or expired";
+
+/// Paths that answer on any host, known or not: probes and the API's own
+/// documentation. Not `/metrics`: it answers on the platform host only.
 pub(crate) fn is_host_independent(path: &str) -> bool {
     path.starts_with("/health/")
-        || path == "/metrics"
         || path == "/api/openapi.json"
         || path == "/docs"
         || path.starts_with("/docs/")
@@ -161,14 +167,39 @@ impl FromRequest for RequestContext {
                 .cloned()
                 .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
             let host = RequestHost::of(&req)?;
+            let request_id = req.extensions().get::<RequestId>().cloned();
             let caller = authenticate(
                 &state,
                 host.scope(),
                 req.headers().get(header::AUTHORIZATION),
             )
-            .await?;
+            .await
+            .map_err(|error| match error {
+                Refused::Token(reason) => {
+                    tracing::warn!(
+                        request_id = request_id.as_ref().map_or("-", |id| id.0.as_str()),
+                        reason,
+                        "bearer token refused"
+                    );
+                    ApiError::Unauthenticated(INVALID_TOKEN.into())
+                }
+                Refused::Other(error) => error,
+            })?;
             Ok(RequestContext { host, caller })
         })
+    }
+}
+
+/// Why [`authenticate`] said no: a bad token (its reason is for the log
+/// only), or anything else, already an answer.
+enum Refused {
+    Token(&'static str),
+    Other(ApiError),
+}
+
+impl From<ApiError> for Refused {
+    fn from(error: ApiError) -> Self {
+        Refused::Other(error)
     }
 }
 
@@ -177,7 +208,7 @@ async fn authenticate(
     state: &AppState,
     scope: Option<TenantScope>,
     authorization: Option<&header::HeaderValue>,
-) -> Result<Caller, ApiError> {
+) -> Result<Caller, Refused> {
     let Some(value) = authorization else {
         return Ok(Caller::Anonymous);
     };
@@ -193,5 +224,9 @@ async fn authenticate(
         .ok_or_else(|| {
             ApiError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into())
         })?;
-    Ok(state.identity.authenticate(scope, token).await?)
+    match state.identity.authenticate(scope, token).await {
+        Ok(caller) => Ok(caller),
+        Err(atrium_identity::IdentityError::InvalidToken(reason)) => Err(Refused::Token(reason)),
+        Err(other) => Err(Refused::Other(other.into())),
+    }
 }

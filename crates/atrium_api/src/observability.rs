@@ -18,6 +18,11 @@ use crate::state::AppState;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The id of the request being served, in its extensions: what a log line
+/// written while serving it names, so it joins the request's own line.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
@@ -115,6 +120,7 @@ pub async fn observe(
     let id = request_id(&req);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
+    req.extensions_mut().insert(RequestId(id.clone()));
     let mut response = next.call(req).await?.map_into_boxed_body();
     let elapsed = started.elapsed();
     let route = response

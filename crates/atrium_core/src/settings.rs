@@ -40,8 +40,8 @@ pub struct Settings {
     pub jwt_key_file: PathBuf,
     /// Lifetime of an access token.
     pub access_token_ttl_secs: u64,
-    /// GraphQL introspection and the GraphiQL page (switch off in production
-    /// if the schema should not be browsable).
+    /// GraphQL introspection (switch off in production if the schema should
+    /// not be browsable; `graphiql` switches the explorer page).
     pub graphql_introspection: bool,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
@@ -86,6 +86,11 @@ pub struct Settings {
     /// Password checks that may wait for a hashing slot (one per core runs
     /// at once); past that, 503 with `Retry-After`.
     pub password_hash_queue: usize,
+    /// The GraphiQL page at `GET /graphql` (its assets are in the binary).
+    pub graphiql: bool,
+    /// "Did you mean …?" hints in GraphQL validation errors; off whenever
+    /// `graphql_introspection` is off, since they spell the schema out.
+    pub graphql_suggestions: bool,
 }
 
 impl Default for Settings {
@@ -101,7 +106,9 @@ impl Default for Settings {
             jwt_key_file: PathBuf::from("keys/jwt-ed25519.pem"),
             access_token_ttl_secs: 900,
             graphql_introspection: true,
-            graphql_max_depth: 12,
+            // GraphiQL's introspection query (nested `ofType`s) is 15 deep:
+            // at 12 its schema fetch fails and the explorer has no docs.
+            graphql_max_depth: 15,
             graphql_max_complexity: 500,
             max_body_bytes: 256 * 1024,
             workers: None,
@@ -118,6 +125,8 @@ impl Default for Settings {
             login_failure_window_secs: 900,
             trusted_proxies: Vec::new(),
             password_hash_queue: 64,
+            graphiql: true,
+            graphql_suggestions: true,
         }
     }
 }

@@ -114,6 +114,9 @@ fn clear_primary(tx: &mut TenantTx<'_>) -> DbResult<()> {
 
 /// Applies `changes` to `current` (read in the same transaction) in one
 /// statement, re-routing its domain and moving the primary flag as needed.
+/// The statement only touches the version read (same `updated_at`): if a
+/// concurrent writer changed the row since, nothing is updated and the
+/// answer is `NotFound`, so an `If-Match` checked against `current` holds.
 pub fn update(
     tx: &mut TenantTx<'_>,
     current: &SiteRow,
@@ -127,7 +130,8 @@ pub fn update(
     let updated = diesel::update(
         sites::table
             .filter(sites::tenant_id.eq(tenant))
-            .filter(sites::id.eq(current.id)),
+            .filter(sites::id.eq(current.id))
+            .filter(sites::updated_at.eq(current.updated_at)),
     )
     .set((&changes, sites::updated_at.eq(now())))
     .returning(SITE_COLUMNS)

@@ -98,24 +98,31 @@ pub struct TenantChanges<'a> {
     pub status: Option<&'a str>,
 }
 
-/// Changes name and/or status in one statement; a status change re-routes
-/// every host of the tenant, so replicas are told.
+/// Changes name and/or status of `current` (read in the same transaction)
+/// in one statement; a status change re-routes every host of the tenant, so
+/// replicas are told. Only the version read is touched (same `updated_at`):
+/// after a concurrent change the answer is `NotFound`, so an `If-Match`
+/// checked against `current` holds.
 pub fn update(
     tx: &mut PlatformTx<'_>,
-    slug: &str,
+    current: &TenantRow,
     changes: TenantChanges<'_>,
 ) -> DbResult<TenantRow> {
-    let updated = diesel::update(tenants::table.filter(tenants::slug.eq(slug)))
-        .set((&changes, tenants::updated_at.eq(now())))
-        .returning((
-            tenants::id,
-            tenants::slug,
-            tenants::name,
-            tenants::status,
-            tenants::created_at,
-            tenants::updated_at,
-        ))
-        .get_result::<TenantRow>(tx.conn)?;
+    let updated = diesel::update(
+        tenants::table
+            .filter(tenants::id.eq(current.id))
+            .filter(tenants::updated_at.eq(current.updated_at)),
+    )
+    .set((&changes, tenants::updated_at.eq(now())))
+    .returning((
+        tenants::id,
+        tenants::slug,
+        tenants::name,
+        tenants::status,
+        tenants::created_at,
+        tenants::updated_at,
+    ))
+    .get_result::<TenantRow>(tx.conn)?;
     notify(tx.conn, ROUTING_CHANNEL)?;
     Ok(updated)
 }

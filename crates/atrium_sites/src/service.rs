@@ -36,6 +36,18 @@ impl From<SiteRow> for Site {
     }
 }
 
+impl Site {
+    /// The strong entity tag of this version of the site, for `ETag` and
+    /// `If-Match`: every write sets a new `updated_at` (microseconds).
+    pub fn etag(&self) -> String {
+        format!(
+            "\"site-{}-{}\"",
+            self.id.0,
+            self.updated_at.and_utc().timestamp_micros()
+        )
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewSite {
     pub domain: String,
@@ -48,7 +60,13 @@ pub struct SitePatch {
     pub domain: Option<String>,
     pub name: Option<String>,
     pub is_primary: Option<bool>,
+    /// The client's `If-Match`: the change applies only to that version
+    /// (else `PreconditionFailed`). `None` changes whatever is current.
+    pub if_match: Option<String>,
 }
+
+/// How many times a write whose row changed under it reads it again.
+const WRITE_ATTEMPTS: usize = 3;
 
 pub struct SiteService {
     db: Db,
@@ -165,19 +183,36 @@ impl SiteService {
         let updated = self
             .db
             .tenant(scope, Access::Write, move |tx| {
-                let current = read_site(tx, id)?;
-                if patch.is_primary == Some(false) && current.is_primary {
-                    return Err(SitesError::Conflict(
-                        "a tenant always has one primary site: make another site primary instead"
-                            .into(),
-                    ));
+                // The If-Match check and the write are one: the update only
+                // applies to the version read here, and a writer that got in
+                // between sends us round again to read (and check) its version.
+                for _ in 0..WRITE_ATTEMPTS {
+                    let current = read_site(tx, id)?;
+                    if let Some(tags) = patch.if_match.as_deref() {
+                        let etag = Site::from(current.clone()).etag();
+                        if !atrium_core::etag::if_match(tags, &etag, true) {
+                            return Err(SitesError::PreconditionFailed);
+                        }
+                    }
+                    if patch.is_primary == Some(false) && current.is_primary {
+                        return Err(SitesError::Conflict(
+                            "a tenant always has one primary site: make another site primary instead"
+                                .into(),
+                        ));
+                    }
+                    let changes = sites::SiteChanges {
+                        name: patch.name.as_deref(),
+                        domain: patch.domain.as_deref(),
+                        is_primary: patch.is_primary,
+                    };
+                    match sites::update(tx, &current, changes) {
+                        Err(DbError::NotFound) => continue,
+                        other => return other.map_err(domain_conflict),
+                    }
                 }
-                let changes = sites::SiteChanges {
-                    name: patch.name.as_deref(),
-                    domain: patch.domain.as_deref(),
-                    is_primary: patch.is_primary,
-                };
-                sites::update(tx, &current, changes).map_err(domain_conflict)
+                Err(SitesError::Conflict(
+                    "the site is changing concurrently; retry".into(),
+                ))
             })
             .await?;
         self.changed();

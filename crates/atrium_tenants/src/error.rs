@@ -17,6 +17,9 @@ pub enum TenantsError {
     Denied(#[from] Denied),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// `If-Match` names a version that is not the current one (412).
+    #[error("the resource changed since it was read")]
+    PreconditionFailed,
     /// Something that is never the client's fault (a failed hash, say).
     #[error("{0}")]
     Internal(String),
@@ -73,6 +76,7 @@ impl From<TenantsError> for Failure {
             TenantsError::Db(db) => return db.into(),
             TenantsError::NotFound => ErrorKind::NotFound,
             TenantsError::Conflict(_) => ErrorKind::Conflict,
+            TenantsError::PreconditionFailed => ErrorKind::PreconditionFailed,
             TenantsError::Internal(_) => ErrorKind::Internal,
         };
         Failure::new(kind, error.to_string())

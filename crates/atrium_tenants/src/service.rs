@@ -37,6 +37,18 @@ pub struct Tenant {
     pub updated_at: NaiveDateTime,
 }
 
+impl Tenant {
+    /// The strong entity tag of this version of the tenant, for `ETag` and
+    /// `If-Match`: every write sets a new `updated_at` (microseconds).
+    pub fn etag(&self) -> String {
+        format!(
+            "\"tenant-{}-{}\"",
+            self.id.0,
+            self.updated_at.and_utc().timestamp_micros()
+        )
+    }
+}
+
 impl From<TenantRow> for Tenant {
     fn from(row: TenantRow) -> Self {
         Self {
@@ -58,7 +70,13 @@ impl From<TenantRow> for Tenant {
 pub struct TenantPatch {
     pub name: Option<String>,
     pub status: Option<TenantStatus>,
+    /// The client's `If-Match`: the change applies only to that version
+    /// (else `PreconditionFailed`). `None` changes whatever is current.
+    pub if_match: Option<String>,
 }
+
+/// How many times a write whose row changed under it reads it again.
+const WRITE_ATTEMPTS: usize = 3;
 
 pub struct TenantService {
     pub(crate) db: Db,
@@ -125,11 +143,29 @@ impl TenantService {
         let row = self
             .db
             .platform(Access::Write, move |tx| {
-                let changes = tenants::TenantChanges {
-                    name: patch.name.as_deref(),
-                    status: patch.status.map(TenantStatus::as_str),
-                };
-                tenants::update(tx, &slug, changes).map_err(not_found)
+                // The If-Match check and the write are one: the update only
+                // applies to the version read here, and a writer that got in
+                // between sends us round again to read (and check) its version.
+                for _ in 0..WRITE_ATTEMPTS {
+                    let current = tenants::find_by_slug(tx, &slug).map_err(not_found)?;
+                    if let Some(tags) = patch.if_match.as_deref() {
+                        let etag = Tenant::from(current.clone()).etag();
+                        if !atrium_core::etag::if_match(tags, &etag, true) {
+                            return Err(TenantsError::PreconditionFailed);
+                        }
+                    }
+                    let changes = tenants::TenantChanges {
+                        name: patch.name.as_deref(),
+                        status: patch.status.map(TenantStatus::as_str),
+                    };
+                    match tenants::update(tx, &current, changes) {
+                        Err(DbError::NotFound) => continue,
+                        other => return other.map_err(TenantsError::from),
+                    }
+                }
+                Err(TenantsError::Conflict(
+                    "the tenant is changing concurrently; retry".into(),
+                ))
             })
             .await?;
         self.directory.invalidate();

@@ -98,20 +98,12 @@ pub async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
     run(answer, data, params, true).await
 }
 
-/// The GraphiQL explorer, when introspection is on.
+/// The GraphiQL explorer, when the `graphiql` setting is on.
 fn graphiql(state: &AppState) -> Result<HttpResponse, ApiError> {
-    if !state.settings.graphql_introspection {
-        return Err(ApiError::NotFound(
-            "GraphiQL is not served (introspection is off)".into(),
-        ));
+    if !state.settings.graphiql {
+        return Err(ApiError::NotFound("GraphiQL is not served".into()));
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            async_graphql::http::GraphiQLSource::build()
-                .endpoint("/graphql")
-                .finish(),
-        ))
+    Ok(super::graphiql::page())
 }
 
 /// What the request knows before it runs: the host, and the caller behind

@@ -5,6 +5,7 @@
 //! gets its code, status and field errors here, in one place. The HTTP
 //! transport (content negotiation, GET, persisted queries) is in [`http`].
 
+pub(crate) mod graphiql;
 pub(crate) mod http;
 
 use actix_web::http::Method;
@@ -39,10 +40,17 @@ pub fn build_schema(settings: &Settings) -> AtriumSchema {
         .limit_complexity(settings.graphql_max_complexity)
         .extension(http::persisted_queries())
         .extension(http::QueriesOnlyOverGet);
-    if settings.graphql_introspection {
+    let builder = if settings.graphql_introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    };
+    // "Did you mean …?" spells out field names: with introspection off it
+    // would give back, one typo at a time, what introspection withholds.
+    if settings.graphql_suggestions && settings.graphql_introspection {
         builder.finish()
     } else {
-        builder.disable_introspection().finish()
+        builder.disable_suggestions().finish()
     }
 }
 
@@ -53,7 +61,12 @@ pub fn sdl() -> String {
 
 pub fn routes(api: &mut Api) {
     api.undocumented("/graphql", Method::POST, web::post().to(http::post))
-        .undocumented("/graphql", Method::GET, web::get().to(http::get));
+        .undocumented("/graphql", Method::GET, web::get().to(http::get))
+        .undocumented(
+            "/graphql/assets/{name}",
+            Method::GET,
+            web::get().to(graphiql::asset),
+        );
 }
 
 /// What each resolver knows about its request.

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpResponse};
 use atrium_core::Failure;
 
+use crate::context::RequestHost;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -31,10 +32,17 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     }))
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the text exposition format, on the platform host
+/// only: a tenant's host or an unknown one answers `404`.
 #[utoipa::path(operation_id = "metrics", get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
-pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn metrics(
+    state: web::Data<AppState>,
+    host: RequestHost,
+) -> Result<HttpResponse, ApiError> {
+    // Traffic by route and pool state are the operator's business, not a
+    // tenant's (nor an address scanner's).
+    host.platform()?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render(&state.db)?))

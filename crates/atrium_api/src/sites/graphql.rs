@@ -174,6 +174,7 @@ impl SiteMutation {
             domain: input.domain,
             name: input.name,
             is_primary: input.is_primary,
+            if_match: None,
         };
         Ok(state
             .sites

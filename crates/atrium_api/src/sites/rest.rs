@@ -102,9 +102,9 @@ pub async fn create(
     .await
 }
 
-/// Read a site.
+/// Read a site, with its `ETag` (send it as `If-Match` to change the site).
 #[utoipa::path(operation_id = "get_site", get, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)),
-    responses((status = 200, description = "The site", body = SiteDto)),
+    responses((status = 200, description = "The site", body = SiteDto, headers(("ETag" = String)))),
     security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -117,19 +117,26 @@ pub async fn get(
         .service
         .get(&ctx.caller, scope, SiteId(*id))
         .await?;
-    Ok(HttpResponse::Ok().json(SiteDto::from(site)))
+    let etag = site.etag();
+    with_etag(HttpResponse::Ok().json(SiteDto::from(site)), &etag)
 }
 
-/// Rename a site, change its domain, or make it primary.
-#[utoipa::path(operation_id = "update_site", patch, path = "/api/v1/sites/{id}", tag = "sites", params(("id" = i64, Path)), request_body = SitePatchBody,
+/// Rename a site, change its domain, or make it primary. With `If-Match`
+/// (the `ETag` of a read) the change applies only if the site is still that
+/// version, else `412`; without it, the change applies to whatever is current.
+#[utoipa::path(operation_id = "update_site", patch, path = "/api/v1/sites/{id}", tag = "sites",
+    params(("id" = i64, Path), ("If-Match" = Option<String>, Header, description = "The ETag this change is based on")),
+    request_body = SitePatchBody,
     responses(
-        (status = 200, description = "The changed site", body = SiteDto),
+        (status = 200, description = "The changed site", body = SiteDto, headers(("ETag" = String))),
         (status = 409, description = "Domain taken, or the primary flag would be lost", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the ETag sent", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn update(
     state: web::Data<AppState>,
     ctx: RequestContext,
+    req: HttpRequest,
     id: web::Path<i64>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -139,13 +146,15 @@ pub async fn update(
         domain: body.domain,
         name: body.name,
         is_primary: body.is_primary,
+        if_match: if_match(&req)?,
     };
     let site = state
         .sites
         .service
         .update(&ctx.caller, scope, SiteId(*id), patch)
         .await?;
-    Ok(HttpResponse::Ok().json(SiteDto::from(site)))
+    let etag = site.etag();
+    with_etag(HttpResponse::Ok().json(SiteDto::from(site)), &etag)
 }
 
 /// Delete a site (not the last, not the primary).

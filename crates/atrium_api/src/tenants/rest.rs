@@ -6,6 +6,7 @@ use atrium_tenants::{ProvisionRequest, TenantPatch};
 use serde_json::Value;
 
 use super::wire::{ProvisionTenantBody, ProvisionedDto, TenantDto, TenantList, TenantPatchBody};
+use crate::conditional::{if_match, with_etag};
 use crate::context::RequestContext;
 use crate::framework::from_object;
 use crate::idempotency;
@@ -66,9 +67,9 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(TenantList::from(page)))
 }
 
-/// Read a tenant.
+/// Read a tenant, with its `ETag` (send it as `If-Match` to change the tenant).
 #[utoipa::path(operation_id = "get_tenant", get, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
-    responses((status = 200, description = "The tenant", body = TenantDto)),
+    responses((status = 200, description = "The tenant", body = TenantDto, headers(("ETag" = String)))),
     security(("bearer" = [])))]
 pub async fn get(
     state: web::Data<AppState>,
@@ -77,17 +78,25 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     ctx.platform()?;
     let tenant = state.tenants.get(&ctx.caller, &slug).await?;
-    Ok(HttpResponse::Ok().json(TenantDto::from(tenant)))
+    let etag = tenant.etag();
+    with_etag(HttpResponse::Ok().json(TenantDto::from(tenant)), &etag)
 }
 
-/// Rename, suspend (`{"status": "suspended"}`) or reactivate a tenant.
-#[utoipa::path(operation_id = "update_tenant", patch, path = "/api/v1/tenants/{slug}", tag = "tenants", params(("slug" = String, Path)),
+/// Rename, suspend (`{"status": "suspended"}`) or reactivate a tenant. With
+/// `If-Match` (the `ETag` of a read) the change applies only if the tenant is
+/// still that version, else `412`; without it, to whatever is current.
+#[utoipa::path(operation_id = "update_tenant", patch, path = "/api/v1/tenants/{slug}", tag = "tenants",
+    params(("slug" = String, Path), ("If-Match" = Option<String>, Header, description = "The ETag this change is based on")),
     request_body = TenantPatchBody,
-    responses((status = 200, description = "The changed tenant", body = TenantDto)),
+    responses(
+        (status = 200, description = "The changed tenant", body = TenantDto, headers(("ETag" = String))),
+        (status = 412, description = "Changed since the ETag sent", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = [])))]
 pub async fn update(
     state: web::Data<AppState>,
     ctx: RequestContext,
+    req: HttpRequest,
     slug: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -96,9 +105,11 @@ pub async fn update(
     let patch = TenantPatch {
         name: body.name,
         status: body.status.map(Into::into),
+        if_match: if_match(&req)?,
     };
     let tenant = state.tenants.update(&ctx.caller, &slug, patch).await?;
-    Ok(HttpResponse::Ok().json(TenantDto::from(tenant)))
+    let etag = tenant.etag();
+    with_etag(HttpResponse::Ok().json(TenantDto::from(tenant)), &etag)
 }
 
 /// Delete a tenant and everything it owns.
