@@ -23,6 +23,10 @@ pub struct TestOptions {
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
     pub max_body_bytes: usize,
+    /// `test` in tests: tenants provisioned as `{slug}.test.localhost` may
+    /// add `{slug}.test` and the names below it (`learn.acme.test`) without
+    /// an operator, as most tests do; other domains are claimed pending.
+    pub tenant_domain_base: String,
 }
 
 impl Default for TestOptions {
@@ -33,6 +37,7 @@ impl Default for TestOptions {
             graphql_max_depth: defaults.graphql_max_depth,
             graphql_max_complexity: defaults.graphql_max_complexity,
             max_body_bytes: defaults.max_body_bytes,
+            tenant_domain_base: "test".into(),
         }
     }
 }
@@ -100,6 +105,7 @@ impl TestApp {
             graphql_max_depth: options.graphql_max_depth,
             graphql_max_complexity: options.graphql_max_complexity,
             max_body_bytes: options.max_body_bytes,
+            tenant_domain_base: options.tenant_domain_base.clone(),
             ..Settings::default()
         };
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();

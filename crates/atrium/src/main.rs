@@ -35,6 +35,11 @@ enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// Domains tenants claimed outside their own base.
+    Domain {
+        #[command(subcommand)]
+        command: DomainCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Print the GraphQL schema (SDL).
@@ -49,6 +54,15 @@ enum OperatorCommand {
         email: String,
         #[arg(long, env = "ATRIUM_OPERATOR_PASSWORD")]
         password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DomainCommand {
+    /// Approve a pending domain: it routes to the site that claimed it.
+    Approve {
+        /// The pending domain, as the site has it.
+        domain: String,
     },
 }
 
@@ -68,6 +82,9 @@ fn main() -> ExitCode {
         Command::Operator {
             command: OperatorCommand::Create { email, password },
         } => create_operator(settings, &email, &password),
+        Command::Domain {
+            command: DomainCommand::Approve { domain },
+        } => approve_domain(settings, &domain),
         Command::Openapi => {
             println!("{}", atrium_api::openapi::json());
             Ok(())
@@ -154,6 +171,20 @@ fn create_operator(settings: Settings, email: &str, password: &str) -> Result<()
     KeyStore::load_or_generate(&settings.jwt_key_file)?;
     let id = runtime()?.block_on(atrium_identity::create_operator(&db, email, password))?;
     println!("operator {id} created: {}", email.trim().to_lowercase());
+    Ok(())
+}
+
+/// On PostgreSQL, running servers hear of the approval through the routing
+/// channel; a SQLite server keeps its cached answer for the host until its
+/// next site write or restart (so approve there through the API).
+fn approve_domain(settings: Settings, domain: &str) -> Result<(), AnyError> {
+    migrate_on_start(&settings)?;
+    let db = connect(&settings, 1)?;
+    let claim = runtime()?.block_on(atrium_sites::approve_domain_claim(&db, domain))?;
+    println!(
+        "domain {} approved: it now routes to site {} of tenant {}",
+        claim.domain, claim.site_id.0, claim.tenant_slug
+    );
     Ok(())
 }
 

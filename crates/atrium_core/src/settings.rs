@@ -47,6 +47,10 @@ pub struct Settings {
     pub site_defaults: serde_json::Map<String, serde_json::Value>,
     /// `text` or `json` log lines.
     pub log_format: String,
+    /// Tenants may add `{slug}.{tenant_domain_base}` and the names below it
+    /// without an operator; any other domain waits for an operator's
+    /// approval (domain claims). Empty: every domain waits.
+    pub tenant_domain_base: String,
 }
 
 impl Default for Settings {
@@ -67,6 +71,7 @@ impl Default for Settings {
             workers: None,
             site_defaults: default_site_settings(),
             log_format: "text".into(),
+            tenant_domain_base: "localhost".into(),
         }
     }
 }
