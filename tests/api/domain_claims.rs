@@ -191,7 +191,51 @@ fn a_move_out_of_the_base_keeps_the_old_domain_routed_until_approval(backend: Ba
         .expect_problem(404, "unknown-site");
 }
 
+fn a_rejected_claim_frees_the_name(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    let reject = |domain: &str| {
+        app.platform("POST", &format!("/api/v1/domain-claims/{domain}/reject"))
+            .bearer(&app.operator_token())
+            .send()
+    };
+    let google = acme
+        .admin(&app, "POST", "/api/v1/sites")
+        .json(&json!({"domain": "www.google.com", "name": "Google"}))
+        .expect(201)
+        .json();
+    let rejected = reject("www.google.com").expect(200).json();
+    assert_eq!(rejected["status"], "rejected");
+    let site = acme
+        .admin(&app, "GET", &format!("/api/v1/sites/{}", google["id"]))
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(site["domain_status"], "rejected");
+    assert_eq!(site["active_domain"], Value::Null);
+    assert!(claims(&app).is_empty());
+    reject("www.google.com").expect_problem(404, "not-found");
+    // The name is free for whoever the operator provisions next.
+    let mut body = TestApp::tenant_body("google");
+    body["domain"] = json!("www.google.com");
+    app.provision_with(body);
+    app.req("GET", "www.google.com", "/api/v1/site")
+        .send()
+        .expect(200);
+    // A site that had a domain falls back to it.
+    let primary = format!("/api/v1/sites/{}", acme.site_id);
+    acme.admin(&app, "PATCH", &primary)
+        .json(&json!({"domain": "learn.acme.example"}))
+        .expect(200);
+    reject("learn.acme.example").expect(200);
+    let back = acme.admin(&app, "GET", &primary).send().expect(200).json();
+    assert_eq!(back["domain"], acme.domain);
+    assert_eq!(back["domain_status"], "active");
+    assert_eq!(back["active_domain"], acme.domain);
+}
+
 backend_tests!(
+    a_rejected_claim_frees_the_name,
     a_domain_outside_the_base_is_pending_and_does_not_resolve,
     an_operator_approves_and_the_domain_resolves,
     a_move_out_of_the_base_keeps_the_old_domain_routed_until_approval,

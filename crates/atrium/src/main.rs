@@ -64,6 +64,9 @@ enum DomainCommand {
         /// The pending domain, as the site has it.
         domain: String,
     },
+    /// Reject a pending domain: the name is free again, and the site falls
+    /// back to its earlier domain (if it had one).
+    Reject { domain: String },
 }
 
 fn main() -> ExitCode {
@@ -85,6 +88,9 @@ fn main() -> ExitCode {
         Command::Domain {
             command: DomainCommand::Approve { domain },
         } => approve_domain(settings, &domain),
+        Command::Domain {
+            command: DomainCommand::Reject { domain },
+        } => reject_domain(settings, &domain),
         Command::Openapi => {
             println!("{}", atrium_api::openapi::json());
             Ok(())
@@ -183,6 +189,17 @@ fn approve_domain(settings: Settings, domain: &str) -> Result<(), AnyError> {
     let claim = runtime()?.block_on(atrium_sites::approve_domain_claim(&db, domain))?;
     println!(
         "domain {} approved: it now routes to site {} of tenant {}",
+        claim.domain, claim.site_id.0, claim.tenant_slug
+    );
+    Ok(())
+}
+
+fn reject_domain(settings: Settings, domain: &str) -> Result<(), AnyError> {
+    migrate_on_start(&settings)?;
+    let db = connect(&settings, 1)?;
+    let claim = runtime()?.block_on(atrium_sites::reject_domain_claim(&db, domain))?;
+    println!(
+        "domain {} rejected: site {} of tenant {} no longer claims it",
         claim.domain, claim.site_id.0, claim.tenant_slug
     );
     Ok(())

@@ -236,6 +236,12 @@ fn approves_a_domain_claim() {
         "approved twice"
     );
     assert!(!approve("nobody.example").status.success());
+    add("www.squat.example");
+    let rejected = atrium(dir.path())
+        .args(["domain", "reject", "www.squat.example"])
+        .output()
+        .unwrap();
+    assert!(rejected.status.success());
     // Not asked before, so the server's cache has nothing stale to keep.
     let site = json_of(call("GET", port, "www.acme.example", "/api/v1/site").call());
     assert_eq!(site["domain"], "www.acme.example");

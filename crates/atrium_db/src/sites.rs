@@ -22,6 +22,9 @@ use crate::tenants::TenantRow;
 pub const ACTIVE: &str = "active";
 /// A domain that waits for an operator's approval: reserved, not routed.
 pub const PENDING: &str = "pending";
+/// A site whose only domain an operator refused: neither reserved nor
+/// routed (sites only; the name is free again).
+pub const REJECTED: &str = "rejected";
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sites)]
@@ -32,7 +35,7 @@ pub struct SiteRow {
     pub is_primary: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    /// [`ACTIVE`] or [`PENDING`].
+    /// [`ACTIVE`], [`PENDING`] or [`REJECTED`].
     pub domain_status: String,
     /// While `domain` is pending: the domain still routed to the site, if
     /// it had one.
@@ -349,6 +352,48 @@ pub fn approve_claim(tx: &mut PlatformTx<'_>, domain: &str) -> DbResult<DomainCl
         sites::updated_at.eq(now()),
     ))
     .execute(tx.conn)?;
+    notify(tx.conn, ROUTING_CHANNEL)?;
+    notify(tx.conn, SETTINGS_CHANNEL)?;
+    Ok(DomainClaim {
+        domain: domain.to_owned(),
+        tenant_slug,
+        site_id,
+    })
+}
+
+/// Refuses a pending domain (`NotFound` when no site claims it) and frees
+/// the name: the site falls back to its previous domain, still routed, or,
+/// if it never had one, is left `rejected` for its tenant to move or delete.
+pub fn reject_claim(tx: &mut PlatformTx<'_>, domain: &str) -> DbResult<DomainClaim> {
+    let (tenant, site_id): (TenantRow, i64) = site_domains::table
+        .inner_join(tenants::table)
+        .filter(site_domains::domain.eq(domain))
+        .filter(site_domains::status.eq(PENDING))
+        .select((TenantRow::as_select(), site_domains::site_id))
+        .first(tx.conn)?;
+    let tenant_slug = tenant.slug().to_owned();
+    let tx = &mut tx.enter_tenant(&tenant)?;
+    diesel::delete(site_domains::table.filter(site_domains::domain.eq(domain))).execute(tx.conn)?;
+    let site = get(tx, site_id)?;
+    let target = sites::table
+        .filter(sites::tenant_id.eq(tx.tenant()))
+        .filter(sites::id.eq(site_id));
+    match site.previous_domain.as_deref() {
+        Some(previous) => diesel::update(target)
+            .set((
+                sites::domain.eq(previous),
+                sites::domain_status.eq(ACTIVE),
+                sites::previous_domain.eq(None::<String>),
+                sites::updated_at.eq(now()),
+            ))
+            .execute(tx.conn)?,
+        None => diesel::update(target)
+            .set((
+                sites::domain_status.eq(REJECTED),
+                sites::updated_at.eq(now()),
+            ))
+            .execute(tx.conn)?,
+    };
     notify(tx.conn, ROUTING_CHANNEL)?;
     notify(tx.conn, SETTINGS_CHANNEL)?;
     Ok(DomainClaim {

@@ -25,14 +25,16 @@ pub enum DomainStatus {
     Active,
     /// Claimed by the site, waiting for an operator's approval; not routed.
     Pending,
+    /// Refused by an operator: not routed, the name free again.
+    Rejected,
 }
 
 impl DomainStatus {
     pub(crate) fn of(stored: &str) -> Self {
-        if stored == sites::PENDING {
-            Self::Pending
-        } else {
-            Self::Active
+        match stored {
+            sites::PENDING => Self::Pending,
+            sites::REJECTED => Self::Rejected,
+            _ => Self::Active,
         }
     }
 }
@@ -113,22 +115,49 @@ impl DomainClaims {
         self.snapshots.invalidate();
         Ok(approved)
     }
+
+    /// Refuses a pending domain and frees the name (see
+    /// [`reject_domain_claim`]).
+    pub async fn reject(&self, caller: &Caller, domain: &str) -> Result<DomainClaim, SitesError> {
+        authorize(caller, Action::ManageTenants)?;
+        let rejected = reject_domain_claim(&self.db, domain).await?;
+        self.directory.invalidate();
+        self.snapshots.invalidate();
+        Ok(rejected)
+    }
 }
 
 /// Approves the pending claim of `domain`, without a caller: for the
 /// command line, whose user is the operator. A running server on
 /// PostgreSQL hears of it through the routing channel.
 pub async fn approve_domain_claim(db: &Db, domain: &str) -> Result<DomainClaim, SitesError> {
+    let row = settle(db, domain, sites::approve_claim).await?;
+    Ok(DomainClaim::from_row(row, DomainStatus::Active))
+}
+
+/// Refuses the pending claim of `domain`, without a caller (the command
+/// line): the name is free again; the site falls back to its previous
+/// domain, or is left `rejected` if it never had one.
+pub async fn reject_domain_claim(db: &Db, domain: &str) -> Result<DomainClaim, SitesError> {
+    let row = settle(db, domain, sites::reject_claim).await?;
+    Ok(DomainClaim::from_row(row, DomainStatus::Rejected))
+}
+
+/// Runs `decide` on the pending claim of `domain`; a name that is not one
+/// is not found.
+async fn settle(
+    db: &Db,
+    domain: &str,
+    decide: fn(&mut atrium_db::PlatformTx<'_>, &str) -> Result<sites::DomainClaim, DbError>,
+) -> Result<sites::DomainClaim, SitesError> {
     let not_found = || SitesError::NotFound("pending domain claim");
     let domain = normalize_domain(domain).map_err(|_| not_found())?;
-    let row = db
-        .platform(Access::Write, move |tx| sites::approve_claim(tx, &domain))
+    db.platform(Access::Write, move |tx| decide(tx, &domain))
         .await
         .map_err(|error| match error {
             DbError::NotFound => not_found(),
             other => other.into(),
-        })?;
-    Ok(DomainClaim::from_row(row, DomainStatus::Active))
+        })
 }
 
 #[cfg(test)]

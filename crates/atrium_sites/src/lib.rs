@@ -16,7 +16,9 @@ mod theme;
 pub mod tx;
 
 pub use cache::{SiteSettingsCache, SiteSnapshot};
-pub use claims::{approve_domain_claim, DomainClaim, DomainClaims, DomainStatus};
+pub use claims::{
+    approve_domain_claim, reject_domain_claim, DomainClaim, DomainClaims, DomainStatus,
+};
 pub use configuration::{course_org_filter, MAX_CONFIGURATION_BYTES};
 pub use directory::{HostEntry, Resolution, SiteDirectory};
 pub use domain::normalize_domain;

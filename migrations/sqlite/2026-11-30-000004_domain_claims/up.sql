@@ -4,5 +4,5 @@ ALTER TABLE site_domains ADD COLUMN status TEXT NOT NULL DEFAULT 'active'
 CREATE INDEX site_domains_pending ON site_domains (site_id) WHERE status = 'pending';
 
 ALTER TABLE sites ADD COLUMN domain_status TEXT NOT NULL DEFAULT 'active'
-    CHECK (domain_status IN ('active', 'pending'));
+    CHECK (domain_status IN ('active', 'pending', 'rejected'));
 ALTER TABLE sites ADD COLUMN previous_domain TEXT;

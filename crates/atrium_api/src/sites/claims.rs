@@ -1,5 +1,5 @@
 //! REST, platform host: operators list the domains tenants claimed outside
-//! their own base, and approve them.
+//! their own base, and approve or reject them.
 
 use actix_web::{web, HttpResponse};
 
@@ -36,5 +36,22 @@ pub async fn approve(
 ) -> Result<HttpResponse, ApiError> {
     ctx.platform()?;
     let claim = state.sites.claims.approve(&ctx.caller, &domain).await?;
+    Ok(HttpResponse::Ok().json(DomainClaimDto::from(claim)))
+}
+
+/// Reject a pending domain: the name is free again. The site falls back to
+/// its earlier domain, still routed; a site that never had one is left with
+/// `domain_status: rejected`.
+#[utoipa::path(operation_id = "reject_domain_claim", post, path = "/api/v1/domain-claims/{domain}/reject", tag = "tenants",
+    params(("domain" = String, Path, description = "The pending domain")),
+    responses((status = 200, description = "The rejected claim", body = DomainClaimDto)),
+    security(("bearer" = [])))]
+pub async fn reject(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    domain: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    ctx.platform()?;
+    let claim = state.sites.claims.reject(&ctx.caller, &domain).await?;
     Ok(HttpResponse::Ok().json(DomainClaimDto::from(claim)))
 }

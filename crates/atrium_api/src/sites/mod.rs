@@ -80,5 +80,6 @@ pub fn routes(api: &mut Api) {
         .add::<rest::__path_put_theme, _, _>(rest::put_theme)
         .add::<rest::__path_config_value, _, _>(rest::config_value)
         .add::<claims::__path_list, _, _>(claims::list)
-        .add::<claims::__path_approve, _, _>(claims::approve);
+        .add::<claims::__path_approve, _, _>(claims::approve)
+        .add::<claims::__path_reject, _, _>(claims::reject);
 }

@@ -19,7 +19,8 @@ pub struct SiteDto {
     pub updated_at: DateTime<Utc>,
     /// `active`: the domain routes to the site. `pending`: a domain outside
     /// the tenant's own base (`{slug}.{tenant_domain_base}`), waiting for an
-    /// operator's approval; it does not route meanwhile.
+    /// operator's approval; it does not route meanwhile. `rejected`: an
+    /// operator refused the domain; move the site to another or delete it.
     pub domain_status: DomainStatus,
     /// The domain that routes to the site now: `domain` once active; while
     /// `domain` is pending, the site's earlier domain, or `null` if it had
@@ -33,6 +34,7 @@ pub struct SiteDto {
 pub enum DomainStatus {
     Active,
     Pending,
+    Rejected,
 }
 
 impl From<atrium_sites::DomainStatus> for DomainStatus {
@@ -40,6 +42,7 @@ impl From<atrium_sites::DomainStatus> for DomainStatus {
         match status {
             atrium_sites::DomainStatus::Active => Self::Active,
             atrium_sites::DomainStatus::Pending => Self::Pending,
+            atrium_sites::DomainStatus::Rejected => Self::Rejected,
         }
     }
 }
@@ -52,7 +55,7 @@ pub struct DomainClaimDto {
     /// The slug of the tenant whose site claims the domain.
     pub tenant: String,
     pub site_id: i64,
-    /// `pending` until approved, then `active`.
+    /// `pending` until approved (`active`) or rejected (`rejected`).
     pub status: DomainStatus,
 }
 
