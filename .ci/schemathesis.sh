@@ -8,8 +8,9 @@
 #
 # Hosts: both hosts serve the same document, and each run leaves out the
 # operations that exist only on the other host (filtered by operation id):
-# the tenants operations (`*_tenant`, `*_tenants`) run only on the platform
-# host; sites, site configuration and theme (`*site*`), `register` and
+# the tenants operations (`*_tenant`, `*_tenants`) and the domain claims
+# (`*_domain_claim`, `*_domain_claims`) run only on the platform host;
+# sites, site configuration and theme (`*site*`), `register` and
 # `get_config_value` only on the tenant's host; the rest (token, me, jwks,
 # health, metrics) on both.
 #
@@ -46,7 +47,7 @@ cleanup() {
 trap cleanup EXIT
 
 config=$root/.ci/schemathesis.toml
-platform_only='^[a-z_]+_tenants?$'
+platform_only='^[a-z_]+_(tenants?|domain_claims?)$'
 tenant_only='site|^register$|^get_config_value$'
 
 # One backend: a fresh database, a server, a tenant, then the runs.

@@ -4,6 +4,7 @@
 mod architecture;
 mod auth;
 mod contracts;
+mod domain_claims;
 mod errors;
 mod exposure;
 mod graphql;

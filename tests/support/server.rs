@@ -33,6 +33,10 @@ pub struct TestOptions {
     pub trusted_proxies: Vec<String>,
     pub graphiql: bool,
     pub graphql_suggestions: bool,
+    /// `test` in tests: tenants provisioned as `{slug}.test.localhost` may
+    /// add `{slug}.test` and the names below it (`learn.acme.test`) without
+    /// an operator, as most tests do; other domains are claimed pending.
+    pub tenant_domain_base: String,
 }
 
 impl Default for TestOptions {
@@ -52,6 +56,7 @@ impl Default for TestOptions {
             trusted_proxies: Vec::new(),
             graphiql: true,
             graphql_suggestions: true,
+            tenant_domain_base: "test".into(),
         }
     }
 }
@@ -129,6 +134,7 @@ impl TestApp {
                 .collect(),
             graphiql: options.graphiql,
             graphql_suggestions: options.graphql_suggestions,
+            tenant_domain_base: options.tenant_domain_base.clone(),
             ..Settings::default()
         };
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();

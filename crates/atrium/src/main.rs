@@ -39,6 +39,11 @@ enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// Domains tenants claimed outside their own base.
+    Domain {
+        #[command(subcommand)]
+        command: DomainCommand,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// Print the GraphQL schema (SDL).
@@ -60,6 +65,18 @@ enum OperatorCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum DomainCommand {
+    /// Approve a pending domain: it routes to the site that claimed it.
+    Approve {
+        /// The pending domain, as the site has it.
+        domain: String,
+    },
+    /// Reject a pending domain: the name is free again, and the site falls
+    /// back to its earlier domain (if it had one).
+    Reject { domain: String },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
@@ -77,6 +94,12 @@ fn main() -> ExitCode {
             command: OperatorCommand::Create { email, password },
         } => operator_password(password)
             .and_then(|password| create_operator(settings, &email, &password)),
+        Command::Domain {
+            command: DomainCommand::Approve { domain },
+        } => approve_domain(settings, &domain),
+        Command::Domain {
+            command: DomainCommand::Reject { domain },
+        } => reject_domain(settings, &domain),
         Command::Openapi => {
             println!("{}", atrium_api::openapi::json());
             Ok(())
@@ -211,6 +234,31 @@ fn create_operator(settings: Settings, email: &str, password: &str) -> Result<()
     KeyStore::load_or_generate(&settings.jwt_key_file)?;
     let id = runtime()?.block_on(atrium_identity::create_operator(&db, email, password))?;
     println!("operator {id} created: {}", email.trim().to_lowercase());
+    Ok(())
+}
+
+/// On PostgreSQL, running servers hear of the approval through the routing
+/// channel; a SQLite server keeps its cached answer for the host until its
+/// next site write or restart (so approve there through the API).
+fn approve_domain(settings: Settings, domain: &str) -> Result<(), AnyError> {
+    migrate_on_start(&settings)?;
+    let db = connect(&settings, 1)?;
+    let claim = runtime()?.block_on(atrium_sites::approve_domain_claim(&db, domain))?;
+    println!(
+        "domain {} approved: it now routes to site {} of tenant {}",
+        claim.domain, claim.site_id.0, claim.tenant_slug
+    );
+    Ok(())
+}
+
+fn reject_domain(settings: Settings, domain: &str) -> Result<(), AnyError> {
+    migrate_on_start(&settings)?;
+    let db = connect(&settings, 1)?;
+    let claim = runtime()?.block_on(atrium_sites::reject_domain_claim(&db, domain))?;
+    println!(
+        "domain {} rejected: site {} of tenant {} no longer claims it",
+        claim.domain, claim.site_id.0, claim.tenant_slug
+    );
     Ok(())
 }
 

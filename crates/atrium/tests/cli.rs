@@ -359,3 +359,102 @@ fn serves_and_stops_gracefully_on_sigterm() {
     assert!(status.success(), "exit status {status}; log: {rest}");
     assert!(rest.contains("atrium stopped"), "{rest}");
 }
+
+/// A request with a `Host` of our choosing to the server on `port`.
+fn call(method: &str, port: u16, host: &str, path: &str) -> ureq::Request {
+    ureq::request(method, &format!("http://127.0.0.1:{port}{path}")).set("Host", host)
+}
+
+fn json_of(response: Result<ureq::Response, ureq::Error>) -> serde_json::Value {
+    let response = response.unwrap_or_else(|error| panic!("{error}"));
+    serde_json::from_reader(response.into_reader()).unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn approves_a_domain_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = atrium(dir.path())
+        .args(["operator", "create", "--email", "ops@example.org"])
+        .args(["--password", "operator-password"])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = atrium(dir.path())
+        .env("ATRIUM_LISTEN", format!("127.0.0.1:{port}"))
+        .arg("serve")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(server.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("atrium is serving") {
+        line.clear();
+        assert!(log.read_line(&mut line).unwrap() > 0, "the server exited");
+    }
+    let token = |host: &str, username: &str, password: &str| {
+        json_of(call("POST", port, host, "/api/v1/auth/token").send_form(&[
+            ("grant_type", "password"),
+            ("username", username),
+            ("password", password),
+        ]))["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let operator = token("localhost", "ops@example.org", "operator-password");
+    json_of(
+        call("POST", port, "localhost", "/api/v1/tenants")
+            .set("Authorization", &format!("Bearer {operator}"))
+            .send_json(serde_json::json!({
+                "slug": "acme", "name": "Acme", "domain": "acme.localhost",
+                "organization": {"short_name": "ACME", "name": "Acme"},
+                "admin": {"email": "admin@acme.org", "username": "admin", "password": "admin-password"},
+            })),
+    );
+    let admin = token("acme.localhost", "admin", "admin-password");
+    let add = |domain: &str| {
+        json_of(
+            call("POST", port, "acme.localhost", "/api/v1/sites")
+                .set("Authorization", &format!("Bearer {admin}"))
+                .send_json(serde_json::json!({"domain": domain, "name": "Site"})),
+        )
+    };
+    // The default base is localhost: the tenant's own names are free.
+    assert_eq!(add("learn.acme.localhost")["domain_status"], "active");
+    assert_eq!(add("www.acme.example")["domain_status"], "pending");
+    let approve = |domain: &str| {
+        atrium(dir.path())
+            .args(["domain", "approve", domain])
+            .output()
+            .unwrap()
+    };
+    let approved = approve("www.acme.example");
+    assert!(
+        approved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&approved.stderr)
+    );
+    assert!(String::from_utf8_lossy(&approved.stdout).contains("www.acme.example"));
+    assert!(
+        !approve("www.acme.example").status.success(),
+        "approved twice"
+    );
+    assert!(!approve("nobody.example").status.success());
+    add("www.squat.example");
+    let rejected = atrium(dir.path())
+        .args(["domain", "reject", "www.squat.example"])
+        .output()
+        .unwrap();
+    assert!(rejected.status.success());
+    // Not asked before, so the server's cache has nothing stale to keep.
+    let site = json_of(call("GET", port, "www.acme.example", "/api/v1/site").call());
+    assert_eq!(site["domain"], "www.acme.example");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

@@ -91,6 +91,10 @@ pub struct Settings {
     /// "Did you mean …?" hints in GraphQL validation errors; off whenever
     /// `graphql_introspection` is off, since they spell the schema out.
     pub graphql_suggestions: bool,
+    /// Tenants may add `{slug}.{tenant_domain_base}` and the names below it
+    /// without an operator; any other domain waits for an operator's
+    /// approval (domain claims). Empty: every domain waits.
+    pub tenant_domain_base: String,
 }
 
 impl Default for Settings {
@@ -127,6 +131,7 @@ impl Default for Settings {
             password_hash_queue: 64,
             graphiql: true,
             graphql_suggestions: true,
+            tenant_domain_base: "localhost".into(),
         }
     }
 }

@@ -23,6 +23,8 @@ pub async fn resolve_host(db: &Db, host: String) -> DbResult<Option<ResolvedHost
         let found: Option<(i64, String, String, i64)> = site_domains::table
             .inner_join(tenants::table)
             .filter(site_domains::domain.eq(&host))
+            // A pending domain is reserved, not routed.
+            .filter(site_domains::status.eq(crate::sites::ACTIVE))
             .select((
                 tenants::id,
                 tenants::slug,

@@ -26,6 +26,7 @@ diesel::table! {
         domain -> Text,
         tenant_id -> BigInt,
         site_id -> BigInt,
+        status -> Text,
     }
 }
 
@@ -61,6 +62,8 @@ diesel::table! {
         is_primary -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        domain_status -> Text,
+        previous_domain -> Nullable<Text>,
     }
 }
 

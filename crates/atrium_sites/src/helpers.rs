@@ -201,7 +201,10 @@ impl ConfigHelpers {
             .collect();
         Ok(PublicSite {
             name: text(SITE_NAME).unwrap_or_else(|| snapshot.site.name.clone()),
-            domain: snapshot.site.domain.clone(),
+            // The host it is served on: a domain awaiting approval is not.
+            domain: (snapshot.site.active_domain.as_ref())
+                .unwrap_or(&snapshot.site.domain)
+                .clone(),
             platform_name: text(PLATFORM_NAME).unwrap_or_else(|| "Atrium".into()),
             theme_name: snapshot.theme.name.clone(),
             branding: snapshot.theme.branding.clone(),

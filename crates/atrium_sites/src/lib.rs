@@ -3,6 +3,7 @@
 //! directory that resolves a request's host to its tenant.
 
 mod cache;
+mod claims;
 mod configuration;
 mod directory;
 mod domain;
@@ -15,6 +16,9 @@ mod theme;
 pub mod tx;
 
 pub use cache::{SiteSettingsCache, SiteSnapshot};
+pub use claims::{
+    approve_domain_claim, reject_domain_claim, DomainClaim, DomainClaims, DomainStatus,
+};
 pub use configuration::{course_org_filter, MAX_CONFIGURATION_BYTES};
 pub use directory::{HostEntry, Resolution, SiteDirectory};
 pub use domain::normalize_domain;

@@ -9,6 +9,7 @@ use atrium_permissions::{authorize, Action, Caller};
 use chrono::NaiveDateTime;
 
 use crate::cache::SiteSettingsCache;
+use crate::claims::{needs_approval, DomainStatus};
 use crate::directory::SiteDirectory;
 use crate::domain::normalize_domain;
 use crate::SitesError;
@@ -21,12 +22,19 @@ pub struct Site {
     pub is_primary: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Whether `domain` routes, or waits for an operator.
+    pub domain_status: DomainStatus,
+    /// The domain that routes to the site now: `domain` once active, the
+    /// earlier domain (if any) while `domain` is pending.
+    pub active_domain: Option<String>,
 }
 
 impl From<SiteRow> for Site {
     fn from(row: SiteRow) -> Self {
         Self {
             id: SiteId(row.id),
+            domain_status: DomainStatus::of(&row.domain_status),
+            active_domain: row.routed_domain().map(str::to_owned),
             domain: row.domain,
             name: row.name,
             is_primary: row.is_primary,
@@ -72,6 +80,15 @@ pub struct SiteService {
     db: Db,
     directory: Arc<SiteDirectory>,
     snapshots: Arc<SiteSettingsCache>,
+    /// The platform setting `tenant_domain_base`: a tenant may use
+    /// `{slug}.{base}` and the names below it without an operator.
+    tenant_domain_base: Arc<str>,
+}
+
+fn unroutable_primary() -> SitesError {
+    SitesError::Conflict(
+        "a primary site must be reachable: its domain awaits an operator's approval".into(),
+    )
 }
 
 const MAX_NAME: usize = 255;
@@ -83,11 +100,20 @@ fn check_name(errors: &mut ValidationErrors, field: &str, name: &str) {
 }
 
 impl SiteService {
-    pub fn new(db: Db, directory: Arc<SiteDirectory>, snapshots: Arc<SiteSettingsCache>) -> Self {
+    pub fn new(
+        db: Db,
+        directory: Arc<SiteDirectory>,
+        snapshots: Arc<SiteSettingsCache>,
+        tenant_domain_base: &str,
+    ) -> Self {
         Self {
             db,
             directory,
             snapshots,
+            tenant_domain_base: tenant_domain_base
+                .trim_matches('.')
+                .to_ascii_lowercase()
+                .into(),
         }
     }
 
@@ -154,10 +180,15 @@ impl SiteService {
         site.domain = self.check_domain(&mut errors, "domain", &site.domain);
         check_name(&mut errors, "name", &site.name);
         errors.into_result()?;
+        let base = Arc::clone(&self.tenant_domain_base);
         let created = self
             .db
             .tenant(scope, Access::Write, move |tx| {
-                crate::tx::insert_site(tx, &site)
+                let pending = needs_approval(&base, &sites::tenant_slug(tx)?, &site.domain);
+                if pending && site.is_primary {
+                    return Err(unroutable_primary());
+                }
+                crate::tx::insert(tx, &site, pending)
             })
             .await?;
         self.changed();
@@ -180,6 +211,7 @@ impl SiteService {
             check_name(&mut errors, "name", name);
         }
         errors.into_result()?;
+        let base = Arc::clone(&self.tenant_domain_base);
         let updated = self
             .db
             .tenant(scope, Access::Write, move |tx| {
@@ -200,9 +232,29 @@ impl SiteService {
                                 .into(),
                         ));
                     }
+                    let domain = match patch.domain.as_deref() {
+                        Some(domain) => Some((
+                            domain,
+                            needs_approval(&base, &sites::tenant_slug(tx)?, domain),
+                        )),
+                        None => None,
+                    };
+                    // A primary site keeps a routed domain: moving it to a
+                    // pending one keeps the old one routed, and a site that
+                    // has never been routed cannot become primary.
+                    let routed_after = match domain {
+                        Some((domain, pending)) if domain != current.domain => {
+                            let (status, previous) = sites::after_move(&current, domain, pending);
+                            status == sites::ACTIVE || previous.is_some()
+                        }
+                        _ => current.routed_domain().is_some(),
+                    };
+                    if patch.is_primary.unwrap_or(current.is_primary) && !routed_after {
+                        return Err(unroutable_primary());
+                    }
                     let changes = sites::SiteChanges {
                         name: patch.name.as_deref(),
-                        domain: patch.domain.as_deref(),
+                        domain,
                         is_primary: patch.is_primary,
                     };
                     match sites::update(tx, &current, changes) {

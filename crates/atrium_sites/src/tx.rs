@@ -12,15 +12,26 @@ use crate::settings::{
 };
 use crate::SitesError;
 
-/// Creates a site. Its domain must come from
+/// Creates a site whose domain routes at once: for domains an operator
+/// chose (provisioning), which are trusted. Its domain must come from
 /// [`crate::SiteService::check_domain`].
 pub fn insert_site(tx: &mut TenantTx<'_>, site: &NewSite) -> Result<Site, SitesError> {
+    insert(tx, site, false)
+}
+
+/// Creates a site, its domain `pending` (claimed, not routed) or not.
+pub(crate) fn insert(
+    tx: &mut TenantTx<'_>,
+    site: &NewSite,
+    pending: bool,
+) -> Result<Site, SitesError> {
     let row = sites::insert(
         tx,
         sites::NewSite {
             domain: &site.domain,
             name: &site.name,
             is_primary: site.is_primary,
+            pending,
         },
     )
     .map_err(domain_conflict)?;

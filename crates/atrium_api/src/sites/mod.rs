@@ -1,6 +1,7 @@
 //! The sites domain at the gateway: its services, routes, GraphQL parts and
 //! wire types.
 
+pub mod claims;
 pub mod graphql;
 pub mod rest;
 pub mod wire;
@@ -9,7 +10,9 @@ use std::sync::Arc;
 
 use atrium_core::Settings;
 use atrium_db::Db;
-use atrium_sites::{ConfigHelpers, SettingsService, SiteDirectory, SiteService, SiteSettingsCache};
+use atrium_sites::{
+    ConfigHelpers, DomainClaims, SettingsService, SiteDirectory, SiteService, SiteSettingsCache,
+};
 
 use crate::routes::Api;
 
@@ -25,6 +28,8 @@ pub struct SitesState {
     pub settings: Arc<SettingsService>,
     /// Settings resolved site-first with platform defaults.
     pub helpers: Arc<ConfigHelpers>,
+    /// Operators' approval of domains outside a tenant's own base.
+    pub claims: Arc<DomainClaims>,
 }
 
 impl SitesState {
@@ -33,6 +38,12 @@ impl SitesState {
         let snapshots = Arc::new(SiteSettingsCache::new(db.clone()));
         Self {
             service: Arc::new(SiteService::new(
+                db.clone(),
+                Arc::clone(&directory),
+                Arc::clone(&snapshots),
+                &platform.tenant_domain_base,
+            )),
+            claims: Arc::new(DomainClaims::new(
                 db.clone(),
                 Arc::clone(&directory),
                 Arc::clone(&snapshots),
@@ -67,5 +78,8 @@ pub fn routes(api: &mut Api) {
         .add::<rest::__path_history, _, _>(rest::history)
         .add::<rest::__path_theme, _, _>(rest::theme)
         .add::<rest::__path_put_theme, _, _>(rest::put_theme)
-        .add::<rest::__path_config_value, _, _>(rest::config_value);
+        .add::<rest::__path_config_value, _, _>(rest::config_value)
+        .add::<claims::__path_list, _, _>(claims::list)
+        .add::<claims::__path_approve, _, _>(claims::approve)
+        .add::<claims::__path_reject, _, _>(claims::reject);
 }

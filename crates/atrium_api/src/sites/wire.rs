@@ -17,12 +17,67 @@ pub struct SiteDto {
     pub is_primary: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// `active`: the domain routes to the site. `pending`: a domain outside
+    /// the tenant's own base (`{slug}.{tenant_domain_base}`), waiting for an
+    /// operator's approval; it does not route meanwhile. `rejected`: an
+    /// operator refused the domain; move the site to another or delete it.
+    pub domain_status: DomainStatus,
+    /// The domain that routes to the site now: `domain` once active; while
+    /// `domain` is pending, the site's earlier domain, or `null` if it had
+    /// none.
+    pub active_domain: Option<String>,
 }
+
+/// Whether a domain routes to its site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, async_graphql::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum DomainStatus {
+    Active,
+    Pending,
+    Rejected,
+}
+
+impl From<atrium_sites::DomainStatus> for DomainStatus {
+    fn from(status: atrium_sites::DomainStatus) -> Self {
+        match status {
+            atrium_sites::DomainStatus::Active => Self::Active,
+            atrium_sites::DomainStatus::Pending => Self::Pending,
+            atrium_sites::DomainStatus::Rejected => Self::Rejected,
+        }
+    }
+}
+
+/// A domain claimed by a tenant's site, as operators see it.
+#[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+#[graphql(name = "DomainClaim")]
+pub struct DomainClaimDto {
+    pub domain: String,
+    /// The slug of the tenant whose site claims the domain.
+    pub tenant: String,
+    pub site_id: i64,
+    /// `pending` until approved (`active`) or rejected (`rejected`).
+    pub status: DomainStatus,
+}
+
+impl From<atrium_sites::DomainClaim> for DomainClaimDto {
+    fn from(c: atrium_sites::DomainClaim) -> Self {
+        Self {
+            domain: c.domain,
+            tenant: c.tenant_slug,
+            site_id: c.site_id.0,
+            status: c.status.into(),
+        }
+    }
+}
+
+list_type!(DomainClaimList, DomainClaimDto);
 
 impl From<atrium_sites::Site> for SiteDto {
     fn from(s: atrium_sites::Site) -> Self {
         Self {
             id: s.id.0,
+            domain_status: s.domain_status.into(),
+            active_domain: s.active_domain,
             domain: s.domain,
             name: s.name,
             is_primary: s.is_primary,
