@@ -215,8 +215,9 @@ fn the_service_role_owns_nothing_and_cannot_bypass_rls() {
 }
 
 /// Tenant tables are those with a `tenant_id` column, except the routing
-/// table, whose key is the domain so it can be unique platform-wide.
-const PLATFORM_TABLES_WITH_TENANT_ID: &[&str] = &["site_domains"];
+/// table, whose key is the domain so it can be unique platform-wide, and the
+/// mail spool, which the delivery worker drains for every tenant.
+const PLATFORM_TABLES_WITH_TENANT_ID: &[&str] = &["site_domains", "mail_outbox"];
 
 fn tenant_tables_follow_the_distribution_rules() {
     let app = TestApp::start(Backend::Postgres);

@@ -15,6 +15,7 @@ pub struct OperatorRow {
     pub email: String,
     pub password_hash: String,
     pub created_at: NaiveDateTime,
+    pub is_active: bool,
 }
 
 pub fn insert(tx: &mut PlatformTx<'_>, email: &str, password_hash: &str) -> DbResult<OperatorRow> {
@@ -32,6 +33,7 @@ pub fn insert(tx: &mut PlatformTx<'_>, email: &str, password_hash: &str) -> DbRe
         email: email.to_owned(),
         password_hash: password_hash.to_owned(),
         created_at,
+        is_active: true,
     })
 }
 

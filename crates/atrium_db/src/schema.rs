@@ -18,6 +18,7 @@ diesel::table! {
         email -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        is_active -> Bool,
     }
 }
 
@@ -126,6 +127,7 @@ diesel::table! {
         is_active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified -> Bool,
     }
 }
 
@@ -136,6 +138,86 @@ diesel::table! {
         user_id -> BigInt,
         role -> Text,
         scope -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        user_id -> BigInt,
+        family -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        spent_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    operator_refresh_tokens (id) {
+        id -> BigInt,
+        operator_id -> BigInt,
+        family -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        spent_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        algorithm -> Text,
+        public_key -> Text,
+        sealed_private_key -> Text,
+        created_at -> Timestamp,
+        superseded_at -> Nullable<Timestamp>,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_clients (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        client_id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        scopes -> Text,
+        organization_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    account_tokens (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        user_id -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        tenant_id -> Nullable<BigInt>,
+        sender -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
         created_at -> Timestamp,
     }
 }
@@ -153,6 +235,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     users,
     role_assignments,
+    refresh_tokens,
+    operator_refresh_tokens,
+    signing_keys,
+    api_clients,
+    account_tokens,
+    mail_outbox,
 );
 
 diesel::joinable!(site_domains -> tenants (tenant_id));

@@ -20,6 +20,9 @@ pub struct UserRow {
     pub is_active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// False while a site that requires verification waits for the owner
+    /// to follow the mailed link.
+    pub email_verified: bool,
 }
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -55,6 +58,7 @@ pub fn insert(tx: &mut TenantTx<'_>, new: NewUser<'_>) -> DbResult<UserRow> {
         is_active: true,
         created_at,
         updated_at: created_at,
+        email_verified: true,
     })
 }
 
