@@ -172,8 +172,7 @@ impl Identity {
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
         self.throttle.succeeded(attempt).await?;
-        self.start_session(None, Subject::Operator(OperatorId(id)))
-            .await
+        self.start_session(None, id).await
     }
 
     /// Password grant on a tenant host: `login` is a username or an email;
@@ -205,8 +204,7 @@ impl Identity {
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
         self.throttle.succeeded(attempt).await?;
-        self.start_session(Some(scope), Subject::User(UserId(id)))
-            .await
+        self.start_session(Some(scope), id).await
     }
 
     /// The outcome of a password check; when none ran (the hashing queue

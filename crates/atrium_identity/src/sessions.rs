@@ -164,6 +164,14 @@ fn realm_of(scope: Option<TenantScope>) -> Realm {
     scope.map_or(Realm::Platform, |s| Realm::Tenant(s.tenant_id()))
 }
 
+/// A tenant's refresh tokens belong to users, the platform's to operators.
+fn subject_of(scope: Option<TenantScope>, owner: i64) -> Subject {
+    match scope {
+        Some(_) => Subject::User(UserId(owner)),
+        None => Subject::Operator(OperatorId(owner)),
+    }
+}
+
 impl Identity {
     /// Runs `work` on the refresh tokens of a host's realm: a tenant's
     /// (`Some`) or the platform's (`None`).
@@ -183,22 +191,13 @@ impl Identity {
     }
 
     /// A password login's answer: an access token and the first refresh
-    /// token of a new family, for `subject` (a user of `scope`, or with
-    /// `None` an operator).
+    /// token of a new family, for the account `owner` (a user of `scope`,
+    /// or with `None` an operator).
     pub(crate) async fn start_session(
         &self,
         scope: Option<TenantScope>,
-        subject: Subject,
+        owner: i64,
     ) -> Result<IssuedToken, IdentityError> {
-        let owner = match (scope, subject) {
-            (Some(_), Subject::User(user)) => user.0,
-            (None, Subject::Operator(operator)) => operator.0,
-            _ => {
-                return Err(IdentityError::Key(
-                    "a session's subject does not belong to its realm".into(),
-                ))
-            }
-        };
         let (token, hash) = new_token();
         let family = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
         let expires_at = self.refresh_expiry();
@@ -211,7 +210,7 @@ impl Identity {
             })
         })
         .await?;
-        let mut issued = self.issue(realm_of(scope), subject)?;
+        let mut issued = self.issue(realm_of(scope), subject_of(scope, owner))?;
         issued.refresh_token = Some(token);
         Ok(issued)
     }
@@ -253,11 +252,7 @@ impl Identity {
             }
         };
         self.throttle.succeeded(attempt).await?;
-        let subject = match scope {
-            Some(_) => Subject::User(UserId(owner)),
-            None => Subject::Operator(OperatorId(owner)),
-        };
-        let mut issued = self.issue(realm, subject)?;
+        let mut issued = self.issue(realm, subject_of(scope, owner))?;
         issued.refresh_token = Some(next);
         Ok(issued)
     }
