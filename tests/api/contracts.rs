@@ -92,6 +92,7 @@ fn every_operation_documents_its_problems_and_protected_ones_their_security() {
             let public = [
                 "/api/v1/site",
                 "/api/v1/auth/token",
+                "/api/v1/auth/revoke",
                 "/api/v1/auth/register",
                 "/.well-known/jwks.json",
             ];

@@ -1,6 +1,7 @@
 //! API tests against a real server, each on its own database, on SQLite and
 //! (with `ATRIUM_TEST_DATABASE_URL`) PostgreSQL.
 
+mod access_tokens;
 mod architecture;
 mod auth;
 mod contracts;
@@ -15,6 +16,7 @@ mod lost_updates;
 mod migrations;
 mod operations;
 mod postgres;
+mod refresh_tokens;
 mod site_configuration;
 mod sites;
 mod tenants;

@@ -29,6 +29,7 @@ pub struct TestOptions {
     pub login_max_failures_per_name: u32,
     pub login_max_failures_per_address: u32,
     pub login_failure_window_secs: u64,
+    pub refresh_token_ttl_secs: u64,
     /// CIDRs, as in `atrium.toml`.
     pub trusted_proxies: Vec<String>,
     pub graphiql: bool,
@@ -53,6 +54,7 @@ impl Default for TestOptions {
             login_max_failures_per_name: defaults.login_max_failures_per_name,
             login_max_failures_per_address: defaults.login_max_failures_per_address,
             login_failure_window_secs: defaults.login_failure_window_secs,
+            refresh_token_ttl_secs: defaults.refresh_token_ttl_secs,
             trusted_proxies: Vec::new(),
             graphiql: true,
             graphql_suggestions: true,
@@ -127,6 +129,7 @@ impl TestApp {
             login_max_failures_per_name: options.login_max_failures_per_name,
             login_max_failures_per_address: options.login_max_failures_per_address,
             login_failure_window_secs: options.login_failure_window_secs,
+            refresh_token_ttl_secs: options.refresh_token_ttl_secs,
             trusted_proxies: options
                 .trusted_proxies
                 .iter()
@@ -181,6 +184,15 @@ impl TestApp {
 
     pub fn identity(&self) -> &Identity {
         &self.state.identity
+    }
+
+    /// Signs `claims` under `header` with the servers' signing key: a token
+    /// signed right and wrong in every other way, for the tests of what
+    /// verification refuses.
+    pub fn sign_with_server_key(&self, header: &jsonwebtoken::Header, claims: &Value) -> String {
+        let pem = std::fs::read(Self::key_file(&self.keys)).expect("read the signing key");
+        let key = jsonwebtoken::EncodingKey::from_ed_pem(&pem).expect("an Ed25519 key");
+        jsonwebtoken::encode(header, claims, &key).expect("sign")
     }
 
     /// A request to `host`.

@@ -33,6 +33,7 @@ impl AppState {
             Arc::new(keys),
             Arc::clone(&sites.helpers),
             settings.access_token_ttl_secs,
+            settings.refresh_token_ttl_secs,
             ThrottleLimits {
                 per_name: settings.login_max_failures_per_name,
                 per_address: settings.login_max_failures_per_address,

@@ -40,6 +40,10 @@ pub struct Settings {
     pub jwt_key_file: PathBuf,
     /// Lifetime of an access token.
     pub access_token_ttl_secs: u64,
+    /// Lifetime of a login's refresh tokens, counted from the login: a
+    /// rotation hands out a new token with the same expiry, so a family
+    /// (a stolen one too) cannot be kept alive past it.
+    pub refresh_token_ttl_secs: u64,
     /// GraphQL introspection (switch off in production if the schema should
     /// not be browsable; `graphiql` switches the explorer page).
     pub graphql_introspection: bool,
@@ -109,6 +113,7 @@ impl Default for Settings {
             platform_domain: "localhost".into(),
             jwt_key_file: PathBuf::from("keys/jwt-ed25519.pem"),
             access_token_ttl_secs: 900,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
             graphql_introspection: true,
             // GraphiQL's introspection query (nested `ofType`s) is 15 deep:
             // at 12 its schema fetch fails and the explorer has no docs.

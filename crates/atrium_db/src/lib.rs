@@ -85,6 +85,7 @@ pub mod idempotency;
 pub mod login_throttle;
 pub mod operators;
 pub mod organizations;
+pub mod refresh_tokens;
 pub mod roles;
 pub mod routing;
 pub mod site_settings;

@@ -6,6 +6,10 @@ pub enum IdentityError {
     /// Unknown account or wrong password; which of the two is never told.
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// A refresh token that is unknown, spent, revoked, expired, another
+    /// realm's, or whose account is disabled; which of these is never told.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
     /// A missing, malformed, expired or foreign access token.
     #[error("invalid access token: {0}")]
     InvalidToken(&'static str),
@@ -38,9 +42,9 @@ impl From<IdentityError> for Failure {
             IdentityError::Validation(errors) => return errors.into(),
             IdentityError::Db(db) => return db.into(),
             IdentityError::Site(site) => return (*site).into(),
-            IdentityError::InvalidCredentials | IdentityError::InvalidToken(_) => {
-                ErrorKind::Unauthenticated
-            }
+            IdentityError::InvalidCredentials
+            | IdentityError::InvalidRefreshToken
+            | IdentityError::InvalidToken(_) => ErrorKind::Unauthenticated,
             IdentityError::RegistrationClosed => ErrorKind::Forbidden,
             IdentityError::Taken(_) => ErrorKind::Conflict,
             IdentityError::Throttled { retry_after_secs } => {

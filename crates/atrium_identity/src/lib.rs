@@ -3,12 +3,13 @@
 //!
 //! Tokens are bound to where they were issued (`iss` names the tenant, or the
 //! platform), so a token of one tenant is worth nothing on another's hosts.
-//! Refresh tokens and API clients will extend [`tokens`] with more grants.
+//! A password login also starts a family of refresh tokens (`sessions`).
 
 mod error;
 mod keys;
 mod passwords;
 mod service;
+mod sessions;
 mod throttle;
 pub mod tokens;
 pub mod tx;

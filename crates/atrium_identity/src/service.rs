@@ -25,6 +25,8 @@ const GRANTS_TTL: Duration = Duration::from_secs(30);
 pub struct IssuedToken {
     pub access_token: String,
     pub expires_in: u64,
+    /// The next refresh token of the login's family (`sessions`).
+    pub refresh_token: Option<String>,
 }
 
 /// A new account, validated by [`NewAccount::validate`].
@@ -83,11 +85,13 @@ fn is_username(value: &str) -> bool {
 }
 
 pub struct Identity {
-    db: Db,
+    pub(crate) db: Db,
     keys: Arc<KeyStore>,
     /// Where a site's registration gate is read.
     site_config: Arc<ConfigHelpers>,
     access_ttl_secs: u64,
+    /// `refresh_token_ttl_secs`: how long a login's refresh tokens live.
+    pub(crate) refresh_ttl_secs: u64,
     /// `(tenant, user)` → the grants of an active user, `None` for an
     /// account that no longer exists or was deactivated.
     grants: moka::sync::Cache<(TenantId, UserId), Option<Arc<[Grant]>>>,
@@ -95,7 +99,7 @@ pub struct Identity {
     /// check costs more than the rest of a cached request.
     verified: moka::sync::Cache<Arc<str>, tokens::Verified>,
     /// Failed logins and registrations per name and client address.
-    throttle: LoginThrottle,
+    pub(crate) throttle: LoginThrottle,
 }
 
 impl Identity {
@@ -104,6 +108,7 @@ impl Identity {
         keys: Arc<KeyStore>,
         site_config: Arc<ConfigHelpers>,
         access_ttl_secs: u64,
+        refresh_ttl_secs: u64,
         limits: ThrottleLimits,
     ) -> Self {
         let grants = moka::sync::Cache::builder()
@@ -120,6 +125,7 @@ impl Identity {
             keys,
             site_config,
             access_ttl_secs,
+            refresh_ttl_secs,
             grants,
             verified,
         }
@@ -155,6 +161,7 @@ impl Identity {
             .db
             .platform(Access::Read, move |tx| operators::find_by_email(tx, &email))
             .await?;
+        let found = found.filter(|operator| operator.is_active);
         let (id, hash) = match found {
             Some(row) => (Some(row.id), Some(row.password_hash)),
             None => (None, None),
@@ -165,7 +172,7 @@ impl Identity {
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
         self.throttle.succeeded(attempt).await?;
-        self.issue(Realm::Platform, Subject::Operator(OperatorId(id)))
+        self.start_session(None, id).await
     }
 
     /// Password grant on a tenant host: `login` is a username or an email;
@@ -197,7 +204,7 @@ impl Identity {
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
         self.throttle.succeeded(attempt).await?;
-        self.issue(realm, Subject::User(UserId(id)))
+        self.start_session(Some(scope), id).await
     }
 
     /// The outcome of a password check; when none ran (the hashing queue
@@ -214,10 +221,17 @@ impl Identity {
         checked
     }
 
-    fn issue(&self, realm: Realm, subject: Subject) -> Result<IssuedToken, IdentityError> {
+    /// An access token alone; [`Identity::start_session`] and
+    /// [`Identity::refresh`] add the refresh token.
+    pub(crate) fn issue(
+        &self,
+        realm: Realm,
+        subject: Subject,
+    ) -> Result<IssuedToken, IdentityError> {
         Ok(IssuedToken {
             access_token: tokens::issue(&self.keys, realm, subject, self.access_ttl_secs)?,
             expires_in: self.access_ttl_secs,
+            refresh_token: None,
         })
     }
 

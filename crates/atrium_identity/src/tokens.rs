@@ -1,8 +1,11 @@
 //! Access tokens: EdDSA-signed JWTs bound to the realm that issued them.
 //!
-//! Verification pins the algorithm and requires `exp`, `iss`, `aud` and
-//! `sub` (jsonwebtoken requires only `exp` unless told), and compares `iss`
-//! with the realm of the host the token was sent to.
+//! Verification pins the algorithm, requires RFC 9068's `typ: at+jwt`
+//! header (so that no other JWT signed by the same key, say an ID token or
+//! a future mail link, passes for an access token) and the claims `exp`,
+//! `nbf`, `iss`, `aud` and `sub` (jsonwebtoken requires only `exp` unless
+//! told, and checks `nbf` only when asked), and compares `iss` with the
+//! realm of the host the token was sent to.
 
 use atrium_core::{OperatorId, TenantId, UserId};
 use jsonwebtoken::{Algorithm, Header, Validation};
@@ -12,6 +15,9 @@ use crate::keys::KeyStore;
 use crate::IdentityError;
 
 pub const AUDIENCE: &str = "atrium-api";
+
+/// The `typ` header of an access token (RFC 9068 §2.1).
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
 
 /// Where a token was issued and is valid: the platform host, or the hosts
 /// of one tenant.
@@ -62,6 +68,7 @@ struct Claims {
     sub: String,
     aud: String,
     exp: i64,
+    nbf: i64,
     iat: i64,
     jti: String,
 }
@@ -78,10 +85,12 @@ pub(crate) fn issue(
         sub: subject.encode(),
         aud: AUDIENCE.into(),
         exp: now + ttl_secs as i64,
+        nbf: now,
         iat: now,
         jti: uuid_like(),
     };
     let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = Some(ACCESS_TOKEN_TYPE.into());
     header.kid = Some(keys.kid().to_owned());
     jsonwebtoken::encode(&header, &claims, keys.encoding())
         .map_err(|e| IdentityError::Key(e.to_string()))
@@ -101,7 +110,8 @@ pub(crate) fn verify(keys: &KeyStore, token: &str, realm: Realm) -> Result<Subje
     verify_claims(keys, token, realm).map(|verified| verified.subject)
 }
 
-/// Checks signature, algorithm, expiry, issuer (the realm) and audience.
+/// Checks type, signature, algorithm, expiry and start, issuer (the
+/// realm) and audience.
 pub(crate) fn verify_claims(
     keys: &KeyStore,
     token: &str,
@@ -112,13 +122,20 @@ pub(crate) fn verify_claims(
     if header.alg != Algorithm::EdDSA {
         return Err(IdentityError::InvalidToken("unexpected algorithm"));
     }
+    // RFC 9068 §4 compares `typ` as a media type: case aside, with or
+    // without its `application/` prefix.
+    let typ = header.typ.as_deref().unwrap_or("").to_ascii_lowercase();
+    if typ.strip_prefix("application/").unwrap_or(&typ) != ACCESS_TOKEN_TYPE {
+        return Err(IdentityError::InvalidToken("not an access token"));
+    }
     let key = header
         .kid
         .as_deref()
         .and_then(|kid| keys.decoding(kid))
         .ok_or(IdentityError::InvalidToken("unknown signing key"))?;
     let mut validation = Validation::new(Algorithm::EdDSA);
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+    validation.validate_nbf = true;
     validation.set_issuer(&[realm.issuer()]);
     validation.set_audience(&[AUDIENCE]);
     validation.leeway = 30;
@@ -126,6 +143,7 @@ pub(crate) fn verify_claims(
         use jsonwebtoken::errors::ErrorKind;
         IdentityError::InvalidToken(match e.kind() {
             ErrorKind::ExpiredSignature => "token expired",
+            ErrorKind::ImmatureSignature => "token not valid yet",
             ErrorKind::InvalidIssuer => "token was not issued for this site",
             ErrorKind::InvalidSignature => "bad signature",
             _ => "token rejected",
@@ -197,12 +215,14 @@ mod tests {
     fn rejects_expired_tokens_and_tokens_without_required_claims() {
         let (_dir, keys) = keys();
         let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some(ACCESS_TOKEN_TYPE.into());
         header.kid = Some(keys.kid().to_owned());
         let expired = Claims {
             iss: Realm::Platform.issuer(),
             sub: "operator:1".into(),
             aud: AUDIENCE.into(),
             exp: chrono::Utc::now().timestamp() - 3600,
+            nbf: 0,
             iat: 0,
             jti: "x".into(),
         };
@@ -215,5 +235,39 @@ mod tests {
             "exp": chrono::Utc::now().timestamp() + 60});
         let token = jsonwebtoken::encode(&header, &no_audience, keys.encoding()).unwrap();
         assert!(verify(&keys, &token, Realm::Platform).is_err());
+    }
+
+    #[test]
+    fn rejects_tokens_not_valid_yet_and_jwts_that_are_not_access_tokens() {
+        let (_dir, keys) = keys();
+        let now = chrono::Utc::now().timestamp();
+        let claims = |nbf: i64| {
+            serde_json::json!({"iss": Realm::Platform.issuer(), "sub": "operator:1",
+                "aud": AUDIENCE, "exp": now + 3600, "nbf": nbf, "iat": now, "jti": "x"})
+        };
+        let sign = |typ: Option<&str>, claims: &serde_json::Value| {
+            let mut header = Header::new(Algorithm::EdDSA);
+            header.typ = typ.map(str::to_owned);
+            header.kid = Some(keys.kid().to_owned());
+            jsonwebtoken::encode(&header, claims, keys.encoding()).unwrap()
+        };
+        let valid = sign(Some("at+jwt"), &claims(now));
+        assert!(verify(&keys, &valid, Realm::Platform).is_ok());
+        let media_type = sign(Some("Application/AT+JWT"), &claims(now));
+        assert!(verify(&keys, &media_type, Realm::Platform).is_ok());
+        let early = sign(Some("at+jwt"), &claims(now + 600));
+        assert!(matches!(
+            verify(&keys, &early, Realm::Platform),
+            Err(IdentityError::InvalidToken("token not valid yet"))
+        ));
+        let mut without_nbf = claims(now);
+        without_nbf.as_object_mut().unwrap().remove("nbf");
+        assert!(verify(&keys, &sign(Some("at+jwt"), &without_nbf), Realm::Platform).is_err());
+        for typ in [None, Some("JWT"), Some("id+jwt")] {
+            assert!(matches!(
+                verify(&keys, &sign(typ, &claims(now)), Realm::Platform),
+                Err(IdentityError::InvalidToken("not an access token"))
+            ));
+        }
     }
 }

@@ -19,8 +19,12 @@ use crate::routes::Api;
 use crate::state::AppState;
 use crate::{identity, sites, tenants};
 
-// Every domain's queries: one entry per domain. (A `//` comment: a doc
-// comment would become the type's description in the schema.)
+// Every domain's queries: one entry per domain. The doc comment below is
+// the schema's description of the root type, for API users.
+/// Atrium's queries. Authenticate with `Authorization: Bearer <access
+/// token>`. Tokens come only from the REST token endpoint,
+/// `POST /api/v1/auth/token`, and are revoked at `POST /api/v1/auth/revoke`
+/// (the OAuth 2.0 convention): GraphQL has no login or token mutation.
 #[derive(MergedObject, Default)]
 pub struct Query(
     tenants::graphql::TenantQuery,
@@ -29,6 +33,9 @@ pub struct Query(
 );
 
 // Every domain's mutations: one entry per domain.
+/// Atrium's mutations, with the same permission checks as REST. There is
+/// no login or token mutation: tokens come only from the REST token
+/// endpoint, `POST /api/v1/auth/token` (the OAuth 2.0 convention).
 #[derive(MergedObject, Default)]
 pub struct Mutation(sites::graphql::SiteMutation);
 

@@ -10,6 +10,7 @@ use crate::routes::Api;
 pub fn routes(api: &mut Api) {
     api.add::<rest::__path_jwks, _, _>(rest::jwks)
         .add::<rest::__path_token, _, _>(rest::token)
+        .add::<rest::__path_revoke, _, _>(rest::revoke)
         .add::<rest::__path_register, _, _>(rest::register)
         .add::<rest::__path_me, _, _>(rest::me);
 }

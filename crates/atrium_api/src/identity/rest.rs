@@ -4,11 +4,13 @@
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use atrium_db::TenantScope;
 use atrium_identity::IdentityError;
 use atrium_sites::Resolution;
+use serde::de::DeserializeOwned;
 
 use super::wire::{
-    JwksDocument, MeDto, NewAccountBody, RegisteredUser, TokenRequest, TokenResponse,
+    JwksDocument, MeDto, NewAccountBody, RegisteredUser, RevokeRequest, TokenRequest, TokenResponse,
 };
 use crate::client_address::client_address;
 use crate::context::{RequestContext, RequestHost};
@@ -20,20 +22,34 @@ fn oauth(status: StatusCode, code: &'static str, detail: impl Into<String>) -> A
     ApiError::OAuth(status, code, detail.into())
 }
 
-/// The token endpoint answers as RFC 6749 §5.2 says: bad credentials are
-/// `invalid_grant`, not a bare 401.
-fn login_failed(error: IdentityError) -> ApiError {
+/// The token endpoint answers as RFC 6749 §5.2 says: bad credentials and
+/// bad refresh tokens are `invalid_grant`, not a bare 401. Each has one
+/// detail whatever the reason (unknown name, wrong password or disabled
+/// account give the same bytes), and the problem body carries nothing of
+/// the request (its id travels in `X-Request-Id`).
+fn grant_failed(error: IdentityError) -> ApiError {
     match error {
         IdentityError::InvalidCredentials => oauth(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
             "invalid username or password",
         ),
+        IdentityError::InvalidRefreshToken => oauth(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the refresh token is invalid, expired or revoked",
+        ),
         other => other.into(),
     }
 }
 
-fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, ApiError> {
+fn invalid_request(detail: impl Into<String>) -> ApiError {
+    oauth(StatusCode::BAD_REQUEST, "invalid_request", detail)
+}
+
+/// An OAuth request body (RFC 6749 §4, RFC 7009 §2.1): form fields, or
+/// the same fields as a JSON object.
+fn parse_oauth_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -49,23 +65,35 @@ fn parse_token_request(req: &HttpRequest, body: &[u8]) -> Result<TokenRequest, A
         "application/json" => serde_json::from_slice(body)
             .map_err(|e| body_error(&e))
             .and_then(from_object)
-            .map_err(|e| oauth(StatusCode::BAD_REQUEST, "invalid_request", e.to_string())),
-        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body).map_err(|e| {
-            oauth(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                format!("invalid form body: {e}"),
-            )
-        }),
+            .map_err(|e| invalid_request(e.to_string())),
+        "application/x-www-form-urlencoded" => serde_urlencoded::from_bytes(body)
+            .map_err(|e| invalid_request(format!("invalid form body: {e}"))),
         _ => Err(ApiError::UnsupportedMediaType(
-            "send the token request as application/json or application/x-www-form-urlencoded"
-                .into(),
+            "send the request as application/json or application/x-www-form-urlencoded".into(),
         )),
     }
 }
 
+/// The realm of the host: a tenant's (`Some`) or the platform's (`None`).
+fn realm(host: &RequestHost) -> Result<Option<TenantScope>, ApiError> {
+    match host.resolution() {
+        Resolution::Platform => Ok(None),
+        Resolution::Tenant(entry) => Ok(Some(entry.scope)),
+        Resolution::Unknown => Err(ApiError::UnknownSite),
+    }
+}
+
+/// A field a grant needs, or `invalid_request` naming it.
+fn required<'a>(value: &'a Option<String>, grant: &str, field: &str) -> Result<&'a str, ApiError> {
+    value
+        .as_deref()
+        .ok_or_else(|| invalid_request(format!("the {grant} grant needs {field}")))
+}
+
 /// Exchange credentials for an access token. On the platform host this
-/// logs in operators; on a tenant's site, that tenant's users.
+/// logs in operators; on a tenant's site, that tenant's users. The
+/// `password` grant also answers a refresh token; `refresh_token` spends
+/// one and answers the next.
 #[utoipa::path(operation_id = "issue_token", post, path = "/api/v1/auth/token", tag = "auth",
     request_body(content(
         (TokenRequest = "application/json"),
@@ -78,37 +106,25 @@ pub async fn token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request = parse_token_request(&req, &body)?;
+    let request: TokenRequest = parse_oauth_body(&req, &body)?;
+    let scope = realm(&host)?;
+    let client = client_address(&req, &state.settings.trusted_proxies);
+    let identity = &state.identity;
+    // One arm per grant type (RFC 6749 §4).
     let issued = match request.grant_type.as_deref() {
         Some("password") => {
-            let (Some(username), Some(password)) =
-                (request.username.as_deref(), request.password.as_deref())
-            else {
-                return Err(oauth(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "the password grant needs username and password",
-                ));
-            };
-            let client = client_address(&req, &state.settings.trusted_proxies);
-            match host.resolution() {
-                Resolution::Platform => {
-                    state
-                        .identity
-                        .login_operator(username, password, client)
-                        .await
-                }
-                Resolution::Tenant(entry) => {
-                    state
-                        .identity
-                        .login_user(entry.scope, username, password, client)
-                        .await
-                }
-                Resolution::Unknown => return Err(ApiError::UnknownSite),
+            let username = required(&request.username, "password", "username")?;
+            let password = required(&request.password, "password", "password")?;
+            match scope {
+                None => identity.login_operator(username, password, client).await,
+                Some(scope) => identity.login_user(scope, username, password, client).await,
             }
-            .map_err(login_failed)?
         }
-        Some("refresh_token" | "client_credentials") => {
+        Some("refresh_token") => {
+            let token = required(&request.refresh_token, "refresh_token", "refresh_token")?;
+            identity.refresh(scope, token, client).await
+        }
+        Some("client_credentials") => {
             return Err(oauth(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
@@ -122,21 +138,48 @@ pub async fn token(
                 format!("unknown grant type {other:?}"),
             ))
         }
-        None => {
-            return Err(oauth(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "grant_type is required",
-            ))
-        }
-    };
+        None => return Err(invalid_request("grant_type is required")),
+    }
+    .map_err(grant_failed)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(TokenResponse {
             access_token: issued.access_token,
             token_type: "Bearer".into(),
             expires_in: issued.expires_in,
+            refresh_token: issued.refresh_token,
         }))
+}
+
+/// Revoke a refresh token and every token of its login (RFC 7009). The
+/// answer is 200 whether or not the token was known, valid or already
+/// revoked; access tokens are short-lived and not revocable. On the
+/// platform host this revokes operators' tokens.
+#[utoipa::path(operation_id = "revoke_token", post, path = "/api/v1/auth/revoke", tag = "auth",
+    request_body(content(
+        (RevokeRequest = "application/json"),
+        (RevokeRequest = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "Revoked, or nothing to revoke"),
+        (status = 400, description = "No token (`invalid_request`)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn revoke(
+    state: web::Data<AppState>,
+    host: RequestHost,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: RevokeRequest = parse_oauth_body(&req, &body)?;
+    let scope = realm(&host)?;
+    let token = request
+        .token
+        .as_deref()
+        .ok_or_else(|| invalid_request("token is required"))?;
+    state.identity.revoke(scope, token).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
 }
 
 /// The public keys that verify access tokens.

@@ -61,22 +61,27 @@ impl MeDto {
     }
 }
 
-/// A token request (RFC 6749), as JSON or form fields.
+/// A token request (RFC 6749), as JSON or form fields. Which fields a
+/// request needs depends on its grant type; a missing one is an
+/// `invalid_request`, and fields a grant does not use are ignored.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// Only `password` is served yet; `refresh_token` and
-    /// `client_credentials` answer `unsupported_grant_type`.
     #[schema(required = true, value_type = GrantType)]
     pub grant_type: Option<String>,
-    /// A username or an email (the password grant's, so required while it
-    /// is the only grant).
-    #[schema(required = true, value_type = String)]
+    /// `password` grant: a username or an email.
+    #[schema(value_type = String)]
     pub username: Option<String>,
-    #[schema(required = true, value_type = String)]
+    /// `password` grant.
+    #[schema(value_type = String)]
     pub password: Option<String>,
+    /// `refresh_token` grant: the refresh token to rotate. It is spent by
+    /// this request: use the new one from the answer next time.
+    #[schema(value_type = String)]
+    pub refresh_token: Option<String>,
 }
 
-/// The grant types the token endpoint serves.
+/// The grant types the token endpoint serves: `password` (username and
+/// password) and `refresh_token` (a refresh token from an earlier answer).
 // For the document only: the handler reads `grant_type` as a string and
 // answers any other value with `unsupported_grant_type`.
 #[derive(ToSchema)]
@@ -84,6 +89,7 @@ pub struct TokenRequest {
 #[allow(dead_code)]
 pub enum GrantType {
     Password,
+    RefreshToken,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,6 +99,26 @@ pub struct TokenResponse {
     pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// Opaque; exchange it with `grant_type=refresh_token` for a new access
+    /// token (and a new refresh token: each one works once). Presenting a
+    /// used one again revokes the whole login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// A revocation request (RFC 7009), as JSON or form fields.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RevokeRequest {
+    /// A refresh token: it and every token of its login are revoked.
+    #[schema(required = true, value_type = String)]
+    pub token: Option<String>,
+    /// `refresh_token` or `access_token`; a hint only (RFC 7009 §2.1).
+    /// Access tokens are short-lived and not revocable: revoking one
+    /// changes nothing.
+    #[schema(value_type = String)]
+    // Accepted, and not needed: refresh tokens are the only revocable kind.
+    #[allow(dead_code)]
+    pub token_type_hint: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
