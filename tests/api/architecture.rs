@@ -39,7 +39,10 @@ const OWNS: &[(&str, &[&str])] = &[
         ],
     ),
     ("atrium_core", &[]),
-    ("atrium_identity", &["users", "operators", "login_throttle"]),
+    (
+        "atrium_identity",
+        &["users", "operators", "login_throttle", "api_clients"],
+    ),
     ("atrium_organizations", &["organizations"]),
     ("atrium_permissions", &["roles"]),
     ("atrium_sites", &["sites", "site_settings", "routing"]),

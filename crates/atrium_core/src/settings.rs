@@ -40,6 +40,9 @@ pub struct Settings {
     pub jwt_key_file: PathBuf,
     /// Lifetime of an access token.
     pub access_token_ttl_secs: u64,
+    /// Lifetime of an API client's access token (client credentials grant,
+    /// which has no refresh token: the client asks again).
+    pub client_token_ttl_secs: u64,
     /// GraphQL introspection (switch off in production if the schema should
     /// not be browsable; `graphiql` switches the explorer page).
     pub graphql_introspection: bool,
@@ -109,6 +112,7 @@ impl Default for Settings {
             platform_domain: "localhost".into(),
             jwt_key_file: PathBuf::from("keys/jwt-ed25519.pem"),
             access_token_ttl_secs: 900,
+            client_token_ttl_secs: 900,
             graphql_introspection: true,
             // GraphiQL's introspection query (nested `ofType`s) is 15 deep:
             // at 12 its schema fetch fails and the explorer has no docs.

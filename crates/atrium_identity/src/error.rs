@@ -6,9 +6,19 @@ pub enum IdentityError {
     /// Unknown account or wrong password; which of the two is never told.
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// Unknown API client or wrong secret (RFC 6749's `invalid_client`).
+    #[error("invalid client credentials")]
+    InvalidClient,
+    /// A client asked for a scope it does not hold (`invalid_scope`).
+    #[error("{0}")]
+    InvalidScope(String),
+    #[error("no such API client")]
+    ApiClientNotFound,
     /// A missing, malformed, expired or foreign access token.
     #[error("invalid access token: {0}")]
     InvalidToken(&'static str),
+    #[error(transparent)]
+    Denied(#[from] atrium_permissions::Denied),
     #[error(transparent)]
     Validation(#[from] ValidationErrors),
     /// The site's configuration closes self-registration.
@@ -36,11 +46,14 @@ impl From<IdentityError> for Failure {
     fn from(error: IdentityError) -> Self {
         let kind = match error {
             IdentityError::Validation(errors) => return errors.into(),
+            IdentityError::Denied(denied) => return denied.into(),
             IdentityError::Db(db) => return db.into(),
             IdentityError::Site(site) => return (*site).into(),
-            IdentityError::InvalidCredentials | IdentityError::InvalidToken(_) => {
-                ErrorKind::Unauthenticated
-            }
+            IdentityError::InvalidCredentials
+            | IdentityError::InvalidToken(_)
+            | IdentityError::InvalidClient => ErrorKind::Unauthenticated,
+            IdentityError::InvalidScope(_) => ErrorKind::BadRequest,
+            IdentityError::ApiClientNotFound => ErrorKind::NotFound,
             IdentityError::RegistrationClosed => ErrorKind::Forbidden,
             IdentityError::Taken(_) => ErrorKind::Conflict,
             IdentityError::Throttled { retry_after_secs } => {

@@ -5,6 +5,7 @@
 //! platform), so a token of one tenant is worth nothing on another's hosts.
 //! Refresh tokens and API clients will extend [`tokens`] with more grants.
 
+mod clients;
 mod error;
 mod keys;
 mod passwords;
@@ -13,6 +14,7 @@ mod throttle;
 pub mod tokens;
 pub mod tx;
 
+pub use clients::{ApiClient, ClientToken, CreatedApiClient, NewApiClient};
 pub use error::IdentityError;
 pub use keys::{Jwk, Jwks, KeyStore};
 pub use passwords::{set_queue_limit as set_password_hash_queue, MIN_PASSWORD_LENGTH};

@@ -83,8 +83,8 @@ fn is_username(value: &str) -> bool {
 }
 
 pub struct Identity {
-    db: Db,
-    keys: Arc<KeyStore>,
+    pub(crate) db: Db,
+    pub(crate) keys: Arc<KeyStore>,
     /// Where a site's registration gate is read.
     site_config: Arc<ConfigHelpers>,
     access_ttl_secs: u64,
@@ -95,7 +95,11 @@ pub struct Identity {
     /// check costs more than the rest of a cached request.
     verified: moka::sync::Cache<Arc<str>, tokens::Verified>,
     /// Failed logins and registrations per name and client address.
-    throttle: LoginThrottle,
+    pub(crate) throttle: LoginThrottle,
+    /// API clients' scopes, per `(tenant, client)` (see [`crate::clients`]).
+    pub(crate) clients: crate::clients::ClientCache,
+    /// Lifetime of a client credentials token (`client_token_ttl_secs`).
+    pub(crate) client_ttl_secs: u64,
 }
 
 impl Identity {
@@ -122,7 +126,16 @@ impl Identity {
             access_ttl_secs,
             grants,
             verified,
+            clients: crate::clients::client_cache(),
+            client_ttl_secs: access_ttl_secs,
         }
+    }
+
+    /// Sets the lifetime of client credentials tokens (the access tokens'
+    /// lifetime until then).
+    pub fn with_client_token_ttl(mut self, secs: u64) -> Self {
+        self.client_ttl_secs = secs;
+        self
     }
 
     pub fn jwks(&self) -> &Jwks {
@@ -233,6 +246,9 @@ impl Identity {
         let realm = scope.map_or(Realm::Platform, |s| Realm::Tenant(s.tenant_id()));
         match (self.verify(bearer, realm)?, scope) {
             (Subject::Operator(id), None) => Ok(Caller::Operator { id }),
+            (Subject::Client { id, scopes }, Some(scope)) => {
+                self.client_caller(scope, id, scopes).await
+            }
             (Subject::User(id), Some(scope)) => {
                 let grants = self.grants_of(scope, id).await?;
                 let grants =

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::context::RequestContext;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "RoleGrant")]
@@ -20,12 +21,24 @@ pub struct RoleDto {
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "Me")]
 pub struct MeDto {
-    /// `operator` or `user`.
+    /// `operator`, `user` or `client` (an API client).
     pub kind: String,
     pub id: i64,
-    /// The tenant of a user; `null` for operators.
+    /// The tenant of a user or client; `null` for operators.
     pub tenant: Option<String>,
     pub roles: Vec<RoleDto>,
+    /// An API client's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// An API client's public id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// An API client's scopes in this token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// The short name of the organization an API client is limited to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
 }
 
 impl MeDto {
@@ -44,6 +57,10 @@ impl MeDto {
                 id: id.0,
                 tenant: None,
                 roles: Vec::new(),
+                name: None,
+                client_id: None,
+                scopes: None,
+                organization: None,
             }),
             Caller::User { id, grants, .. } => Ok(Self {
                 kind: "user".into(),
@@ -56,16 +73,49 @@ impl MeDto {
                         scope: g.scope.encode(),
                     })
                     .collect(),
+                name: None,
+                client_id: None,
+                scopes: None,
+                organization: None,
+            }),
+            Caller::Client { id, scopes, .. } => Ok(Self {
+                kind: "client".into(),
+                id: id.0,
+                tenant,
+                roles: Vec::new(),
+                name: None,
+                client_id: None,
+                scopes: Some(scopes.iter().map(|s| s.as_str().to_owned()).collect()),
+                organization: None,
             }),
         }
+    }
+
+    /// Adds what an API client's token does not say: its name, public id
+    /// and organization (read from the client itself).
+    pub async fn with_client_details(
+        mut self,
+        state: &AppState,
+        ctx: &RequestContext,
+    ) -> Result<Self, ApiError> {
+        if let atrium_permissions::Caller::Client { .. } = ctx.caller {
+            let client = state
+                .identity
+                .calling_client(&ctx.caller, ctx.tenant()?.scope)
+                .await?;
+            self.name = Some(client.name);
+            self.client_id = Some(client.client_id);
+            self.organization = client.organization;
+        }
+        Ok(self)
     }
 }
 
 /// A token request (RFC 6749), as JSON or form fields.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// Only `password` is served yet; `refresh_token` and
-    /// `client_credentials` answer `unsupported_grant_type`.
+    /// `password`, or `client_credentials` for API clients (on a tenant's
+    /// site); `refresh_token` answers `unsupported_grant_type` yet.
     #[schema(required = true, value_type = GrantType)]
     pub grant_type: Option<String>,
     /// A username or an email (the password grant's, so required while it
@@ -74,6 +124,12 @@ pub struct TokenRequest {
     pub username: Option<String>,
     #[schema(required = true, value_type = String)]
     pub password: Option<String>,
+    /// The client credentials grant's (or send both as HTTP Basic).
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Client credentials grant: the scopes wanted, space-separated, all
+    /// held by the client; absent, all the client holds.
+    pub scope: Option<String>,
 }
 
 /// The grant types the token endpoint serves.
@@ -84,6 +140,7 @@ pub struct TokenRequest {
 #[allow(dead_code)]
 pub enum GrantType {
     Password,
+    ClientCredentials,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,6 +150,9 @@ pub struct TokenResponse {
     pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// The scopes granted, space-separated (API clients' tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
