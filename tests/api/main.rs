@@ -1,6 +1,7 @@
 //! API tests against a real server, each on its own database, on SQLite and
 //! (with `ATRIUM_TEST_DATABASE_URL`) PostgreSQL.
 
+mod api_clients;
 mod architecture;
 mod auth;
 mod contracts;
