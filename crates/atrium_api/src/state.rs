@@ -28,20 +28,18 @@ impl AppState {
     pub fn new(settings: Settings, db: Db, keys: KeyStore) -> Arc<Self> {
         let settings = Arc::new(settings);
         let sites = SitesState::new(&db, &settings);
-        let identity = Arc::new(
-            Identity::new(
-                db.clone(),
-                Arc::new(keys),
-                Arc::clone(&sites.helpers),
-                settings.access_token_ttl_secs,
-                ThrottleLimits {
-                    per_name: settings.login_max_failures_per_name,
-                    per_address: settings.login_max_failures_per_address,
-                    window_secs: settings.login_failure_window_secs,
-                },
-            )
-            .with_client_token_ttl(settings.client_token_ttl_secs),
+        let identity = Identity::new(
+            db.clone(),
+            Arc::new(keys),
+            Arc::clone(&sites.helpers),
+            settings.access_token_ttl_secs,
+            ThrottleLimits {
+                per_name: settings.login_max_failures_per_name,
+                per_address: settings.login_max_failures_per_address,
+                window_secs: settings.login_failure_window_secs,
+            },
         );
+        let identity = Arc::new(identity.with_client_token_ttl(settings.client_token_ttl_secs));
         atrium_identity::set_password_hash_queue(settings.password_hash_queue);
         let tenants = Arc::new(TenantService::new(
             db.clone(),
