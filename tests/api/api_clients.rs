@@ -323,6 +323,34 @@ fn a_deleted_client_is_refused_at_once(backend: Backend) {
     assert_eq!(list["items"], json!([]));
 }
 
+/// What the cross-replica broadcast calls on every other replica:
+/// `Identity::forget_client` makes that replica refuse the client too.
+fn a_replica_told_to_forget_a_client_refuses_it(backend: Backend) {
+    let app = TestApp::start(backend);
+    let other = app.replica();
+    let acme = app.provision("acme");
+    let client = create(&app, &acme, &["sites:read"]);
+    let token = token_of(&app, &acme.domain, &client);
+    other
+        .req("GET", &acme.domain, "/api/v1/sites")
+        .bearer(&token)
+        .send()
+        .expect(200);
+    let id = client["id"].as_i64().unwrap();
+    acme.admin(&app, "DELETE", &format!("/api/v1/api-clients/{id}"))
+        .send()
+        .expect(204);
+    other.identity().forget_client(
+        atrium_core::TenantId(acme.tenant_id),
+        atrium_core::ApiClientId(id),
+    );
+    other
+        .req("GET", &acme.domain, "/api/v1/sites")
+        .bearer(&token)
+        .send()
+        .expect_problem(401, "unauthenticated");
+}
+
 fn a_client_is_bound_to_its_tenant(backend: Backend) {
     let app = TestApp::start(backend);
     let acme = app.provision("acme");
@@ -506,6 +534,7 @@ backend_tests!(
     bad_client_credentials_are_invalid_client,
     failed_client_credentials_are_throttled,
     a_deleted_client_is_refused_at_once,
+    a_replica_told_to_forget_a_client_refuses_it,
     a_client_is_bound_to_its_tenant,
     an_organization_limited_client_gets_nothing_tenant_wide,
     only_tenant_admins_manage_clients,
