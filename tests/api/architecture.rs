@@ -41,7 +41,7 @@ const OWNS: &[(&str, &[&str])] = &[
     ("atrium_core", &[]),
     (
         "atrium_identity",
-        &["users", "operators", "login_throttle", "refresh_tokens"],
+        &["users", "operators", "login_throttle", "refresh_tokens", "api_clients"],
     ),
     ("atrium_organizations", &["organizations"]),
     ("atrium_permissions", &["roles"]),

@@ -2,6 +2,7 @@
 //! (with `ATRIUM_TEST_DATABASE_URL`) PostgreSQL.
 
 mod access_tokens;
+mod api_clients;
 mod architecture;
 mod auth;
 mod contracts;

@@ -150,6 +150,7 @@ fn caller_key(caller: &Caller) -> Result<String, ApiError> {
     match caller {
         Caller::Operator { id } => Ok(format!("operator:{id}")),
         Caller::User { id, .. } => Ok(format!("user:{id}")),
+        Caller::Client { id, .. } => Ok(format!("client:{id}")),
         Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
     }
 }

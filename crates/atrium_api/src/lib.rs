@@ -9,6 +9,7 @@
 //! Handlers stay thin: extract the context and the body, call a domain
 //! service, map its answer to a wire type.
 
+mod api_clients;
 mod client_address;
 mod conditional;
 mod context;

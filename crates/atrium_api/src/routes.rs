@@ -14,7 +14,7 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
-use crate::{graphql, identity, operations, sites, tenants};
+use crate::{api_clients, graphql, identity, operations, sites, tenants};
 
 /// Every domain's registrations: one line per domain.
 const DOMAINS: &[fn(&mut Api)] = &[
@@ -22,6 +22,7 @@ const DOMAINS: &[fn(&mut Api)] = &[
     identity::routes,
     tenants::routes,
     sites::routes,
+    api_clients::routes,
     graphql::routes,
 ];
 

@@ -28,7 +28,7 @@ impl AppState {
     pub fn new(settings: Settings, db: Db, keys: KeyStore) -> Arc<Self> {
         let settings = Arc::new(settings);
         let sites = SitesState::new(&db, &settings);
-        let identity = Arc::new(Identity::new(
+        let identity = Identity::new(
             db.clone(),
             Arc::new(keys),
             Arc::clone(&sites.helpers),
@@ -39,7 +39,8 @@ impl AppState {
                 per_address: settings.login_max_failures_per_address,
                 window_secs: settings.login_failure_window_secs,
             },
-        ));
+        );
+        let identity = Arc::new(identity.with_client_token_ttl(settings.client_token_ttl_secs));
         atrium_identity::set_password_hash_queue(settings.password_hash_queue);
         let tenants = Arc::new(TenantService::new(
             db.clone(),

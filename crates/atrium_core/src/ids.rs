@@ -28,4 +28,7 @@ id_type!(
     UserId,
     /// A platform operator (not a tenant account).
     OperatorId,
+    /// An integrator's API client of a tenant (its row id, not its public
+    /// `client_id`).
+    ApiClientId,
 );

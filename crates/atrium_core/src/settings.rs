@@ -44,6 +44,9 @@ pub struct Settings {
     /// rotation hands out a new token with the same expiry, so a family
     /// (a stolen one too) cannot be kept alive past it.
     pub refresh_token_ttl_secs: u64,
+    /// Lifetime of an API client's access token (client credentials grant,
+    /// which has no refresh token: the client asks again).
+    pub client_token_ttl_secs: u64,
     /// GraphQL introspection (switch off in production if the schema should
     /// not be browsable; `graphiql` switches the explorer page).
     pub graphql_introspection: bool,
@@ -114,6 +117,7 @@ impl Default for Settings {
             jwt_key_file: PathBuf::from("keys/jwt-ed25519.pem"),
             access_token_ttl_secs: 900,
             refresh_token_ttl_secs: 30 * 24 * 3600,
+            client_token_ttl_secs: 900,
             graphql_introspection: true,
             // GraphiQL's introspection query (nested `ofType`s) is 15 deep:
             // at 12 its schema fetch fails and the explorer has no docs.

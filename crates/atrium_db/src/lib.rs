@@ -81,6 +81,7 @@ mod notifications;
 mod schema;
 mod tenancy;
 
+pub mod api_clients;
 pub mod idempotency;
 pub mod login_throttle;
 pub mod operators;

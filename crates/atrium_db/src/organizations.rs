@@ -77,3 +77,25 @@ pub fn find_by_short_names(
         .select(OrganizationRow::as_select())
         .load(tx.conn)?)
 }
+
+/// The organization of this tenant whose short name is `short_name`.
+pub fn find_by_short_name(
+    tx: &mut TenantTx<'_>,
+    short_name: &str,
+) -> DbResult<Option<OrganizationRow>> {
+    Ok(organizations::table
+        .filter(organizations::tenant_id.eq(tx.tenant()))
+        .filter(organizations::short_name.eq(short_name))
+        .select(OrganizationRow::as_select())
+        .first(tx.conn)
+        .optional()?)
+}
+
+/// The organizations among `ids` that exist in this tenant.
+pub fn find_by_ids(tx: &mut TenantTx<'_>, ids: &[i64]) -> DbResult<Vec<OrganizationRow>> {
+    Ok(organizations::table
+        .filter(organizations::tenant_id.eq(tx.tenant()))
+        .filter(organizations::id.eq_any(ids))
+        .select(OrganizationRow::as_select())
+        .load(tx.conn)?)
+}

@@ -10,9 +10,19 @@ pub enum IdentityError {
     /// realm's, or whose account is disabled; which of these is never told.
     #[error("invalid refresh token")]
     InvalidRefreshToken,
+    /// Unknown API client or wrong secret (RFC 6749's `invalid_client`).
+    #[error("invalid client credentials")]
+    InvalidClient,
+    /// A client asked for a scope it does not hold (`invalid_scope`).
+    #[error("{0}")]
+    InvalidScope(String),
+    #[error("no such API client")]
+    ApiClientNotFound,
     /// A missing, malformed, expired or foreign access token.
     #[error("invalid access token: {0}")]
     InvalidToken(&'static str),
+    #[error(transparent)]
+    Denied(#[from] atrium_permissions::Denied),
     #[error(transparent)]
     Validation(#[from] ValidationErrors),
     /// The site's configuration closes self-registration.
@@ -40,11 +50,15 @@ impl From<IdentityError> for Failure {
     fn from(error: IdentityError) -> Self {
         let kind = match error {
             IdentityError::Validation(errors) => return errors.into(),
+            IdentityError::Denied(denied) => return denied.into(),
             IdentityError::Db(db) => return db.into(),
             IdentityError::Site(site) => return (*site).into(),
             IdentityError::InvalidCredentials
             | IdentityError::InvalidRefreshToken
-            | IdentityError::InvalidToken(_) => ErrorKind::Unauthenticated,
+            | IdentityError::InvalidToken(_)
+            | IdentityError::InvalidClient => ErrorKind::Unauthenticated,
+            IdentityError::InvalidScope(_) => ErrorKind::BadRequest,
+            IdentityError::ApiClientNotFound => ErrorKind::NotFound,
             IdentityError::RegistrationClosed => ErrorKind::Forbidden,
             IdentityError::Taken(_) => ErrorKind::Conflict,
             IdentityError::Throttled { retry_after_secs } => {

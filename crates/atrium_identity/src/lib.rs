@@ -5,6 +5,7 @@
 //! platform), so a token of one tenant is worth nothing on another's hosts.
 //! A password login also starts a family of refresh tokens (`sessions`).
 
+mod clients;
 mod error;
 mod keys;
 mod passwords;
@@ -14,6 +15,7 @@ mod throttle;
 pub mod tokens;
 pub mod tx;
 
+pub use clients::{ApiClient, ClientToken, CreatedApiClient, NewApiClient};
 pub use error::IdentityError;
 pub use keys::{Jwk, Jwks, KeyStore};
 pub use passwords::{set_queue_limit as set_password_hash_queue, MIN_PASSWORD_LENGTH};

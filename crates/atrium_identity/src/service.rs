@@ -86,7 +86,7 @@ fn is_username(value: &str) -> bool {
 
 pub struct Identity {
     pub(crate) db: Db,
-    keys: Arc<KeyStore>,
+    pub(crate) keys: Arc<KeyStore>,
     /// Where a site's registration gate is read.
     site_config: Arc<ConfigHelpers>,
     access_ttl_secs: u64,
@@ -100,6 +100,10 @@ pub struct Identity {
     verified: moka::sync::Cache<Arc<str>, tokens::Verified>,
     /// Failed logins and registrations per name and client address.
     pub(crate) throttle: LoginThrottle,
+    /// API clients' scopes, per `(tenant, client)` (see [`crate::clients`]).
+    pub(crate) clients: crate::clients::ClientCache,
+    /// Lifetime of a client credentials token (`client_token_ttl_secs`).
+    pub(crate) client_ttl_secs: u64,
 }
 
 impl Identity {
@@ -128,7 +132,16 @@ impl Identity {
             refresh_ttl_secs,
             grants,
             verified,
+            clients: crate::clients::client_cache(),
+            client_ttl_secs: access_ttl_secs,
         }
+    }
+
+    /// Sets the lifetime of client credentials tokens (the access tokens'
+    /// lifetime until then).
+    pub fn with_client_token_ttl(mut self, secs: u64) -> Self {
+        self.client_ttl_secs = secs;
+        self
     }
 
     pub fn jwks(&self) -> &Jwks {
@@ -247,6 +260,9 @@ impl Identity {
         let realm = scope.map_or(Realm::Platform, |s| Realm::Tenant(s.tenant_id()));
         match (self.verify(bearer, realm)?, scope) {
             (Subject::Operator(id), None) => Ok(Caller::Operator { id }),
+            (Subject::Client { id, scopes }, Some(scope)) => {
+                self.client_caller(scope, id, scopes).await
+            }
             (Subject::User(id), Some(scope)) => {
                 let grants = self.grants_of(scope, id).await?;
                 let grants =

@@ -7,7 +7,8 @@
 //! told, and checks `nbf` only when asked), and compares `iss` with the
 //! realm of the host the token was sent to.
 
-use atrium_core::{OperatorId, TenantId, UserId};
+use atrium_core::{ApiClientId, OperatorId, TenantId, UserId};
+use atrium_permissions::ScopeSet;
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -36,11 +37,14 @@ impl Realm {
     }
 }
 
-/// Who a token speaks for.
+/// Who a token speaks for. An API client's token also carries the scopes
+/// it was granted (the `scope` claim), since the client may have asked for
+/// fewer than it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     Operator(OperatorId),
     User(UserId),
+    Client { id: ApiClientId, scopes: ScopeSet },
 }
 
 impl Subject {
@@ -48,7 +52,28 @@ impl Subject {
         match self {
             Subject::Operator(id) => format!("operator:{id}"),
             Subject::User(id) => format!("user:{id}"),
+            Subject::Client { id, .. } => format!("client:{id}"),
         }
+    }
+
+    /// The `scope` claim: a client's alone.
+    fn scope_claim(self) -> Option<String> {
+        match self {
+            Subject::Client { scopes, .. } => Some(scopes.encode()),
+            _ => None,
+        }
+    }
+
+    /// Reads `sub` (and, for a client, `scope`); a client's token without
+    /// a `scope` claim is not one of ours.
+    fn decode_with_scope(value: &str, scope: Option<&str>) -> Option<Self> {
+        if let Some(id) = value.strip_prefix("client:") {
+            return Some(Subject::Client {
+                id: ApiClientId(id.parse().ok()?),
+                scopes: ScopeSet::parse_known(scope?),
+            });
+        }
+        Self::decode(value)
     }
 
     fn decode(value: &str) -> Option<Self> {
@@ -71,6 +96,9 @@ struct Claims {
     nbf: i64,
     iat: i64,
     jti: String,
+    /// An API client's granted scopes, space-separated (RFC 9068 §2.2.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
 pub(crate) fn issue(
@@ -88,6 +116,7 @@ pub(crate) fn issue(
         nbf: now,
         iat: now,
         jti: uuid_like(),
+        scope: subject.scope_claim(),
     };
     let mut header = Header::new(Algorithm::EdDSA);
     header.typ = Some(ACCESS_TOKEN_TYPE.into());
@@ -149,8 +178,8 @@ pub(crate) fn verify_claims(
             _ => "token rejected",
         })
     })?;
-    let subject =
-        Subject::decode(&data.claims.sub).ok_or(IdentityError::InvalidToken("unknown subject"))?;
+    let subject = Subject::decode_with_scope(&data.claims.sub, data.claims.scope.as_deref())
+        .ok_or(IdentityError::InvalidToken("unknown subject"))?;
     Ok(Verified {
         realm,
         subject,
@@ -194,6 +223,37 @@ mod tests {
     }
 
     #[test]
+    fn a_client_token_carries_its_scopes() {
+        let (_dir, keys) = keys();
+        let realm = Realm::Tenant(TenantId(7));
+        let subject = Subject::Client {
+            id: ApiClientId(4),
+            scopes: ScopeSet::parse("users:read sites:read").unwrap(),
+        };
+        let token = issue(&keys, realm, subject, 60).unwrap();
+        assert_eq!(verify(&keys, &token, realm).unwrap(), subject);
+        let payload = token.split('.').nth(1).unwrap();
+        use base64::Engine;
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(claims["sub"], "client:4");
+        assert_eq!(claims["scope"], "sites:read users:read");
+        let user = issue(&keys, realm, Subject::User(UserId(3)), 60).unwrap();
+        let payload = user.split('.').nth(1).unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(claims.get("scope").is_none(), "{claims}");
+    }
+
+    #[test]
     fn rejects_tokens_of_other_keys_and_tampered_tokens() {
         let (_a, ours) = keys();
         let (_b, theirs) = keys();
@@ -225,6 +285,7 @@ mod tests {
             nbf: 0,
             iat: 0,
             jti: "x".into(),
+            scope: None,
         };
         let token = jsonwebtoken::encode(&header, &expired, keys.encoding()).unwrap();
         assert!(matches!(

@@ -1,7 +1,9 @@
 //! Organizations read and written inside the caller's transaction:
 //! provisioning makes the root organization with its tenant, and the sites
-//! domain checks the organizations a `course_org_filter` names.
+//! domain checks the organizations a `course_org_filter` names; the
+//! identity domain names the organization an API client is limited to.
 
+use atrium_core::OrganizationId;
 use atrium_db::{organizations, DbError, DbResult, TenantTx};
 
 use crate::{NewOrganization, Organization, OrganizationsError};
@@ -32,5 +34,22 @@ pub fn existing_short_names(tx: &mut TenantTx<'_>, wanted: &[String]) -> DbResul
     Ok(organizations::find_by_short_names(tx, wanted)?
         .into_iter()
         .map(|org| org.short_name)
+        .collect())
+}
+
+/// The organization whose short name is `short_name`, if the tenant has it.
+pub fn find_by_short_name(
+    tx: &mut TenantTx<'_>,
+    short_name: &str,
+) -> DbResult<Option<Organization>> {
+    Ok(organizations::find_by_short_name(tx, short_name)?.map(Organization::from))
+}
+
+/// The organizations among `ids` that the tenant has.
+pub fn find_by_ids(tx: &mut TenantTx<'_>, ids: &[OrganizationId]) -> DbResult<Vec<Organization>> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    Ok(organizations::find_by_ids(tx, &ids)?
+        .into_iter()
+        .map(Organization::from)
         .collect())
 }

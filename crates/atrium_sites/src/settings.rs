@@ -216,6 +216,7 @@ pub fn actor_of(caller: &Caller) -> String {
         Caller::Anonymous => "anonymous".into(),
         Caller::Operator { id } => format!("operator:{id}"),
         Caller::User { id, .. } => format!("user:{id}"),
+        Caller::Client { id, .. } => format!("client:{id}"),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::context::RequestContext;
 use crate::problem::ApiError;
 use crate::routes::Api;
 use crate::state::AppState;
-use crate::{identity, sites, tenants};
+use crate::{api_clients, identity, sites, tenants};
 
 // Every domain's queries: one entry per domain. The doc comment below is
 // the schema's description of the root type, for API users.
@@ -30,6 +30,7 @@ pub struct Query(
     tenants::graphql::TenantQuery,
     identity::graphql::IdentityQuery,
     sites::graphql::SiteQuery,
+    api_clients::graphql::ApiClientQuery,
 );
 
 // Every domain's mutations: one entry per domain.
@@ -37,7 +38,10 @@ pub struct Query(
 /// no login or token mutation: tokens come only from the REST token
 /// endpoint, `POST /api/v1/auth/token` (the OAuth 2.0 convention).
 #[derive(MergedObject, Default)]
-pub struct Mutation(sites::graphql::SiteMutation);
+pub struct Mutation(
+    sites::graphql::SiteMutation,
+    api_clients::graphql::ApiClientMutation,
+);
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;
 

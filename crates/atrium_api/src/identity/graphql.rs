@@ -11,9 +11,10 @@ pub struct IdentityQuery;
 
 #[Object]
 impl IdentityQuery {
-    /// The caller: operator or user, its tenant and its roles.
+    /// The caller: operator, user or API client, its tenant and its roles
+    /// (a client: its scopes).
     async fn me(&self, ctx: &Context<'_>) -> Result<MeDto, ApiError> {
-        let (_, req) = request(ctx)?;
-        MeDto::of(req)
+        let (state, req) = request(ctx)?;
+        MeDto::of(req)?.with_client_details(state, req).await
     }
 }

@@ -125,11 +125,7 @@ pub async fn token(
             identity.refresh(scope, token, client).await
         }
         Some("client_credentials") => {
-            return Err(oauth(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                "this grant type is not enabled yet",
-            ))
+            return client_credentials(&state, &host, &req, &request).await;
         }
         Some(other) => {
             return Err(oauth(
@@ -148,6 +144,7 @@ pub async fn token(
             token_type: "Bearer".into(),
             expires_in: issued.expires_in,
             refresh_token: issued.refresh_token,
+            scope: None,
         }))
 }
 
@@ -182,6 +179,114 @@ pub async fn revoke(
         .finish())
 }
 
+/// The client credentials grant (RFC 6749 §4.4): an API client's token, on
+/// its tenant's hosts. The credentials come in the body or as HTTP Basic
+/// (§2.3.1), not both. No refresh token (§4.4.3): the client asks again.
+async fn client_credentials(
+    state: &AppState,
+    host: &RequestHost,
+    req: &HttpRequest,
+    request: &TokenRequest,
+) -> Result<HttpResponse, ApiError> {
+    let basic = basic_credentials(req)?;
+    let (client_id, client_secret) = match (basic, &request.client_id, &request.client_secret) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            return Err(oauth(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "send the client credentials either in the body or as HTTP Basic, not both",
+            ))
+        }
+        (Some(basic), None, None) => basic,
+        (None, Some(id), Some(secret)) => (id.clone(), secret.clone()),
+        (None, _, _) => {
+            return Err(oauth(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the client_credentials grant needs client_id and client_secret",
+            ))
+        }
+    };
+    let Resolution::Tenant(entry) = host.resolution() else {
+        return Err(match host.resolution() {
+            Resolution::Unknown => ApiError::UnknownSite,
+            _ => oauth(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "API clients belong to a tenant: ask one of its sites",
+            ),
+        });
+    };
+    let client = client_address(req, &state.settings.trusted_proxies);
+    let issued = state
+        .identity
+        .client_credentials(
+            entry.scope,
+            &client_id,
+            &client_secret,
+            request.scope.as_deref(),
+            client,
+        )
+        .await
+        .map_err(|error| match error {
+            IdentityError::InvalidClient => oauth(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "invalid client credentials",
+            ),
+            IdentityError::InvalidScope(detail) => {
+                oauth(StatusCode::BAD_REQUEST, "invalid_scope", detail)
+            }
+            other => other.into(),
+        })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse {
+            access_token: issued.token.access_token,
+            token_type: "Bearer".into(),
+            expires_in: issued.token.expires_in,
+            refresh_token: None,
+            scope: Some(issued.scopes.encode()),
+        }))
+}
+
+/// Client credentials sent as HTTP Basic: `client_id:client_secret`, each
+/// form-urlencoded first (RFC 6749 §2.3.1). Another scheme is not ours.
+fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, ApiError> {
+    use base64::Engine;
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let Some(encoded) = value.to_str().ok().and_then(|v| {
+        v.get(..6)
+            .filter(|s| s.eq_ignore_ascii_case("basic "))
+            .map(|_| &v[6..])
+    }) else {
+        return Ok(None);
+    };
+    let bad = || {
+        oauth(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the Basic credentials must be base64 of client_id:client_secret",
+        )
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    let unescape = |part: &str| -> Result<String, ApiError> {
+        if part.contains('&') {
+            return Err(bad());
+        }
+        let mut pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(&format!("v={part}")).map_err(|_| bad())?;
+        pairs.pop().map(|(_, value)| value).ok_or_else(bad)
+    };
+    Ok(Some((unescape(id)?, unescape(secret)?)))
+}
+
 /// The public keys that verify access tokens.
 #[utoipa::path(operation_id = "get_jwks", get, path = "/.well-known/jwks.json", tag = "auth",
     responses((status = 200, description = "JSON Web Key Set", body = JwksDocument)))]
@@ -193,12 +298,14 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
         })
 }
 
-/// The caller: operator or user, its tenant and its roles.
+/// The caller: operator, user or API client, its tenant and its roles
+/// (a client: its scopes).
 #[utoipa::path(operation_id = "get_me", get, path = "/api/v1/me", tag = "auth",
     responses((status = 200, description = "The caller", body = MeDto)),
     security(("bearer" = [])))]
-pub async fn me(ctx: RequestContext) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(MeDto::of(&ctx)?))
+pub async fn me(state: web::Data<AppState>, ctx: RequestContext) -> Result<HttpResponse, ApiError> {
+    let me = MeDto::of(&ctx)?.with_client_details(&state, &ctx).await?;
+    Ok(HttpResponse::Ok().json(me))
 }
 
 /// Create an account on this site, when its configuration allows public

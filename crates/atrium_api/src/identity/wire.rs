@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::context::RequestContext;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "RoleGrant")]
@@ -20,12 +21,24 @@ pub struct RoleDto {
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "Me")]
 pub struct MeDto {
-    /// `operator` or `user`.
+    /// `operator`, `user` or `client` (an API client).
     pub kind: String,
     pub id: i64,
-    /// The tenant of a user; `null` for operators.
+    /// The tenant of a user or client; `null` for operators.
     pub tenant: Option<String>,
     pub roles: Vec<RoleDto>,
+    /// An API client's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// An API client's public id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// An API client's scopes in this token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// The short name of the organization an API client is limited to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
 }
 
 impl MeDto {
@@ -44,6 +57,10 @@ impl MeDto {
                 id: id.0,
                 tenant: None,
                 roles: Vec::new(),
+                name: None,
+                client_id: None,
+                scopes: None,
+                organization: None,
             }),
             Caller::User { id, grants, .. } => Ok(Self {
                 kind: "user".into(),
@@ -56,8 +73,41 @@ impl MeDto {
                         scope: g.scope.encode(),
                     })
                     .collect(),
+                name: None,
+                client_id: None,
+                scopes: None,
+                organization: None,
+            }),
+            Caller::Client { id, scopes, .. } => Ok(Self {
+                kind: "client".into(),
+                id: id.0,
+                tenant,
+                roles: Vec::new(),
+                name: None,
+                client_id: None,
+                scopes: Some(scopes.iter().map(|s| s.as_str().to_owned()).collect()),
+                organization: None,
             }),
         }
+    }
+
+    /// Adds what an API client's token does not say: its name, public id
+    /// and organization (read from the client itself).
+    pub async fn with_client_details(
+        mut self,
+        state: &AppState,
+        ctx: &RequestContext,
+    ) -> Result<Self, ApiError> {
+        if let atrium_permissions::Caller::Client { .. } = ctx.caller {
+            let client = state
+                .identity
+                .calling_client(&ctx.caller, ctx.tenant()?.scope)
+                .await?;
+            self.name = Some(client.name);
+            self.client_id = Some(client.client_id);
+            self.organization = client.organization;
+        }
+        Ok(self)
     }
 }
 
@@ -66,6 +116,8 @@ impl MeDto {
 /// `invalid_request`, and fields a grant does not use are ignored.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
+    /// `password` or `refresh_token`; `client_credentials` for API clients
+    /// (on a tenant's site).
     #[schema(required = true, value_type = GrantType)]
     pub grant_type: Option<String>,
     /// `password` grant: a username or an email.
@@ -78,10 +130,17 @@ pub struct TokenRequest {
     /// this request: use the new one from the answer next time.
     #[schema(value_type = String)]
     pub refresh_token: Option<String>,
+    /// The client credentials grant's (or send both as HTTP Basic).
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Client credentials grant: the scopes wanted, space-separated, all
+    /// held by the client; absent, all the client holds.
+    pub scope: Option<String>,
 }
 
 /// The grant types the token endpoint serves: `password` (username and
-/// password) and `refresh_token` (a refresh token from an earlier answer).
+/// password), `refresh_token` (a refresh token from an earlier answer) and
+/// `client_credentials` (an API client's id and secret).
 // For the document only: the handler reads `grant_type` as a string and
 // answers any other value with `unsupported_grant_type`.
 #[derive(ToSchema)]
@@ -90,6 +149,7 @@ pub struct TokenRequest {
 pub enum GrantType {
     Password,
     RefreshToken,
+    ClientCredentials,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,6 +164,9 @@ pub struct TokenResponse {
     /// used one again revokes the whole login.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// The scopes granted, space-separated (API clients' tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 /// A revocation request (RFC 7009), as JSON or form fields.
