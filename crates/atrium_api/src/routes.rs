@@ -14,13 +14,14 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
-use crate::{graphql, identity, operations, sites, tenants};
+use crate::{graphql, identity, operations, operators, sites, tenants};
 
 /// Every domain's registrations: one line per domain.
 const DOMAINS: &[fn(&mut Api)] = &[
     operations::routes,
     identity::routes,
     tenants::routes,
+    operators::routes,
     sites::routes,
     graphql::routes,
 ];

@@ -26,6 +26,11 @@ pub enum IdentityError {
     #[error("signing key: {0}")]
     Key(String),
     #[error(transparent)]
+    Denied(#[from] atrium_permissions::Denied),
+    /// Disabling or deleting this operator would leave none active.
+    #[error("the last active operator cannot be disabled or deleted")]
+    LastOperator,
+    #[error(transparent)]
     Db(#[from] DbError),
     /// A site setting could not be read (the registration gate).
     #[error(transparent)]
@@ -38,11 +43,12 @@ impl From<IdentityError> for Failure {
             IdentityError::Validation(errors) => return errors.into(),
             IdentityError::Db(db) => return db.into(),
             IdentityError::Site(site) => return (*site).into(),
+            IdentityError::Denied(denied) => return denied.into(),
             IdentityError::InvalidCredentials | IdentityError::InvalidToken(_) => {
                 ErrorKind::Unauthenticated
             }
             IdentityError::RegistrationClosed => ErrorKind::Forbidden,
-            IdentityError::Taken(_) => ErrorKind::Conflict,
+            IdentityError::Taken(_) | IdentityError::LastOperator => ErrorKind::Conflict,
             IdentityError::Throttled { retry_after_secs } => {
                 ErrorKind::TooManyRequests { retry_after_secs }
             }

@@ -5,8 +5,10 @@
 //! platform), so a token of one tenant is worth nothing on another's hosts.
 //! Refresh tokens and API clients will extend [`tokens`] with more grants.
 
+mod access;
 mod error;
-mod keys;
+pub mod keys;
+mod operators;
 mod passwords;
 mod service;
 mod throttle;
@@ -14,7 +16,10 @@ pub mod tokens;
 pub mod tx;
 
 pub use error::IdentityError;
-pub use keys::{Jwk, Jwks, KeyStore};
+pub use access::ACCESS_POLL;
+pub use atrium_db::access::AccessChange;
+pub use keys::{Jwk, Jwks, Kek, KeyStore};
+pub use operators::{delete_operator, list_operators, set_operator_active, Operator, OperatorRef};
 pub use passwords::{set_queue_limit as set_password_hash_queue, MIN_PASSWORD_LENGTH};
 pub use service::{create_operator, Identity, IssuedToken, NewAccount};
 pub use throttle::ThrottleLimits;

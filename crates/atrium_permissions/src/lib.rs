@@ -96,6 +96,8 @@ impl Caller {
 pub enum Action {
     /// Provision, list, suspend and delete tenants (platform host).
     ManageTenants,
+    /// List, disable, enable and delete platform operators (platform host).
+    ManageOperators,
     /// Read a tenant's sites, configurations, themes and their history.
     ViewSites(TenantId),
     /// Create, change and delete a tenant's sites, configurations, themes.
@@ -133,7 +135,9 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), Denied> {
         return Err(Denied::Unauthenticated);
     }
     let allowed = match action {
-        Action::ManageTenants => matches!(caller, Caller::Operator { .. }),
+        Action::ManageTenants | Action::ManageOperators => {
+            matches!(caller, Caller::Operator { .. })
+        }
         Action::ViewSites(tenant) | Action::ManageSites(tenant) => {
             caller.is_tenant_admin_of(tenant)
         }
@@ -148,6 +152,7 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), Denied> {
 fn describe(action: Action) -> &'static str {
     match action {
         Action::ManageTenants => "manage tenants",
+        Action::ManageOperators => "manage platform operators",
         Action::ViewSites(_) => "view this tenant's sites",
         Action::ManageSites(_) => "manage this tenant's sites",
     }
@@ -188,6 +193,8 @@ mod tests {
     fn operators_manage_tenants_but_not_their_content() {
         let operator = Caller::Operator { id: OperatorId(1) };
         assert_eq!(authorize(&operator, Action::ManageTenants), Ok(()));
+        assert_eq!(authorize(&operator, Action::ManageOperators), Ok(()));
+        assert!(authorize(&admin_of(1), Action::ManageOperators).is_err());
         assert!(authorize(&operator, Action::ViewSites(TenantId(1))).is_err());
         assert_eq!(
             authorize(&Caller::Anonymous, Action::ManageTenants),
