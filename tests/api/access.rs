@@ -18,8 +18,11 @@ fn block_on<T>(work: impl std::future::Future<Output = T>) -> T {
 
 /// A second operator and its token.
 fn second_operator(app: &TestApp) -> (i64, String) {
-    let id = block_on(app.identity().create_operator(SECOND_EMAIL, SECOND_PASSWORD))
-        .expect("create operator");
+    let id = block_on(
+        app.identity()
+            .create_operator(SECOND_EMAIL, SECOND_PASSWORD),
+    )
+    .expect("create operator");
     (id.0, app.login("localhost", SECOND_EMAIL, SECOND_PASSWORD))
 }
 

@@ -279,7 +279,11 @@ fn manage_operators(settings: Settings, command: OperatorCommand) -> Result<(), 
             loop {
                 let found = runtime.block_on(atrium_identity::list_operators(&db, page))?;
                 for operator in &found.items {
-                    let state = if operator.is_active { "active" } else { "disabled" };
+                    let state = if operator.is_active {
+                        "active"
+                    } else {
+                        "disabled"
+                    };
                     println!("{}\t{}\t{state}", operator.id, operator.email);
                 }
                 match found.items.last() {
@@ -325,7 +329,11 @@ fn manage_keys(settings: Settings, command: KeysCommand) -> Result<(), AnyError>
     let grace = settings.access_token_ttl_secs + atrium_identity::keys::LEEWAY_SECS;
     match command {
         KeysCommand::List => {
-            for key in runtime.block_on(atrium_identity::keys::list(&db, grace))? {
+            let keys = runtime.block_on(atrium_identity::keys::list(&db, grace))?;
+            if keys.is_empty() {
+                println!("no signing key yet: the first server to start makes one");
+            }
+            for key in keys {
                 println!(
                     "{}\t{}\t{}",
                     key.kid,
@@ -347,6 +355,9 @@ fn manage_keys(settings: Settings, command: KeysCommand) -> Result<(), AnyError>
         KeysCommand::Retire { kid } => {
             runtime.block_on(atrium_identity::keys::retire(&db, &kid))?;
             println!("{kid} retired: the tokens it signed are refused");
+            println!(
+                "(by running servers at once on PostgreSQL, within signing_keys_reload_secs on SQLite)"
+            );
         }
     }
     Ok(())

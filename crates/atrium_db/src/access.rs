@@ -138,7 +138,14 @@ mod tests {
         ] {
             assert_eq!(AccessChange::decode(&change.encode()), Some(change));
         }
-        for bad in ["", "user:1", "user:1:2:3", "operator:x", "tenant:1", "user:1:"] {
+        for bad in [
+            "",
+            "user:1",
+            "user:1:2:3",
+            "operator:x",
+            "tenant:1",
+            "user:1:",
+        ] {
             assert_eq!(AccessChange::decode(bad), None, "{bad:?}");
         }
     }

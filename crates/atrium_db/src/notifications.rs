@@ -32,7 +32,11 @@ pub(crate) fn notify(conn: &mut DbConnection, channel: &str) -> DbResult<()> {
 
 /// Like [`notify`], with a payload the listeners receive (at most 8000
 /// bytes, PostgreSQL's limit). Bound, not quoted into SQL.
-pub(crate) fn notify_payload(conn: &mut DbConnection, channel: &str, payload: &str) -> DbResult<()> {
+pub(crate) fn notify_payload(
+    conn: &mut DbConnection,
+    channel: &str,
+    payload: &str,
+) -> DbResult<()> {
     if let DbConnection::Postgres(pg) = conn {
         diesel::sql_query("SELECT pg_notify($1, $2)")
             .bind::<Text, _>(channel)

@@ -58,7 +58,11 @@ pub fn insert(tx: &mut PlatformTx<'_>, row: &SigningKeyRow) -> DbResult<()> {
 
 /// Marks every signing key (neither superseded nor retired) superseded at
 /// `at`, except `keep`.
-pub fn supersede_all_but(tx: &mut PlatformTx<'_>, keep: &str, at: NaiveDateTime) -> DbResult<usize> {
+pub fn supersede_all_but(
+    tx: &mut PlatformTx<'_>,
+    keep: &str,
+    at: NaiveDateTime,
+) -> DbResult<usize> {
     let changed = diesel::update(
         signing_keys::table
             .filter(signing_keys::kid.ne(keep))

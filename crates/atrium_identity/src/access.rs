@@ -114,22 +114,27 @@ impl Identity {
     /// inside the server's runtime.
     pub fn listen_for_changes(self: &Arc<Self>, database_url: &str, reload_keys_every: Duration) {
         let identity = Arc::downgrade(self);
-        atrium_db::spawn_payload_listener(database_url, access::CHANNEL, ACCESS_POLL, move |heard| {
-            let Some(identity) = identity.upgrade() else {
-                return false;
-            };
-            match heard {
-                Heard::Connected => identity.forget_everyone(),
-                Heard::Notification(payload) => match AccessChange::decode(payload) {
-                    Some(change) => identity.forget(&change),
-                    None => {
-                        tracing::warn!(payload, "unknown access change; forgetting everyone");
-                        identity.forget_everyone();
-                    }
-                },
-            }
-            true
-        });
+        atrium_db::spawn_payload_listener(
+            database_url,
+            access::CHANNEL,
+            ACCESS_POLL,
+            move |heard| {
+                let Some(identity) = identity.upgrade() else {
+                    return false;
+                };
+                match heard {
+                    Heard::Connected => identity.forget_everyone(),
+                    Heard::Notification(payload) => match AccessChange::decode(payload) {
+                        Some(change) => identity.forget(&change),
+                        None => {
+                            tracing::warn!(payload, "unknown access change; forgetting everyone");
+                            identity.forget_everyone();
+                        }
+                    },
+                }
+                true
+            },
+        );
         let wake = Arc::new(tokio::sync::Notify::new());
         let waker = Arc::clone(&wake);
         atrium_db::spawn_listener(database_url, signing_keys::CHANNEL, move || {

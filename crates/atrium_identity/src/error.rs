@@ -27,6 +27,8 @@ pub enum IdentityError {
     Key(String),
     #[error(transparent)]
     Denied(#[from] atrium_permissions::Denied),
+    #[error("no such operator")]
+    UnknownOperator,
     /// Disabling or deleting this operator would leave none active.
     #[error("the last active operator cannot be disabled or deleted")]
     LastOperator,
@@ -49,6 +51,7 @@ impl From<IdentityError> for Failure {
             }
             IdentityError::RegistrationClosed => ErrorKind::Forbidden,
             IdentityError::Taken(_) | IdentityError::LastOperator => ErrorKind::Conflict,
+            IdentityError::UnknownOperator => ErrorKind::NotFound,
             IdentityError::Throttled { retry_after_secs } => {
                 ErrorKind::TooManyRequests { retry_after_secs }
             }

@@ -71,9 +71,7 @@ impl Kek {
         let text = text.trim().trim_end_matches('=');
         let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
             .decode(text)
-            .map_err(|_| {
-                IdentityError::Key("the key-encryption key is not base64 text".into())
-            })?;
+            .map_err(|_| IdentityError::Key("the key-encryption key is not base64 text".into()))?;
         Self::from_bytes(&bytes)
     }
 
@@ -93,7 +91,7 @@ impl Kek {
     pub fn from_settings(settings: &Settings) -> Result<Self, IdentityError> {
         match std::env::var(KEK_ENV) {
             Ok(text) if !text.trim().is_empty() => {
-                Self::from_base64(&text).map_err(|e| IdentityError::Key(format!("{KEK_ENV}: {e}")))
+                Self::from_base64(&text).map_err(|e| naming(KEK_ENV, e))
             }
             _ => Self::load_or_generate(&settings.key_encryption_key_path()),
         }
@@ -126,7 +124,7 @@ impl Kek {
         refuse_shared_key(path, "key-encryption key")?;
         let text = std::fs::read_to_string(path)
             .map_err(|e| IdentityError::Key(format!("cannot read {}: {e}", path.display())))?;
-        Self::from_base64(&text).map_err(|e| IdentityError::Key(format!("{}: {e}", path.display())))
+        Self::from_base64(&text).map_err(|e| naming(&path.display().to_string(), e))
     }
 
     /// `v1:` + base64(nonce ‖ ciphertext ‖ tag); a fresh random nonce per
@@ -151,7 +149,8 @@ impl Kek {
     }
 
     fn unseal(&self, kid: &str, sealed: &str) -> Result<Vec<u8>, IdentityError> {
-        let malformed = || IdentityError::Key(format!("the sealed private key of {kid} is malformed"));
+        let malformed =
+            || IdentityError::Key(format!("the sealed private key of {kid} is malformed"));
         let bytes = sealed
             .strip_prefix(SEALED_TAG)
             .and_then(|b| STANDARD.decode(b).ok())
@@ -170,6 +169,14 @@ impl Kek {
                 ))
             })?;
         Ok(plain.to_vec())
+    }
+}
+
+/// A key error that says where the key came from.
+fn naming(source: &str, error: IdentityError) -> IdentityError {
+    match error {
+        IdentityError::Key(message) => IdentityError::Key(format!("{source}: {message}")),
+        other => other,
     }
 }
 
@@ -236,7 +243,12 @@ impl Keyring {
             .iter()
             .filter(|r| r.superseded_at.is_none() && r.retired_at.is_none())
             .max_by(|a, b| (a.created_at, &a.kid).cmp(&(b.created_at, &b.kid)))
-            .ok_or_else(|| IdentityError::Key("no signing key: every key is superseded or retired; run `atrium keys rotate`".into()))?;
+            .ok_or_else(|| {
+                IdentityError::Key(
+                    "no signing key: every key is superseded or retired; run `atrium keys rotate`"
+                        .into(),
+                )
+            })?;
         let signer = match previous {
             Some(previous) if previous.kid == signer_row.kid => Arc::clone(previous),
             _ => {
@@ -402,9 +414,8 @@ impl KeyStore {
         if !path.exists() {
             let pkcs8 = generate_pkcs8()?;
             let pem = pem::encode(&pem::Pem::new(PEM_TAG, pkcs8));
-            write_private(path, pem.as_bytes()).map_err(|e| {
-                IdentityError::Key(format!("cannot write {}: {e}", path.display()))
-            })?;
+            write_private(path, pem.as_bytes())
+                .map_err(|e| IdentityError::Key(format!("cannot write {}: {e}", path.display())))?;
             tracing::info!(path = %path.display(), "generated a new token signing key");
         }
         let der = read_pem(path)?;
@@ -426,7 +437,12 @@ impl KeyStore {
     }
 
     fn ring(&self) -> Arc<Keyring> {
-        Arc::clone(&self.ring.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+        Arc::clone(
+            &self
+                .ring
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// The key that signs now (its kid and private half together, so that
@@ -475,10 +491,7 @@ impl KeyStore {
         let Some(source) = &self.source else {
             return Ok(false);
         };
-        let rows = source
-            .db
-            .platform(Access::Read, |tx| signing_keys::list(tx))
-            .await?;
+        let rows = source.db.platform(Access::Read, signing_keys::list).await?;
         let current = self.ring();
         if rows == current.rows {
             return Ok(false);
@@ -490,7 +503,10 @@ impl KeyStore {
             Some(&current.signer),
         )?;
         let signer = next.signer.kid.clone();
-        *self.ring.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(next);
+        *self
+            .ring
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(next);
         tracing::info!(signer, "signing keys reloaded");
         Ok(true)
     }
@@ -525,18 +541,20 @@ impl KeyStore {
     /// kid. The caller reloads (`Identity::rotate_keys`, which also drops
     /// what was verified with the old keyring).
     pub(crate) async fn rotate(&self) -> Result<String, IdentityError> {
-        let source = self.source.as_ref().ok_or_else(|| {
-            IdentityError::Key("a key from a file cannot be rotated".into())
-        })?;
+        let source = self
+            .source
+            .as_ref()
+            .ok_or_else(|| IdentityError::Key("a key from a file cannot be rotated".into()))?;
         rotate(&source.db, &source.kek).await
     }
 
     /// Retires `kid` (see [`retire`]); the caller reloads, as for
     /// [`KeyStore::rotate`].
     pub(crate) async fn retire(&self, kid: &str) -> Result<(), IdentityError> {
-        let source = self.source.as_ref().ok_or_else(|| {
-            IdentityError::Key("a key from a file cannot be retired".into())
-        })?;
+        let source = self
+            .source
+            .as_ref()
+            .ok_or_else(|| IdentityError::Key("a key from a file cannot be retired".into()))?;
         retire(&source.db, kid).await
     }
 }
@@ -544,7 +562,11 @@ impl KeyStore {
 /// The table's keys, made on first start: under the table lock, so that
 /// of two replicas starting together one makes the key and the other reads
 /// it.
-async fn bootstrap(db: &Db, kek: &Arc<Kek>, import: &Path) -> Result<Vec<SigningKeyRow>, IdentityError> {
+async fn bootstrap(
+    db: &Db,
+    kek: &Arc<Kek>,
+    import: &Path,
+) -> Result<Vec<SigningKeyRow>, IdentityError> {
     // Read (and checked) before the transaction: file access does not
     // belong inside a lock.
     let imported = if import.exists() {
@@ -562,7 +584,10 @@ async fn bootstrap(db: &Db, kek: &Arc<Kek>, import: &Path) -> Result<Vec<Signing
         }
         let der = match imported {
             Some(der) => {
-                tracing::info!(path = shown, "imported the token signing key into the database");
+                tracing::info!(
+                    path = shown,
+                    "imported the token signing key into the database"
+                );
                 der
             }
             None => {
@@ -660,9 +685,7 @@ pub struct KeyInfo {
 /// Every key, oldest first, with its state; superseded keys verify for
 /// `grace_secs` (the access-token lifetime plus [`LEEWAY_SECS`]).
 pub async fn list(db: &Db, grace_secs: u64) -> Result<Vec<KeyInfo>, IdentityError> {
-    let rows = db
-        .platform(Access::Read, |tx| signing_keys::list(tx))
-        .await?;
+    let rows = db.platform(Access::Read, signing_keys::list).await?;
     let signer = rows
         .iter()
         .filter(|r| r.superseded_at.is_none() && r.retired_at.is_none())
@@ -693,8 +716,9 @@ pub async fn list(db: &Db, grace_secs: u64) -> Result<Vec<KeyInfo>, IdentityErro
 }
 
 fn read_pem(path: &Path) -> Result<Vec<u8>, IdentityError> {
-    let key_error =
-        |what: &str, e: &dyn std::fmt::Display| IdentityError::Key(format!("{what} {}: {e}", path.display()));
+    let key_error = |what: &str, e: &dyn std::fmt::Display| {
+        IdentityError::Key(format!("{what} {}: {e}", path.display()))
+    };
     refuse_shared_key(path, "signing key")?;
     let text = std::fs::read_to_string(path).map_err(|e| key_error("cannot read", &e))?;
     let parsed = pem::parse(text).map_err(|e| key_error("not a PEM file:", &e))?;
@@ -887,14 +911,27 @@ mod tests {
         let mut superseded = old.clone();
         superseded.superseded_at = Some(now() - chrono::Duration::seconds(100));
         let signer = new_row(&generate_pkcs8().unwrap(), &kek).unwrap();
-        let ring = Keyring::build(vec![superseded.clone(), signer.clone()], Some(&kek), 300, None)
-            .unwrap();
+        let ring = Keyring::build(
+            vec![superseded.clone(), signer.clone()],
+            Some(&kek),
+            300,
+            None,
+        )
+        .unwrap();
         let now = chrono::Utc::now().timestamp();
         assert_eq!(ring.signer.kid, signer.kid);
         assert!(ring.verifier(&superseded.kid, now).is_some());
-        let ring = Keyring::build(vec![superseded.clone(), signer.clone()], Some(&kek), 60, None)
-            .unwrap();
-        assert!(ring.verifier(&superseded.kid, now).is_none(), "past its grace");
+        let ring = Keyring::build(
+            vec![superseded.clone(), signer.clone()],
+            Some(&kek),
+            60,
+            None,
+        )
+        .unwrap();
+        assert!(
+            ring.verifier(&superseded.kid, now).is_none(),
+            "past its grace"
+        );
         let mut retired = old;
         retired.retired_at = Some(self::now());
         let ring = Keyring::build(vec![retired.clone(), signer], Some(&kek), 300, None).unwrap();

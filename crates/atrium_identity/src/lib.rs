@@ -15,9 +15,9 @@ mod throttle;
 pub mod tokens;
 pub mod tx;
 
-pub use error::IdentityError;
 pub use access::ACCESS_POLL;
 pub use atrium_db::access::AccessChange;
+pub use error::IdentityError;
 pub use keys::{Jwk, Jwks, Kek, KeyStore};
 pub use operators::{delete_operator, list_operators, set_operator_active, Operator, OperatorRef};
 pub use passwords::{set_queue_limit as set_password_hash_queue, MIN_PASSWORD_LENGTH};

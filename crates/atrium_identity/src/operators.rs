@@ -45,7 +45,7 @@ fn find(tx: &mut PlatformTx<'_>, which: &OperatorRef) -> Result<OperatorRow, Ide
         OperatorRef::Id(id) => operators::find(tx, id.0)?,
         OperatorRef::Email(email) => operators::find_by_email(tx, &email.trim().to_lowercase())?,
     }
-    .ok_or(IdentityError::Db(DbError::NotFound))
+    .ok_or(IdentityError::UnknownOperator)
 }
 
 /// Refuses to take away the last active operator; checked under row locks
@@ -80,7 +80,10 @@ pub async fn delete_operator(db: &Db, which: OperatorRef) -> Result<Operator, Id
     db.platform(Access::Write, move |tx| {
         let row = find(tx, &which)?;
         keep_one_active(tx, &row)?;
-        operators::delete(tx, row.id)?;
+        operators::delete(tx, row.id).map_err(|e| match e {
+            DbError::NotFound => IdentityError::UnknownOperator,
+            other => other.into(),
+        })?;
         announce_platform(tx, &AccessChange::Operator(OperatorId(row.id)))?;
         Ok(row.into())
     })

@@ -139,8 +139,10 @@ pub async fn token(
         }))
 }
 
-/// The public keys that verify access tokens: the one that signs and those
-/// that still verify tokens signed before a rotation. Cacheable for a
+/// The public keys that verify access tokens.
+///
+/// The key that signs, and those that still verify tokens signed before a
+/// rotation. Cacheable for a
 /// minute, so that verifiers that cache it see a rotation soon (and one
 /// that meets a token with an unknown `kid` should fetch it again). The
 /// servers themselves read the keys from the database.

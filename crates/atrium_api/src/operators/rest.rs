@@ -28,8 +28,9 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(OperatorList::from(page)))
 }
 
-/// Disable (`{"is_active": false}`) or re-enable an operator. A disabled
-/// operator's tokens are refused from the next request on, on every
+/// Disable (`{"is_active": false}`) or re-enable an operator.
+///
+/// A disabled operator cannot log in, and its tokens are refused from the next request on, on every
 /// server.
 #[utoipa::path(operation_id = "update_operator", patch, path = "/api/v1/operators/{id}", tag = "operators",
     params(("id" = i64, Path)),
