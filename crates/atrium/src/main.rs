@@ -259,7 +259,11 @@ fn create_operator(settings: Settings, email: &str, password: &str) -> Result<()
     // One connection: a short command must not leave pool threads opening
     // connections (and TLS sessions) while the process exits.
     let db = connect(&settings, 1)?;
-    let id = runtime()?.block_on(atrium_identity::create_operator(&db, email, password))?;
+    let runtime = runtime()?;
+    // The first command on a fresh machine also makes the key-encryption
+    // key and the first signing key, for the servers started afterwards.
+    runtime.block_on(KeyStore::open(&db, &settings))?;
+    let id = runtime.block_on(atrium_identity::create_operator(&db, email, password))?;
     println!("operator {id} created: {}", email.trim().to_lowercase());
     Ok(())
 }
