@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 /// What any crate with database access may name: handles, not tables.
 const SHARED: &[&str] = &[
     "Access",
+    // The broadcast of access changes: every domain that takes access away
+    // (accounts, roles, API clients, operators) announces it.
+    "access",
     "Backend",
     "Db",
     "DbError",
@@ -39,9 +42,20 @@ const OWNS: &[(&str, &[&str])] = &[
         ],
     ),
     ("atrium_core", &[]),
+    // Identity also keeps its caches in step with other replicas.
     (
         "atrium_identity",
-        &["users", "operators", "login_throttle", "refresh_tokens", "api_clients"],
+        &[
+            "users",
+            "operators",
+            "login_throttle",
+            "refresh_tokens",
+            "api_clients",
+            "signing_keys",
+            "spawn_listener",
+            "spawn_payload_listener",
+            "Heard",
+        ],
     ),
     ("atrium_organizations", &["organizations"]),
     ("atrium_permissions", &["roles"]),

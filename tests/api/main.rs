@@ -1,6 +1,7 @@
 //! API tests against a real server, each on its own database, on SQLite and
 //! (with `ATRIUM_TEST_DATABASE_URL`) PostgreSQL.
 
+mod access;
 mod access_tokens;
 mod api_clients;
 mod architecture;
@@ -12,6 +13,7 @@ mod exposure;
 mod graphql;
 mod idempotency;
 mod isolation;
+mod keys;
 mod limits;
 mod lost_updates;
 mod migrations;

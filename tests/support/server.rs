@@ -104,7 +104,7 @@ impl TestApp {
         app
     }
 
-    /// A second server on the same database, signing key and options,
+    /// A second server on the same database, key-encryption key and options,
     /// with caches of its own: another replica.
     pub fn replica(&self) -> Self {
         Self::serve(Arc::clone(&self.db), Arc::clone(&self.keys), &self.options)
@@ -151,7 +151,10 @@ impl TestApp {
                     },
                 )
                 .expect("connect to the test database");
-                let keys = KeyStore::load_or_generate(&settings.jwt_key_file).expect("signing key");
+                // Replicas share the key directory, hence the key-encryption key.
+                let keys = KeyStore::open(&pool, &settings)
+                    .await
+                    .expect("signing keys");
                 let state = AppState::new(settings, pool, keys);
                 state.listen_for_changes();
                 let for_server = Arc::clone(&state);

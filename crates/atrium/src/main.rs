@@ -10,7 +10,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use atrium_core::{redact_url, Settings};
 use atrium_db::{Backend, Db, DbOptions};
-use atrium_identity::KeyStore;
+use atrium_identity::{Kek, KeyStore, OperatorRef};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -39,6 +39,11 @@ enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// Token signing keys (in the database, shared by every server).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Domains tenants claimed outside their own base.
     Domain {
         #[command(subcommand)]
@@ -63,6 +68,29 @@ enum OperatorCommand {
         #[arg(long)]
         password: Option<String>,
     },
+    /// List operators: id, email, active or disabled.
+    List,
+    /// Disable an operator: it cannot log in, and its tokens are refused at
+    /// once on every server (PostgreSQL; a SQLite server is told by its
+    /// own API only, see `keys`). The last active operator stays.
+    Disable { email: String },
+    /// Enable a disabled operator again.
+    Enable { email: String },
+    /// Delete an operator (not the last active one).
+    Delete { email: String },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List the signing keys: kid, created, state.
+    List,
+    /// Add a key that signs from now on; the one that signed keeps
+    /// verifying its tokens until they expire. Running servers pick it up
+    /// without a restart.
+    Rotate,
+    /// Retire a key: the tokens it signed are refused from now on. The key
+    /// that signs cannot be retired (rotate first).
+    Retire { kid: String },
 }
 
 #[derive(Subcommand)]
@@ -94,6 +122,8 @@ fn main() -> ExitCode {
             command: OperatorCommand::Create { email, password },
         } => operator_password(password)
             .and_then(|password| create_operator(settings, &email, &password)),
+        Command::Operator { command } => manage_operators(settings, command),
+        Command::Keys { command } => manage_keys(settings, command),
         Command::Domain {
             command: DomainCommand::Approve { domain },
         } => approve_domain(settings, &domain),
@@ -229,11 +259,111 @@ fn create_operator(settings: Settings, email: &str, password: &str) -> Result<()
     // One connection: a short command must not leave pool threads opening
     // connections (and TLS sessions) while the process exits.
     let db = connect(&settings, 1)?;
-    // The first command on a fresh machine also makes the signing key, so
-    // that every replica started afterwards shares it.
-    KeyStore::load_or_generate(&settings.jwt_key_file)?;
-    let id = runtime()?.block_on(atrium_identity::create_operator(&db, email, password))?;
+    let runtime = runtime()?;
+    // The first command on a fresh machine also makes the key-encryption
+    // key and the first signing key, for the servers started afterwards.
+    runtime.block_on(KeyStore::open(&db, &settings))?;
+    let id = runtime.block_on(atrium_identity::create_operator(&db, email, password))?;
     println!("operator {id} created: {}", email.trim().to_lowercase());
+    Ok(())
+}
+
+fn manage_operators(settings: Settings, command: OperatorCommand) -> Result<(), AnyError> {
+    migrate_on_start(&settings)?;
+    let db = connect(&settings, 1)?;
+    let runtime = runtime()?;
+    let (operator, done) = match command {
+        // `main` sends `create` to `create_operator`, which reads a password.
+        OperatorCommand::Create { .. } => unreachable!("operator create is handled in main"),
+        OperatorCommand::List => {
+            let mut page = atrium_core::PageRequest {
+                limit: 100,
+                after: None,
+            };
+            loop {
+                let found = runtime.block_on(atrium_identity::list_operators(&db, page))?;
+                for operator in &found.items {
+                    let state = if operator.is_active {
+                        "active"
+                    } else {
+                        "disabled"
+                    };
+                    println!("{}\t{}\t{state}", operator.id, operator.email);
+                }
+                match found.items.last() {
+                    Some(last) if found.next_cursor.is_some() => page.after = Some(last.id.0),
+                    _ => return Ok(()),
+                }
+            }
+        }
+        OperatorCommand::Disable { email } => (
+            runtime.block_on(atrium_identity::set_operator_active(
+                &db,
+                OperatorRef::Email(email),
+                false,
+            ))?,
+            "disabled",
+        ),
+        OperatorCommand::Enable { email } => (
+            runtime.block_on(atrium_identity::set_operator_active(
+                &db,
+                OperatorRef::Email(email),
+                true,
+            ))?,
+            "enabled",
+        ),
+        OperatorCommand::Delete { email } => (
+            runtime.block_on(atrium_identity::delete_operator(
+                &db,
+                OperatorRef::Email(email),
+            ))?,
+            "deleted",
+        ),
+    };
+    println!("operator {} {done}: {}", operator.id, operator.email);
+    Ok(())
+}
+
+/// Key commands write to the database; running servers hear of it on
+/// PostgreSQL at once, on SQLite within `signing_keys_reload_secs`.
+fn manage_keys(settings: Settings, command: KeysCommand) -> Result<(), AnyError> {
+    migrate_on_start(&settings)?;
+    let db = connect(&settings, 1)?;
+    let runtime = runtime()?;
+    let grace = settings.access_token_ttl_secs + atrium_identity::keys::LEEWAY_SECS;
+    match command {
+        KeysCommand::List => {
+            let keys = runtime.block_on(atrium_identity::keys::list(&db, grace))?;
+            if keys.is_empty() {
+                println!("no signing key yet: the first server to start makes one");
+            }
+            for key in keys {
+                println!(
+                    "{}\t{}\t{}",
+                    key.kid,
+                    key.created_at.format("%Y-%m-%dT%H:%M:%SZ"),
+                    key.state
+                );
+            }
+        }
+        KeysCommand::Rotate => {
+            // Opening the keyring first makes the first key (importing the
+            // PEM file) on a fresh database, and proves that this KEK opens
+            // the keys the servers use.
+            let kek = Kek::from_settings(&settings)?;
+            let keys = runtime.block_on(KeyStore::open(&db, &settings))?;
+            let previous = keys.kid();
+            let kid = runtime.block_on(atrium_identity::keys::rotate(&db, &Arc::new(kek)))?;
+            println!("{kid} signs from now on; {previous} verifies its tokens until they expire");
+        }
+        KeysCommand::Retire { kid } => {
+            runtime.block_on(atrium_identity::keys::retire(&db, &kid))?;
+            println!("{kid} retired: the tokens it signed are refused");
+            println!(
+                "(by running servers at once on PostgreSQL, within signing_keys_reload_secs on SQLite)"
+            );
+        }
+    }
     Ok(())
 }
 
@@ -270,7 +400,6 @@ fn serve(settings: Settings) -> Result<(), AnyError> {
         .map_err(|e| format!("site_defaults: {e}"))?;
     migrate_on_start(&settings)?;
     let db = connect(&settings, settings.database_pool_size)?;
-    let keys = KeyStore::load_or_generate(&settings.jwt_key_file)?;
     let listen = settings.listen.clone();
     let workers = settings
         .workers
@@ -281,6 +410,7 @@ fn serve(settings: Settings) -> Result<(), AnyError> {
     };
     let database = redact_url(&settings.database_url);
     actix_web::rt::System::new().block_on(async move {
+        let keys = KeyStore::open(&db, &settings).await?;
         let state = atrium_api::AppState::new(settings, db, keys);
         state.listen_for_changes();
         let for_workers = Arc::clone(&state);

@@ -61,14 +61,16 @@ fn creates_operators_and_refuses_bad_ones() {
         warned.contains("warning: --password") && warned.contains("ATRIUM_OPERATOR_PASSWORD"),
         "{warned}"
     );
-    // The signing key was made on the way, private to its owner.
-    let key = dir.path().join("keys/jwt-ed25519.pem");
+    // The key-encryption key was made on the way, private to its owner
+    // (the signing key it seals is in the database).
+    let key = dir.path().join("keys/key-encryption.key");
     assert!(key.exists());
+    assert!(!dir.path().join("keys/jwt-ed25519.pem").exists());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "the signing key is readable by others");
+        assert_eq!(mode, 0o600, "the key-encryption key is readable by others");
     }
     assert!(
         !create("ops@example.org", "operator-password")
@@ -180,11 +182,11 @@ fn database_passwords_never_reach_messages() {
 
 #[cfg(unix)]
 #[test]
-fn a_signing_key_others_can_read_is_refused_at_start() {
+fn a_key_encryption_key_others_can_read_is_refused_at_start() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("keys")).unwrap();
-    let key = dir.path().join("keys/jwt-ed25519.pem");
+    let key = dir.path().join("keys/key-encryption.key");
     // A valid key, made by the binary itself, then opened up.
     let made = atrium(dir.path())
         .env("ATRIUM_OPERATOR_PASSWORD", "operator-password")
@@ -214,7 +216,7 @@ fn a_signing_key_others_can_read_is_refused_at_start() {
     let output = serving.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
-    assert!(stderr.contains("keys/jwt-ed25519.pem"), "{stderr}");
+    assert!(stderr.contains("keys/key-encryption.key"), "{stderr}");
     assert!(stderr.contains("chmod 600"), "{stderr}");
 }
 
@@ -457,4 +459,82 @@ fn approves_a_domain_claim() {
     assert_eq!(site["domain"], "www.acme.example");
     server.kill().unwrap();
     server.wait().unwrap();
+}
+
+/// Runs `atrium args…` in `dir`: (succeeded, stdout, stderr).
+fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let output = atrium(dir)
+        .env("ATRIUM_OPERATOR_PASSWORD", "operator-password")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn keys_are_listed_rotated_and_retired() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, listed, _) = run(dir.path(), &["keys", "list"]);
+    assert!(ok && listed.contains("no signing key yet"), "{listed}");
+    let (ok, rotated, stderr) = run(dir.path(), &["keys", "rotate"]);
+    assert!(ok, "{stderr}");
+    let (ok, listed, _) = run(dir.path(), &["keys", "list"]);
+    assert!(ok);
+    let lines: Vec<Vec<&str>> = listed.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 2, "{listed}");
+    let (old, new) = (lines[0][0], lines[1][0]);
+    assert!(lines[0][2].starts_with("verifying until"), "{listed}");
+    assert_eq!(lines[1][2], "signing", "{listed}");
+    assert!(rotated.starts_with(&format!("{new} signs")), "{rotated}");
+    let (ok, _, stderr) = run(dir.path(), &["keys", "retire", new]);
+    assert!(!ok && stderr.contains("only key that signs"), "{stderr}");
+    let (ok, _, stderr) = run(dir.path(), &["keys", "retire", old]);
+    assert!(ok, "{stderr}");
+    let (_, listed, _) = run(dir.path(), &["keys", "list"]);
+    assert!(
+        listed.lines().next().unwrap().ends_with("\tretired"),
+        "{listed}"
+    );
+    // Another key-encryption key opens none of them: refused, with why.
+    let other = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=";
+    let output = atrium(dir.path())
+        .env("ATRIUM_KEY_ENCRYPTION_KEY", other)
+        .args(["keys", "rotate"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("cannot unseal signing key"), "{stderr}");
+}
+
+#[test]
+fn operators_are_listed_disabled_enabled_and_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    for email in ["a@example.org", "b@example.org"] {
+        let (ok, _, stderr) = run(dir.path(), &["operator", "create", "--email", email]);
+        assert!(ok, "{stderr}");
+    }
+    let (ok, listed, _) = run(dir.path(), &["operator", "list"]);
+    assert!(ok);
+    assert_eq!(
+        listed,
+        "1\ta@example.org\tactive\n2\tb@example.org\tactive\n"
+    );
+    assert!(run(dir.path(), &["operator", "disable", "B@example.org"]).0);
+    let (ok, _, stderr) = run(dir.path(), &["operator", "disable", "a@example.org"]);
+    assert!(!ok && stderr.contains("last active operator"), "{stderr}");
+    let (ok, _, stderr) = run(dir.path(), &["operator", "delete", "a@example.org"]);
+    assert!(!ok && stderr.contains("last active operator"), "{stderr}");
+    let (_, listed, _) = run(dir.path(), &["operator", "list"]);
+    assert!(listed.contains("2\tb@example.org\tdisabled"), "{listed}");
+    assert!(run(dir.path(), &["operator", "enable", "b@example.org"]).0);
+    assert!(run(dir.path(), &["operator", "delete", "a@example.org"]).0);
+    let (ok, _, stderr) = run(dir.path(), &["operator", "delete", "a@example.org"]);
+    assert!(!ok && stderr.contains("no such operator"), "{stderr}");
+    let (_, listed, _) = run(dir.path(), &["operator", "list"]);
+    assert_eq!(listed, "2\tb@example.org\tactive\n");
 }

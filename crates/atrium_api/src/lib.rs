@@ -2,7 +2,7 @@
 //! OpenAPI document (utoipa) over the domain crates.
 //!
 //! One folder per domain (`identity/`, `sites/`, `tenants/`,
-//! `operations/`) holds its REST handlers, GraphQL parts and wire types;
+//! `operators/`, `operations/`) holds its REST handlers, GraphQL parts and wire types;
 //! the files beside them are shared: the route table ([`routes`]), the
 //! request context ([`context`]), errors as problems ([`problem`]),
 //! conditional requests, idempotency, and the framework's own failures.
@@ -21,6 +21,7 @@ pub mod limits;
 pub mod observability;
 pub mod openapi;
 mod operations;
+mod operators;
 pub mod problem;
 pub mod routes;
 mod sites;

@@ -14,13 +14,14 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
-use crate::{api_clients, graphql, identity, operations, sites, tenants};
+use crate::{api_clients, graphql, identity, operations, operators, sites, tenants};
 
 /// Every domain's registrations: one line per domain.
 const DOMAINS: &[fn(&mut Api)] = &[
     operations::routes,
     identity::routes,
     tenants::routes,
+    operators::routes,
     sites::routes,
     api_clients::routes,
     graphql::routes,

@@ -25,6 +25,7 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// `keys` from [`KeyStore::open`] on the same database.
     pub fn new(settings: Settings, db: Db, keys: KeyStore) -> Arc<Self> {
         let settings = Arc::new(settings);
         let sites = SitesState::new(&db, &settings);
@@ -41,6 +42,7 @@ impl AppState {
             },
         );
         let identity = Arc::new(identity.with_client_token_ttl(settings.client_token_ttl_secs));
+        identity.hear_local_changes();
         atrium_identity::set_password_hash_queue(settings.password_hash_queue);
         let tenants = Arc::new(TenantService::new(
             db.clone(),
@@ -60,8 +62,13 @@ impl AppState {
     }
 
     /// Keeps this replica's caches in step with writes made by others
-    /// (PostgreSQL only; SQLite has one process).
+    /// (PostgreSQL; on SQLite only the signing keys' timer runs). Call it
+    /// inside the server's runtime.
     pub fn listen_for_changes(self: &Arc<Self>) {
+        self.identity.listen_for_changes(
+            &self.settings.database_url,
+            std::time::Duration::from_secs(self.settings.signing_keys_reload_secs),
+        );
         for channel in [ROUTING_CHANNEL, SETTINGS_CHANNEL] {
             let state = Arc::downgrade(self);
             atrium_db::spawn_listener(&self.settings.database_url, channel, move || {

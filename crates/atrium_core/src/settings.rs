@@ -35,9 +35,21 @@ pub struct Settings {
     pub database_statement_timeout_ms: u64,
     /// Requests to this host are platform requests (operators only).
     pub platform_domain: String,
-    /// PEM file holding the Ed25519 key that signs access tokens; generated
-    /// with mode 0600 on first start when absent.
+    /// PEM file of an Ed25519 key imported once, when the database holds no
+    /// signing key yet (so that tokens signed before keys moved into the
+    /// database stay valid). Signing keys live in the database since.
     pub jwt_key_file: PathBuf,
+    /// File holding the key-encryption key (base64 of 32 bytes) that seals
+    /// the signing keys' private halves in the database; every replica needs
+    /// the same one. Generated with mode 0600 when absent, refused when
+    /// group or others can read it. `ATRIUM_KEY_ENCRYPTION_KEY` (the same
+    /// base64 text) wins over the file. Default: `key-encryption.key`
+    /// beside `jwt_key_file`.
+    pub key_encryption_key_file: Option<PathBuf>,
+    /// How often a replica reloads the signing keys from the database
+    /// anyway (on PostgreSQL changes are also announced at once; a SQLite
+    /// server hears of a CLI rotation only this way).
+    pub signing_keys_reload_secs: u64,
     /// Lifetime of an access token.
     pub access_token_ttl_secs: u64,
     /// Lifetime of a login's refresh tokens, counted from the login: a
@@ -115,6 +127,8 @@ impl Default for Settings {
             database_statement_timeout_ms: 10_000,
             platform_domain: "localhost".into(),
             jwt_key_file: PathBuf::from("keys/jwt-ed25519.pem"),
+            key_encryption_key_file: None,
+            signing_keys_reload_secs: 30,
             access_token_ttl_secs: 900,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             client_token_ttl_secs: 900,
@@ -178,11 +192,14 @@ impl Settings {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::raw().only(&["DATABASE_URL"]))
-            // ATRIUM_OPERATOR_PASSWORD belongs to `operator create` alone.
+            // ATRIUM_OPERATOR_PASSWORD belongs to `operator create` alone;
+            // the key-encryption key is read where it is used, so that it
+            // never sits in (and is never printed with) the settings.
             .merge(Env::prefixed("ATRIUM_").ignore(&[
                 "CONFIG",
                 "TEST_DATABASE_URL",
                 "OPERATOR_PASSWORD",
+                "KEY_ENCRYPTION_KEY",
             ]))
             .extract()
             .map_err(|e| SettingsError(Box::new(e)))
@@ -198,6 +215,17 @@ impl Settings {
         )
     }
 
+    /// Where the key-encryption key file is: the setting, else beside
+    /// `jwt_key_file`.
+    pub fn key_encryption_key_path(&self) -> PathBuf {
+        self.key_encryption_key_file.clone().unwrap_or_else(|| {
+            self.jwt_key_file
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join("key-encryption.key")
+        })
+    }
+
     /// What can be wrong with settings that parsed: the first problem,
     /// naming its setting.
     pub fn check(&self) -> Result<(), String> {
@@ -208,6 +236,7 @@ impl Settings {
             ("keep_alive_secs", self.keep_alive_secs),
             ("request_timeout_ms", self.request_timeout_ms),
             ("shutdown_grace_secs", self.shutdown_grace_secs),
+            ("signing_keys_reload_secs", self.signing_keys_reload_secs),
         ] {
             if value == 0 {
                 return Err(format!("{name} must be greater than 0"));

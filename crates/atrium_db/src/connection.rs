@@ -114,6 +114,8 @@ struct DbInner {
     permits: Arc<Semaphore>,
     /// Keeps the URL's password out of the errors that reach messages.
     scrubber: Scrubber,
+    /// Told of every access change this process commits (see [`crate::access`]).
+    access_hooks: std::sync::RwLock<Vec<crate::access::Hook>>,
 }
 
 /// The handle to the database that every service holds.
@@ -156,6 +158,7 @@ impl Db {
                 backend,
                 permits: Arc::new(Semaphore::new(options.pool_size as usize)),
                 scrubber,
+                access_hooks: Default::default(),
             }),
         })
     }
@@ -168,6 +171,22 @@ impl Db {
     pub fn pool_state(&self) -> (u32, u32) {
         let state = self.inner.pool.state();
         (state.connections, state.idle_connections)
+    }
+
+    /// Calls `hook` after every commit of this process that announced an
+    /// access change ([`crate::access::announce`]), once per change, on the
+    /// committing thread and before the write returns to its caller: the
+    /// replica that made a change never serves a request with the old
+    /// access after it.
+    pub fn on_access_change(
+        &self,
+        hook: impl Fn(&crate::access::AccessChange) + Send + Sync + 'static,
+    ) {
+        self.inner
+            .access_hooks
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Box::new(hook));
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool.
@@ -190,7 +209,21 @@ impl Db {
                 .pool
                 .get()
                 .map_err(|e| E::from(DbError::Unavailable(inner.scrubber.scrub(&e.to_string()))))?;
-            work(&mut conn)
+            // Left over by work that panicked on this thread: never committed.
+            crate::access::take_pending();
+            let outcome = work(&mut conn);
+            // Transactions only return `Ok` once committed.
+            let announced = crate::access::take_pending();
+            if outcome.is_ok() && !announced.is_empty() {
+                let hooks = inner
+                    .access_hooks
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                for change in &announced {
+                    hooks.iter().for_each(|hook| hook(change));
+                }
+            }
+            outcome
         })
         .await
         .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))

@@ -81,6 +81,7 @@ mod notifications;
 mod schema;
 mod tenancy;
 
+pub mod access;
 pub mod api_clients;
 pub mod idempotency;
 pub mod login_throttle;
@@ -89,6 +90,7 @@ pub mod organizations;
 pub mod refresh_tokens;
 pub mod roles;
 pub mod routing;
+pub mod signing_keys;
 pub mod site_settings;
 pub mod sites;
 pub mod tenants;
@@ -97,7 +99,9 @@ pub mod users;
 pub use connection::{Backend, Db, DbOptions};
 pub use error::{DbError, DbResult};
 pub use migrations::{revert_all, run_migrations};
-pub use notifications::{spawn_listener, ROUTING_CHANNEL};
+pub use notifications::{
+    spawn_listener, spawn_payload_listener, Heard, DEFAULT_POLL_INTERVAL, ROUTING_CHANNEL,
+};
 pub use site_settings::SETTINGS_CHANNEL;
 pub use tenancy::{Access, PlatformTx, TenantScope, TenantTx};
 

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::connection::DbConnection;
 use crate::error::DbResult;
 use crate::now;
 use crate::schema::operators;
@@ -51,4 +52,51 @@ pub fn find(tx: &mut PlatformTx<'_>, id: i64) -> DbResult<Option<OperatorRow>> {
         .select(OperatorRow::as_select())
         .first(tx.conn)
         .optional()?)
+}
+
+/// A page of operators by id, after `after`.
+pub fn list(tx: &mut PlatformTx<'_>, after: Option<i64>, limit: i64) -> DbResult<Vec<OperatorRow>> {
+    Ok(operators::table
+        .filter(operators::id.gt(after.unwrap_or(0)))
+        .order(operators::id)
+        .limit(limit)
+        .select(OperatorRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// The active operators other than `except`, locked until this transaction
+/// ends. Two transactions that each disable one of the last two operators
+/// cannot both see the other one still active: on PostgreSQL the second
+/// waits on the row lock and then reads the row again (`FOR UPDATE`
+/// re-checks the filter); on SQLite writers are serialized already
+/// (`BEGIN IMMEDIATE`).
+pub fn other_active_locked(tx: &mut PlatformTx<'_>, except: i64) -> DbResult<i64> {
+    let query = operators::table
+        .filter(operators::is_active.eq(true))
+        .filter(operators::id.ne(except))
+        .select(operators::id);
+    let ids: Vec<i64> = match tx.conn {
+        DbConnection::Postgres(pg) => query.for_update().load(pg)?,
+        DbConnection::Sqlite(sqlite) => query.load(sqlite)?,
+    };
+    Ok(ids.len() as i64)
+}
+
+/// Sets `is_active`; `NotFound` for an unknown id.
+pub fn set_active(tx: &mut PlatformTx<'_>, id: i64, active: bool) -> DbResult<OperatorRow> {
+    let changed = diesel::update(operators::table.find(id))
+        .set(operators::is_active.eq(active))
+        .execute(tx.conn)?;
+    if changed == 0 {
+        return Err(crate::DbError::NotFound);
+    }
+    find(tx, id)?.ok_or(crate::DbError::NotFound)
+}
+
+/// Deletes an operator; `NotFound` for an unknown id.
+pub fn delete(tx: &mut PlatformTx<'_>, id: i64) -> DbResult<()> {
+    match diesel::delete(operators::table.find(id)).execute(tx.conn)? {
+        0 => Err(crate::DbError::NotFound),
+        _ => Ok(()),
+    }
 }

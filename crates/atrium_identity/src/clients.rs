@@ -19,6 +19,7 @@ use std::time::Duration;
 use atrium_core::{
     is_name, ApiClientId, OrganizationId, Page, PageRequest, TenantId, ValidationErrors,
 };
+use atrium_db::access::AccessChange;
 use atrium_db::api_clients::{self, ApiClientRow};
 use atrium_db::{Access, DbError, TenantScope, TenantTx};
 use atrium_permissions::{authorize, Action, Caller, ScopeSet};
@@ -304,11 +305,16 @@ impl Identity {
         authorize(caller, Action::ManageApiClients(scope.tenant_id()))?;
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                api_clients::delete(tx, id.0).map_err(not_found)
+                api_clients::delete(tx, id.0).map_err(not_found)?;
+                // Its tokens stop working on every replica once this commits.
+                let change = AccessChange::Client {
+                    tenant: scope.tenant_id(),
+                    client: id.0,
+                };
+                atrium_db::access::announce(tx, &change)?;
+                Ok::<_, IdentityError>(())
             })
-            .await?;
-        self.forget_client(scope.tenant_id(), id);
-        Ok(())
+            .await
     }
 
     /// Forgets what this replica knows of a client (after a change made
@@ -399,6 +405,7 @@ impl Identity {
         let access = match self.clients.get(&key) {
             Some(cached) => cached,
             None => {
+                let epoch = self.access_epoch.load(std::sync::atomic::Ordering::SeqCst);
                 let loaded = self
                     .db
                     .tenant(scope, Access::Read, move |tx| {
@@ -412,7 +419,7 @@ impl Identity {
                         }
                     })
                     .await?;
-                self.clients.insert(key, loaded);
+                self.remember_unless_changed(epoch, || self.clients.insert(key, loaded));
                 loaded
             }
         };

@@ -39,6 +39,11 @@ pub enum IdentityError {
     Overloaded { retry_after_secs: u64 },
     #[error("signing key: {0}")]
     Key(String),
+    #[error("no such operator")]
+    UnknownOperator,
+    /// Disabling or deleting this operator would leave none active.
+    #[error("the last active operator cannot be disabled or deleted")]
+    LastOperator,
     #[error(transparent)]
     Db(#[from] DbError),
     /// A site setting could not be read (the registration gate).
@@ -60,7 +65,8 @@ impl From<IdentityError> for Failure {
             IdentityError::InvalidScope(_) => ErrorKind::BadRequest,
             IdentityError::ApiClientNotFound => ErrorKind::NotFound,
             IdentityError::RegistrationClosed => ErrorKind::Forbidden,
-            IdentityError::Taken(_) => ErrorKind::Conflict,
+            IdentityError::Taken(_) | IdentityError::LastOperator => ErrorKind::Conflict,
+            IdentityError::UnknownOperator => ErrorKind::NotFound,
             IdentityError::Throttled { retry_after_secs } => {
                 ErrorKind::TooManyRequests { retry_after_secs }
             }

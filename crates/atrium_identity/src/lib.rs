@@ -5,9 +5,11 @@
 //! platform), so a token of one tenant is worth nothing on another's hosts.
 //! A password login also starts a family of refresh tokens (`sessions`).
 
+mod access;
 mod clients;
 mod error;
-mod keys;
+pub mod keys;
+mod operators;
 mod passwords;
 mod service;
 mod sessions;
@@ -15,9 +17,12 @@ mod throttle;
 pub mod tokens;
 pub mod tx;
 
+pub use access::ACCESS_POLL;
+pub use atrium_db::access::AccessChange;
 pub use clients::{ApiClient, ClientToken, CreatedApiClient, NewApiClient};
 pub use error::IdentityError;
-pub use keys::{Jwk, Jwks, KeyStore};
+pub use keys::{Jwk, Jwks, Kek, KeyStore};
+pub use operators::{delete_operator, list_operators, set_operator_active, Operator, OperatorRef};
 pub use passwords::{set_queue_limit as set_password_hash_queue, MIN_PASSWORD_LENGTH};
 pub use service::{create_operator, Identity, IssuedToken, NewAccount};
 pub use throttle::ThrottleLimits;

@@ -16,8 +16,9 @@ use crate::throttle::{Attempt, LoginThrottle, ThrottleLimits};
 use crate::tokens::{self, Realm, Subject};
 use crate::IdentityError;
 
-/// How long a user's grants stay cached. Changes made through this replica
-/// invalidate at once; this bounds what another replica may still believe.
+/// How long a user's grants (and an operator's state) stay cached. Every
+/// change is announced to every replica (see `access.rs`), which drops the
+/// entry at once; this only bounds the damage of a bug in that.
 const GRANTS_TTL: Duration = Duration::from_secs(30);
 
 /// An access token as the token endpoint answers it.
@@ -94,16 +95,20 @@ pub struct Identity {
     pub(crate) refresh_ttl_secs: u64,
     /// `(tenant, user)` → the grants of an active user, `None` for an
     /// account that no longer exists or was deactivated.
-    grants: moka::sync::Cache<(TenantId, UserId), Option<Arc<[Grant]>>>,
+    pub(crate) grants: moka::sync::Cache<(TenantId, UserId), Option<Arc<[Grant]>>>,
+    /// Operator → whether it exists and is active.
+    pub(crate) operators: moka::sync::Cache<OperatorId, bool>,
     /// Tokens whose signature and claims were checked already: a signature
     /// check costs more than the rest of a cached request.
-    verified: moka::sync::Cache<Arc<str>, tokens::Verified>,
+    pub(crate) verified: moka::sync::Cache<Arc<str>, tokens::Verified>,
     /// Failed logins and registrations per name and client address.
     pub(crate) throttle: LoginThrottle,
     /// API clients' scopes, per `(tenant, client)` (see [`crate::clients`]).
     pub(crate) clients: crate::clients::ClientCache,
     /// Lifetime of a client credentials token (`client_token_ttl_secs`).
     pub(crate) client_ttl_secs: u64,
+    /// Counts access changes heard (see `access.rs`).
+    pub(crate) access_epoch: std::sync::atomic::AtomicU64,
 }
 
 impl Identity {
@@ -119,6 +124,10 @@ impl Identity {
             .max_capacity(100_000)
             .time_to_live(GRANTS_TTL)
             .build();
+        let operators = moka::sync::Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(GRANTS_TTL)
+            .build();
         let verified = moka::sync::Cache::builder()
             .max_capacity(50_000)
             .time_to_idle(Duration::from_secs(120))
@@ -131,9 +140,11 @@ impl Identity {
             access_ttl_secs,
             refresh_ttl_secs,
             grants,
+            operators,
             verified,
             clients: crate::clients::client_cache(),
             client_ttl_secs: access_ttl_secs,
+            access_epoch: Default::default(),
         }
     }
 
@@ -144,8 +155,14 @@ impl Identity {
         self
     }
 
-    pub fn jwks(&self) -> &Jwks {
+    /// The public keys that verify tokens now.
+    pub fn jwks(&self) -> Jwks {
         self.keys.jwks()
+    }
+
+    /// This replica's signing keys.
+    pub fn keys(&self) -> &KeyStore {
+        &self.keys
     }
 
     /// Creates a platform operator.
@@ -174,9 +191,10 @@ impl Identity {
             .db
             .platform(Access::Read, move |tx| operators::find_by_email(tx, &email))
             .await?;
-        let found = found.filter(|operator| operator.is_active);
+        // A disabled operator is refused like an unknown one (the hash is
+        // still checked, so the answer takes as long).
         let (id, hash) = match found {
-            Some(row) => (Some(row.id), Some(row.password_hash)),
+            Some(row) => (row.is_active.then_some(row.id), Some(row.password_hash)),
             None => (None, None),
         };
         let matches = passwords::verify(password.to_owned(), hash).await;
@@ -249,17 +267,32 @@ impl Identity {
     }
 
     /// The caller behind a bearer token sent to a host of `realm`. A token
-    /// of another realm, or of a user account that is gone or disabled, is
-    /// invalid. Operators are not looked up again: there is no way to
-    /// remove one yet, and their tokens live `access_token_ttl_secs`.
+    /// of another realm, or of an account or operator that is gone or
+    /// disabled, is invalid.
     pub async fn authenticate(
         &self,
         scope: Option<TenantScope>,
         bearer: &str,
     ) -> Result<Caller, IdentityError> {
         let realm = scope.map_or(Realm::Platform, |s| Realm::Tenant(s.tenant_id()));
-        match (self.verify(bearer, realm)?, scope) {
-            (Subject::Operator(id), None) => Ok(Caller::Operator { id }),
+        let subject = match self.verify(bearer, realm) {
+            // Signed by a key another replica has just added?
+            Err(error) => match self.keys.reload_for_unknown(bearer).await {
+                Ok(true) => {
+                    self.verified.invalidate_all();
+                    self.verify(bearer, realm)?
+                }
+                _ => return Err(error),
+            },
+            Ok(subject) => subject,
+        };
+        match (subject, scope) {
+            (Subject::Operator(id), None) => {
+                if !self.operator_is_active(id).await? {
+                    return Err(IdentityError::InvalidToken("operator disabled or deleted"));
+                }
+                Ok(Caller::Operator { id })
+            }
             (Subject::Client { id, scopes }, Some(scope)) => {
                 self.client_caller(scope, id, scopes).await
             }
@@ -300,6 +333,7 @@ impl Identity {
         if let Some(cached) = self.grants.get(&key) {
             return Ok(cached);
         }
+        let epoch = self.access_epoch.load(std::sync::atomic::Ordering::SeqCst);
         let loaded = self
             .db
             .tenant(scope, Access::Read, move |tx| {
@@ -312,7 +346,7 @@ impl Identity {
                 Ok(Some(Arc::from(grants)))
             })
             .await?;
-        self.grants.insert(key, loaded.clone());
+        self.remember_unless_changed(epoch, || self.grants.insert(key, loaded.clone()));
         Ok(loaded)
     }
 

@@ -118,10 +118,11 @@ pub(crate) fn issue(
         jti: uuid_like(),
         scope: subject.scope_claim(),
     };
+    let signer = keys.signer();
     let mut header = Header::new(Algorithm::EdDSA);
     header.typ = Some(ACCESS_TOKEN_TYPE.into());
-    header.kid = Some(keys.kid().to_owned());
-    jsonwebtoken::encode(&header, &claims, keys.encoding())
+    header.kid = Some(signer.kid().to_owned());
+    jsonwebtoken::encode(&header, &claims, signer.encoding())
         .map_err(|e| IdentityError::Key(e.to_string()))
 }
 
@@ -168,7 +169,7 @@ pub(crate) fn verify_claims(
     validation.set_issuer(&[realm.issuer()]);
     validation.set_audience(&[AUDIENCE]);
     validation.leeway = 30;
-    let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| {
+    let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         IdentityError::InvalidToken(match e.kind() {
             ErrorKind::ExpiredSignature => "token expired",
@@ -287,14 +288,14 @@ mod tests {
             jti: "x".into(),
             scope: None,
         };
-        let token = jsonwebtoken::encode(&header, &expired, keys.encoding()).unwrap();
+        let token = jsonwebtoken::encode(&header, &expired, keys.signer().encoding()).unwrap();
         assert!(matches!(
             verify(&keys, &token, Realm::Platform),
             Err(IdentityError::InvalidToken("token expired"))
         ));
         let no_audience = serde_json::json!({"iss": Realm::Platform.issuer(), "sub": "operator:1",
             "exp": chrono::Utc::now().timestamp() + 60});
-        let token = jsonwebtoken::encode(&header, &no_audience, keys.encoding()).unwrap();
+        let token = jsonwebtoken::encode(&header, &no_audience, keys.signer().encoding()).unwrap();
         assert!(verify(&keys, &token, Realm::Platform).is_err());
     }
 

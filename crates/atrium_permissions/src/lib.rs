@@ -233,6 +233,8 @@ impl Caller {
 pub enum Action {
     /// Provision, list, suspend and delete tenants (platform host).
     ManageTenants,
+    /// List, disable, enable and delete platform operators (platform host).
+    ManageOperators,
     /// Read a tenant's sites, configurations, themes and their history.
     ViewSites(TenantId),
     /// Create, change and delete a tenant's sites, configurations, themes.
@@ -251,7 +253,7 @@ impl Action {
     /// client's.
     pub fn scope(self) -> Option<Scope> {
         match self {
-            Action::ManageTenants | Action::ManageApiClients(_) => None,
+            Action::ManageTenants | Action::ManageOperators | Action::ManageApiClients(_) => None,
             Action::ViewSites(_) => Some(Scope::SitesRead),
             Action::ManageSites(_) => Some(Scope::SitesWrite),
             Action::ViewUsers(_) => Some(Scope::UsersRead),
@@ -263,7 +265,7 @@ impl Action {
     /// platform's own.
     fn tenant(self) -> Option<TenantId> {
         match self {
-            Action::ManageTenants => None,
+            Action::ManageTenants | Action::ManageOperators => None,
             Action::ViewSites(tenant)
             | Action::ManageSites(tenant)
             | Action::ViewUsers(tenant)
@@ -279,6 +281,7 @@ impl Action {
     fn within(self, _organization: OrganizationId) -> bool {
         match self {
             Action::ManageTenants
+            | Action::ManageOperators
             | Action::ViewSites(_)
             | Action::ManageSites(_)
             | Action::ViewUsers(_)
@@ -332,7 +335,9 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), Denied> {
                 && action.scope().is_some_and(|needed| scopes.contains(needed))
                 && organization.is_none_or(|org| action.within(org))
         }
-        (_, Action::ManageTenants) => matches!(caller, Caller::Operator { .. }),
+        (_, Action::ManageTenants | Action::ManageOperators) => {
+            matches!(caller, Caller::Operator { .. })
+        }
         (
             _,
             Action::ViewSites(tenant)
@@ -352,6 +357,7 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), Denied> {
 fn describe(action: Action) -> &'static str {
     match action {
         Action::ManageTenants => "manage tenants",
+        Action::ManageOperators => "manage platform operators",
         Action::ViewSites(_) => "view this tenant's sites",
         Action::ManageSites(_) => "manage this tenant's sites",
         Action::ViewUsers(_) => "view this tenant's accounts",
@@ -395,6 +401,8 @@ mod tests {
     fn operators_manage_tenants_but_not_their_content() {
         let operator = Caller::Operator { id: OperatorId(1) };
         assert_eq!(authorize(&operator, Action::ManageTenants), Ok(()));
+        assert_eq!(authorize(&operator, Action::ManageOperators), Ok(()));
+        assert!(authorize(&admin_of(1), Action::ManageOperators).is_err());
         assert!(authorize(&operator, Action::ViewSites(TenantId(1))).is_err());
         assert_eq!(
             authorize(&Caller::Anonymous, Action::ManageTenants),

@@ -288,13 +288,19 @@ fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, ApiE
 }
 
 /// The public keys that verify access tokens.
+///
+/// The key that signs, and those that still verify tokens signed before a
+/// rotation. Cacheable for a
+/// minute, so that verifiers that cache it see a rotation soon (and one
+/// that meets a token with an unknown `kid` should fetch it again). The
+/// servers themselves read the keys from the database.
 #[utoipa::path(operation_id = "get_jwks", get, path = "/.well-known/jwks.json", tag = "auth",
     responses((status = 200, description = "JSON Web Key Set", body = JwksDocument)))]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .json(JwksDocument {
-            keys: state.identity.jwks().keys.clone(),
+            keys: state.identity.jwks().keys,
         })
 }
 
