@@ -121,14 +121,14 @@ pub struct TokenRequest {
     #[schema(required = true, value_type = GrantType)]
     pub grant_type: Option<String>,
     /// `password` grant: a username or an email.
-    #[schema(value_type = String)]
+    #[schema(required = false, value_type = String)]
     pub username: Option<String>,
     /// `password` grant.
-    #[schema(value_type = String)]
+    #[schema(required = false, value_type = String)]
     pub password: Option<String>,
     /// `refresh_token` grant: the refresh token to rotate. It is spent by
     /// this request: use the new one from the answer next time.
-    #[schema(value_type = String)]
+    #[schema(required = false, value_type = String)]
     pub refresh_token: Option<String>,
     /// The client credentials grant's (or send both as HTTP Basic).
     pub client_id: Option<String>,
@@ -163,6 +163,7 @@ pub struct TokenResponse {
     /// token (and a new refresh token: each one works once). Presenting a
     /// used one again revokes the whole login.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, value_type = String)]
     pub refresh_token: Option<String>,
     /// The scopes granted, space-separated (API clients' tokens).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -178,7 +179,7 @@ pub struct RevokeRequest {
     /// `refresh_token` or `access_token`; a hint only (RFC 7009 §2.1).
     /// Access tokens are short-lived and not revocable: revoking one
     /// changes nothing.
-    #[schema(value_type = String)]
+    #[schema(required = false, value_type = Option<String>)]
     // Accepted, and not needed: refresh tokens are the only revocable kind.
     #[allow(dead_code)]
     pub token_type_hint: Option<String>,
