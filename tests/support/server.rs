@@ -151,6 +151,13 @@ impl TestApp {
                     },
                 )
                 .expect("connect to the test database");
+                // A key file of an earlier version, imported into the empty
+                // table by `open`: the upgrade path, and what lets a test
+                // sign claims of its own with the server's key
+                // (`sign_with_server_key`).
+                if !settings.jwt_key_file.exists() {
+                    KeyStore::load_or_generate(&settings.jwt_key_file).expect("a key file");
+                }
                 // Replicas share the key directory, hence the key-encryption key.
                 let keys = KeyStore::open(&pool, &settings)
                     .await

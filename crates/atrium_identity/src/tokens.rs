@@ -311,7 +311,7 @@ mod tests {
             let mut header = Header::new(Algorithm::EdDSA);
             header.typ = typ.map(str::to_owned);
             header.kid = Some(keys.kid().to_owned());
-            jsonwebtoken::encode(&header, claims, keys.encoding()).unwrap()
+            jsonwebtoken::encode(&header, claims, keys.signer().encoding()).unwrap()
         };
         let valid = sign(Some("at+jwt"), &claims(now));
         assert!(verify(&keys, &valid, Realm::Platform).is_ok());
