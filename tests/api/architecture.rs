@@ -39,7 +39,11 @@ const OWNS: &[(&str, &[&str])] = &[
         ],
     ),
     ("atrium_core", &[]),
-    ("atrium_identity", &["users", "operators", "login_throttle"]),
+    (
+        "atrium_identity",
+        &["users", "operators", "login_throttle", "account_tokens"],
+    ),
+    ("atrium_mail", &["mail_outbox"]),
     ("atrium_organizations", &["organizations"]),
     ("atrium_permissions", &["roles"]),
     ("atrium_sites", &["sites", "site_settings", "routing"]),

@@ -81,8 +81,10 @@ mod notifications;
 mod schema;
 mod tenancy;
 
+pub mod account_tokens;
 pub mod idempotency;
 pub mod login_throttle;
+pub mod mail_outbox;
 pub mod operators;
 pub mod organizations;
 pub mod roles;

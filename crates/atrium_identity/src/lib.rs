@@ -8,6 +8,7 @@
 mod error;
 mod keys;
 mod passwords;
+mod recovery;
 mod service;
 mod throttle;
 pub mod tokens;
@@ -15,6 +16,7 @@ pub mod tx;
 
 pub use error::IdentityError;
 pub use keys::{Jwk, Jwks, KeyStore};
+pub use recovery::RecoveryOptions;
 pub use passwords::{set_queue_limit as set_password_hash_queue, MIN_PASSWORD_LENGTH};
 pub use service::{create_operator, Identity, IssuedToken, NewAccount};
 pub use throttle::ThrottleLimits;

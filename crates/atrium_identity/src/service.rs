@@ -83,10 +83,10 @@ fn is_username(value: &str) -> bool {
 }
 
 pub struct Identity {
-    db: Db,
+    pub(crate) db: Db,
     keys: Arc<KeyStore>,
-    /// Where a site's registration gate is read.
-    site_config: Arc<ConfigHelpers>,
+    /// Where a site's registration gate (and mail settings) are read.
+    pub(crate) site_config: Arc<ConfigHelpers>,
     access_ttl_secs: u64,
     /// `(tenant, user)` → the grants of an active user, `None` for an
     /// account that no longer exists or was deactivated.
@@ -96,6 +96,8 @@ pub struct Identity {
     verified: moka::sync::Cache<Arc<str>, tokens::Verified>,
     /// Failed logins and registrations per name and client address.
     throttle: LoginThrottle,
+    /// Password resets and email verification (`recovery.rs`).
+    pub(crate) recovery: crate::recovery::RecoveryOptions,
 }
 
 impl Identity {
@@ -122,6 +124,7 @@ impl Identity {
             access_ttl_secs,
             grants,
             verified,
+            recovery: Default::default(),
         }
     }
 
@@ -187,9 +190,9 @@ impl Identity {
             })
             .await?;
         let found = found.filter(|user| user.is_active);
-        let (id, hash) = match found {
-            Some(row) => (Some(row.id), Some(row.password_hash)),
-            None => (None, None),
+        let (id, hash, verified) = match found {
+            Some(row) => (Some(row.id), Some(row.password_hash), row.email_verified),
+            None => (None, None, false),
         };
         let matches = passwords::verify(password.to_owned(), hash).await;
         if !self.unless_abandoned(matches, &attempt).await? {
@@ -197,6 +200,10 @@ impl Identity {
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
         self.throttle.succeeded(attempt).await?;
+        // Told only to whoever knows the password.
+        if !verified {
+            return Err(IdentityError::EmailNotVerified);
+        }
         self.issue(realm, Subject::User(UserId(id)))
     }
 
@@ -293,6 +300,8 @@ impl Identity {
 
     /// Self-registration on a site: a new account without roles, when the
     /// site's configuration allows it (`ALLOW_PUBLIC_ACCOUNT_CREATION`).
+    /// When the site requires email verification, the account starts
+    /// unverified and a link is mailed (`recovery.rs`).
     /// Limited like logins: a refused registration (a taken email or
     /// username, say) counts against both names and `client`.
     pub async fn register(
@@ -319,14 +328,22 @@ impl Identity {
                 client,
             )
             .await?;
+        let verification = self.pending_verification(scope, site).await?;
         let hash = passwords::hash(account.password.clone()).await;
         let hash = self.unless_abandoned(hash, &attempt).await?;
-        let user = self
+        let (user, spooled) = self
             .db
             .tenant(scope, Access::Write, move |tx| {
-                crate::tx::insert_account(tx, &account, &hash)
+                let mut user = crate::tx::insert_account(tx, &account, &hash)?;
+                if let Some(verification) = &verification {
+                    verification.start(tx, &mut user)?;
+                }
+                Ok::<_, IdentityError>((user, verification.is_some()))
             })
             .await?;
+        if spooled {
+            self.mail_spooled();
+        }
         self.throttle.succeeded(attempt).await?;
         Ok(user)
     }
