@@ -15,6 +15,7 @@ mod lost_updates;
 mod migrations;
 mod operations;
 mod postgres;
+mod recovery;
 mod site_configuration;
 mod sites;
 mod tenants;

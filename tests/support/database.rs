@@ -236,6 +236,36 @@ impl TestDb {
         }
     }
 
+    /// The number `sql` selects as `n` (`SELECT COUNT(*) AS n …`), read as
+    /// the database's owner, beside the service: for state the API does
+    /// not show.
+    pub fn count_as_owner(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let counted = match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.owner_url)
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| {
+                    diesel::sql_query(sql)
+                        .get_result::<Count>(&mut c)
+                        .map_err(|e| e.to_string())
+                }),
+            Backend::Sqlite => {
+                SqliteConnection::establish(self.owner_url.trim_start_matches("sqlite://"))
+                    .map_err(|e| e.to_string())
+                    .and_then(|mut c| {
+                        diesel::sql_query(sql)
+                            .get_result::<Count>(&mut c)
+                            .map_err(|e| e.to_string())
+                    })
+            }
+        };
+        counted.unwrap_or_else(|e| panic!("{sql}: {e}")).n
+    }
+
     /// Drops the database while servers may still use it (to test what
     /// they do when it is gone), or panics. PostgreSQL only: a SQLite file
     /// cannot be taken away from open connections.

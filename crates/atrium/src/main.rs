@@ -283,6 +283,7 @@ fn serve(settings: Settings) -> Result<(), AnyError> {
     actix_web::rt::System::new().block_on(async move {
         let state = atrium_api::AppState::new(settings, db, keys);
         state.listen_for_changes();
+        state.start_mail_delivery()?;
         let for_workers = Arc::clone(&state);
         let server = actix_web::HttpServer::new(move || atrium_api::app(for_workers.clone()));
         let server = atrium_api::limits::configure_server(server, &state.settings)

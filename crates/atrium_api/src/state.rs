@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use atrium_core::Settings;
 use atrium_db::{Db, ROUTING_CHANNEL, SETTINGS_CHANNEL};
-use atrium_identity::{Identity, KeyStore, ThrottleLimits};
+use atrium_identity::{Identity, KeyStore, RecoveryOptions, ThrottleLimits};
+use atrium_mail::{DeliveryOptions, MailError, Outbox, Transport};
 use atrium_tenants::TenantService;
 
 use crate::graphql::{build_schema, AtriumSchema};
@@ -22,23 +23,36 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     pub tenants: Arc<TenantService>,
     pub lifecycle: crate::limits::Lifecycle,
+    /// The mail spool's wake-up, shared by its senders and this process's
+    /// delivery worker.
+    pub outbox: Outbox,
 }
 
 impl AppState {
     pub fn new(settings: Settings, db: Db, keys: KeyStore) -> Arc<Self> {
         let settings = Arc::new(settings);
         let sites = SitesState::new(&db, &settings);
-        let identity = Arc::new(Identity::new(
-            db.clone(),
-            Arc::new(keys),
-            Arc::clone(&sites.helpers),
-            settings.access_token_ttl_secs,
-            ThrottleLimits {
-                per_name: settings.login_max_failures_per_name,
-                per_address: settings.login_max_failures_per_address,
-                window_secs: settings.login_failure_window_secs,
-            },
-        ));
+        let outbox = Outbox::default();
+        let identity = Arc::new(
+            Identity::new(
+                db.clone(),
+                Arc::new(keys),
+                Arc::clone(&sites.helpers),
+                settings.access_token_ttl_secs,
+                ThrottleLimits {
+                    per_name: settings.login_max_failures_per_name,
+                    per_address: settings.login_max_failures_per_address,
+                    window_secs: settings.login_failure_window_secs,
+                },
+            )
+            .with_recovery(RecoveryOptions {
+                outbox: outbox.clone(),
+                reset_ttl_secs: settings.password_reset_ttl_secs,
+                verification_ttl_secs: settings.email_verification_ttl_secs,
+                from_address: settings.mail_from_address.clone(),
+                require_verification: settings.require_email_verification,
+            }),
+        );
         atrium_identity::set_password_hash_queue(settings.password_hash_queue);
         let tenants = Arc::new(TenantService::new(
             db.clone(),
@@ -54,7 +68,25 @@ impl AppState {
             identity,
             tenants,
             lifecycle: Default::default(),
+            outbox,
         })
+    }
+
+    /// Starts this process's mail delivery worker (on the current tokio
+    /// runtime), or says what is wrong with the mail settings.
+    pub fn start_mail_delivery(&self) -> Result<(), MailError> {
+        atrium_mail::check_address(&self.settings.mail_from_address)?;
+        let transport = Transport::from_setting(&self.settings.mail_transport)?;
+        atrium_mail::spawn_delivery(
+            self.db.clone(),
+            transport,
+            self.outbox.clone(),
+            DeliveryOptions {
+                max_attempts: self.settings.mail_max_attempts.max(1),
+                ..DeliveryOptions::default()
+            },
+        );
+        Ok(())
     }
 
     /// Keeps this replica's caches in step with writes made by others

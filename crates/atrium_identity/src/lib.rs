@@ -16,8 +16,8 @@ pub mod tx;
 
 pub use error::IdentityError;
 pub use keys::{Jwk, Jwks, KeyStore};
-pub use recovery::RecoveryOptions;
 pub use passwords::{set_queue_limit as set_password_hash_queue, MIN_PASSWORD_LENGTH};
+pub use recovery::RecoveryOptions;
 pub use service::{create_operator, Identity, IssuedToken, NewAccount};
 pub use throttle::ThrottleLimits;
 pub use tokens::Realm;

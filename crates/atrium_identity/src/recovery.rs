@@ -394,7 +394,12 @@ impl Identity {
         Ok(Some(PendingVerification {
             site: self.site_mail(scope, site).await?,
             path: self
-                .text_setting(scope, site, EMAIL_VERIFICATION_PATH, DEFAULT_VERIFICATION_PATH)
+                .text_setting(
+                    scope,
+                    site,
+                    EMAIL_VERIFICATION_PATH,
+                    DEFAULT_VERIFICATION_PATH,
+                )
                 .await?,
             token: LinkToken::new(),
             ttl_secs: self.recovery.verification_ttl_secs,

@@ -77,10 +77,16 @@ impl Transport {
 
     async fn send(&self, message: Message) -> Result<(), String> {
         match self {
-            Transport::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| e.to_string()),
-            Transport::Folder { transport, .. } => {
-                transport.send(message).await.map(drop).map_err(|e| e.to_string())
-            }
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Transport::Folder { transport, .. } => transport
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
         }
     }
 }
@@ -245,10 +251,7 @@ mod tests {
     #[test]
     fn retries_wait_longer_each_time_up_to_an_hour() {
         let waits: Vec<i64> = (1..=10).map(|n| backoff(n).num_seconds()).collect();
-        assert_eq!(
-            waits,
-            [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
-        );
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
     }
 
     #[test]
@@ -291,7 +294,10 @@ mod tests {
             created_at: now(),
         };
         let text = String::from_utf8(message(&row).unwrap().formatted()).unwrap();
-        assert!(text.contains("From: \"Acme Learning\" <noreply@acme.test>"), "{text}");
+        assert!(
+            text.contains("From: \"Acme Learning\" <noreply@acme.test>"),
+            "{text}"
+        );
         assert!(text.contains("To: ada@acme.test"), "{text}");
         assert!(text.contains("Message-ID: <atrium.7."), "{text}");
         assert!(text.contains("token=abc"), "{text}");

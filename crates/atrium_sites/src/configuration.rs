@@ -87,8 +87,9 @@ pub fn validate_configuration(values: &Map<String, Value>) -> Result<(), Validat
                 .as_array()
                 .is_some_and(|keys| keys.iter().all(Value::is_string)))
             .then_some("must be a list of configuration keys"),
-            Kind::Path => (!value.as_str().is_some_and(is_link_path))
-                .then_some("must be a path such as /reset-password (at most 200 characters, no query)"),
+            Kind::Path => (!value.as_str().is_some_and(is_link_path)).then_some(
+                "must be a path such as /reset-password (at most 200 characters, no query)",
+            ),
         };
         if let Some(message) = problem {
             errors.add(field, message);

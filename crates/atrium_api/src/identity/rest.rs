@@ -29,6 +29,11 @@ fn login_failed(error: IdentityError) -> ApiError {
             "invalid_grant",
             "invalid username or password",
         ),
+        IdentityError::EmailNotVerified => oauth(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the email address of this account is not verified yet: follow the link mailed to it",
+        ),
         other => other.into(),
     }
 }
@@ -187,5 +192,6 @@ pub async fn register(
         email: user.email,
         username: user.username,
         name: user.name,
+        email_verified: user.email_verified,
     }))
 }
