@@ -214,7 +214,12 @@ impl PendingVerification {
             expiry(self.ttl_secs),
         )?;
         let link = self.site.link(&self.path, &self.token.secret);
-        let mail = self.site.verification_mail(user, &link, self.ttl_secs)?;
+        let mail = self
+            .site
+            .verification_mail(user, &link, self.ttl_secs)
+            .map_err(|_| {
+                ValidationErrors::single("email", "is not an address mail can be sent to")
+            })?;
         atrium_mail::tx::enqueue(tx, &mail)?;
         Ok(())
     }
@@ -295,9 +300,18 @@ impl Identity {
                 if account_tokens::count_since(tx, user.id, PASSWORD_RESET, recent)? > 0 {
                     return Ok(false);
                 }
-                account_tokens::insert(tx, user.id, PASSWORD_RESET, &token.hash, expiry(ttl_secs))?;
                 let link = site_mail.link(&path, &token.secret);
-                atrium_mail::tx::enqueue(tx, &site_mail.reset_mail(&user, &link, ttl_secs)?)?;
+                let mail = match site_mail.reset_mail(&user, &link, ttl_secs) {
+                    Ok(mail) => mail,
+                    // Still the same 202: an error here would tell that
+                    // the account exists.
+                    Err(e) => {
+                        tracing::warn!(user = user.id, error = %e, "no reset mail: the address is refused");
+                        return Ok(false);
+                    }
+                };
+                account_tokens::insert(tx, user.id, PASSWORD_RESET, &token.hash, expiry(ttl_secs))?;
+                atrium_mail::tx::enqueue(tx, &mail)?;
                 Ok::<_, IdentityError>(true)
             })
             .await?;
