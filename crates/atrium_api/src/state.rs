@@ -32,27 +32,26 @@ impl AppState {
     pub fn new(settings: Settings, db: Db, keys: KeyStore) -> Arc<Self> {
         let settings = Arc::new(settings);
         let sites = SitesState::new(&db, &settings);
-        let outbox = Outbox::default();
-        let identity = Arc::new(
-            Identity::new(
-                db.clone(),
-                Arc::new(keys),
-                Arc::clone(&sites.helpers),
-                settings.access_token_ttl_secs,
-                ThrottleLimits {
-                    per_name: settings.login_max_failures_per_name,
-                    per_address: settings.login_max_failures_per_address,
-                    window_secs: settings.login_failure_window_secs,
-                },
-            )
-            .with_recovery(RecoveryOptions {
-                outbox: outbox.clone(),
-                reset_ttl_secs: settings.password_reset_ttl_secs,
-                verification_ttl_secs: settings.email_verification_ttl_secs,
-                from_address: settings.mail_from_address.clone(),
-                require_verification: settings.require_email_verification,
-            }),
+        let identity = Identity::new(
+            db.clone(),
+            Arc::new(keys),
+            Arc::clone(&sites.helpers),
+            settings.access_token_ttl_secs,
+            ThrottleLimits {
+                per_name: settings.login_max_failures_per_name,
+                per_address: settings.login_max_failures_per_address,
+                window_secs: settings.login_failure_window_secs,
+            },
         );
+        // The mail flows of identity (password reset, verification).
+        let outbox = Outbox::default();
+        let identity = Arc::new(identity.with_recovery(RecoveryOptions {
+            outbox: outbox.clone(),
+            reset_ttl_secs: settings.password_reset_ttl_secs,
+            verification_ttl_secs: settings.email_verification_ttl_secs,
+            from_address: settings.mail_from_address.clone(),
+            require_verification: settings.require_email_verification,
+        }));
         atrium_identity::set_password_hash_queue(settings.password_hash_queue);
         let tenants = Arc::new(TenantService::new(
             db.clone(),
