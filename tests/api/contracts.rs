@@ -94,6 +94,9 @@ fn every_operation_documents_its_problems_and_protected_ones_their_security() {
                 "/api/v1/auth/token",
                 "/api/v1/auth/revoke",
                 "/api/v1/auth/register",
+                "/api/v1/auth/password-reset",
+                "/api/v1/auth/password-reset/confirm",
+                "/api/v1/auth/verify-email",
                 "/.well-known/jwks.json",
             ];
             if path.starts_with("/api/v1/") && !public.contains(&path.as_str()) {

@@ -19,6 +19,7 @@ mod lost_updates;
 mod migrations;
 mod operations;
 mod postgres;
+mod recovery;
 mod refresh_tokens;
 mod site_configuration;
 mod sites;

@@ -225,15 +225,49 @@ impl TestDb {
             Backend::Postgres => PgConnection::establish(&self.owner_url)
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
-            Backend::Sqlite => {
-                SqliteConnection::establish(self.owner_url.trim_start_matches("sqlite://"))
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string()))
-            }
+            Backend::Sqlite => self
+                .sqlite_owner()
+                .and_then(|mut c| c.batch_execute(sql).map_err(|e| e.to_string())),
         };
         if let Err(e) = done {
             panic!("{sql}: {e}");
         }
+    }
+
+    /// The number `sql` selects as `n` (`SELECT COUNT(*) AS n …`), read as
+    /// the database's owner, beside the service: for state the API does
+    /// not show.
+    pub fn count_as_owner(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let counted = match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.owner_url)
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| {
+                    diesel::sql_query(sql)
+                        .get_result::<Count>(&mut c)
+                        .map_err(|e| e.to_string())
+                }),
+            Backend::Sqlite => self.sqlite_owner().and_then(|mut c| {
+                diesel::sql_query(sql)
+                    .get_result::<Count>(&mut c)
+                    .map_err(|e| e.to_string())
+            }),
+        };
+        counted.unwrap_or_else(|e| panic!("{sql}: {e}")).n
+    }
+
+    /// A connection to the SQLite file beside the servers', which waits for
+    /// their write locks instead of failing with "database is locked".
+    fn sqlite_owner(&self) -> Result<SqliteConnection, String> {
+        let mut conn = SqliteConnection::establish(self.owner_url.trim_start_matches("sqlite://"))
+            .map_err(|e| e.to_string())?;
+        conn.batch_execute("PRAGMA busy_timeout = 5000")
+            .map_err(|e| e.to_string())?;
+        Ok(conn)
     }
 
     /// Drops the database while servers may still use it (to test what

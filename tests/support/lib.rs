@@ -9,11 +9,13 @@
 
 mod client;
 mod database;
+mod mail;
 mod raw;
 mod server;
 
 pub use client::{Request, Response};
 pub use database::{Backend, TestDb};
+pub use mail::{Eml, MailFolder};
 pub use raw::{RawConnection, RawResponse};
 pub use server::{Provisioned, TestApp, TestOptions, OPERATOR_EMAIL, OPERATOR_PASSWORD};
 

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use crate::client::Request;
 use crate::database::{Backend, TestDb};
+use crate::mail::MailFolder;
 
 pub const OPERATOR_EMAIL: &str = "ops@platform.test";
 pub const OPERATOR_PASSWORD: &str = "operator-password";
@@ -38,6 +39,9 @@ pub struct TestOptions {
     /// add `{slug}.test` and the names below it (`learn.acme.test`) without
     /// an operator, as most tests do; other domains are claimed pending.
     pub tenant_domain_base: String,
+    /// `None`: mail goes into a temporary folder of the test ([`TestApp::mail`]).
+    pub mail_transport: Option<String>,
+    pub require_email_verification: bool,
 }
 
 impl Default for TestOptions {
@@ -59,6 +63,8 @@ impl Default for TestOptions {
             graphiql: true,
             graphql_suggestions: true,
             tenant_domain_base: "test".into(),
+            mail_transport: None,
+            require_email_verification: false,
         }
     }
 }
@@ -70,6 +76,7 @@ pub struct TestApp {
     pub state: Arc<AppState>,
     handle: ServerHandle,
     keys: Arc<tempfile::TempDir>,
+    mail: Arc<tempfile::TempDir>,
     options: TestOptions,
     operator_token: OnceLock<String>,
 }
@@ -95,7 +102,8 @@ impl TestApp {
 
     pub fn with(db: TestDb, options: TestOptions) -> Self {
         let keys = Arc::new(tempfile::tempdir().expect("key dir"));
-        let app = Self::serve(Arc::new(db), keys, &options);
+        let mail = Arc::new(tempfile::tempdir().expect("mail dir"));
+        let app = Self::serve(Arc::new(db), keys, mail, &options);
         let created = actix_web::rt::System::new().block_on(
             app.identity()
                 .create_operator(OPERATOR_EMAIL, OPERATOR_PASSWORD),
@@ -107,14 +115,24 @@ impl TestApp {
     /// A second server on the same database, key-encryption key and options,
     /// with caches of its own: another replica.
     pub fn replica(&self) -> Self {
-        Self::serve(Arc::clone(&self.db), Arc::clone(&self.keys), &self.options)
+        Self::serve(
+            Arc::clone(&self.db),
+            Arc::clone(&self.keys),
+            Arc::clone(&self.mail),
+            &self.options,
+        )
     }
 
     fn key_file(keys: &tempfile::TempDir) -> PathBuf {
         keys.path().join("jwt.pem")
     }
 
-    fn serve(db: Arc<TestDb>, keys: Arc<tempfile::TempDir>, options: &TestOptions) -> Self {
+    fn serve(
+        db: Arc<TestDb>,
+        keys: Arc<tempfile::TempDir>,
+        mail: Arc<tempfile::TempDir>,
+        options: &TestOptions,
+    ) -> Self {
         let settings = Settings {
             database_url: db.url.clone(),
             database_pool_size: 4,
@@ -138,6 +156,11 @@ impl TestApp {
             graphiql: options.graphiql,
             graphql_suggestions: options.graphql_suggestions,
             tenant_domain_base: options.tenant_domain_base.clone(),
+            mail_transport: options
+                .mail_transport
+                .clone()
+                .unwrap_or_else(|| format!("file://{}", mail.path().display())),
+            require_email_verification: options.require_email_verification,
             ..Settings::default()
         };
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();
@@ -164,6 +187,7 @@ impl TestApp {
                     .expect("signing keys");
                 let state = AppState::new(settings, pool, keys);
                 state.listen_for_changes();
+                state.start_mail_delivery().expect("mail settings");
                 let for_server = Arc::clone(&state);
                 let server =
                     actix_web::HttpServer::new(move || atrium_api::app(Arc::clone(&for_server)));
@@ -187,8 +211,16 @@ impl TestApp {
             state,
             handle,
             keys,
+            mail,
             options: options.clone(),
             operator_token: OnceLock::new(),
+        }
+    }
+
+    /// The mail this server (and its replicas) delivered.
+    pub fn mail(&self) -> MailFolder {
+        MailFolder {
+            dir: self.mail.path().to_path_buf(),
         }
     }
 

@@ -413,6 +413,7 @@ fn serve(settings: Settings) -> Result<(), AnyError> {
         let keys = KeyStore::open(&db, &settings).await?;
         let state = atrium_api::AppState::new(settings, db, keys);
         state.listen_for_changes();
+        state.start_mail_delivery()?;
         let for_workers = Arc::clone(&state);
         let server = actix_web::HttpServer::new(move || atrium_api::app(for_workers.clone()));
         let server = atrium_api::limits::configure_server(server, &state.settings)

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use atrium_core::Settings;
 use atrium_db::{Db, ROUTING_CHANNEL, SETTINGS_CHANNEL};
-use atrium_identity::{Identity, KeyStore, ThrottleLimits};
+use atrium_identity::{Identity, KeyStore, RecoveryOptions, ThrottleLimits};
+use atrium_mail::{DeliveryOptions, MailError, Outbox, Transport};
 use atrium_tenants::TenantService;
 
 use crate::graphql::{build_schema, AtriumSchema};
@@ -22,6 +23,9 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     pub tenants: Arc<TenantService>,
     pub lifecycle: crate::limits::Lifecycle,
+    /// The mail spool's wake-up, shared by its senders and this process's
+    /// delivery worker.
+    pub outbox: Outbox,
 }
 
 impl AppState {
@@ -41,7 +45,18 @@ impl AppState {
                 window_secs: settings.login_failure_window_secs,
             },
         );
-        let identity = Arc::new(identity.with_client_token_ttl(settings.client_token_ttl_secs));
+        // The mail flows of identity (password reset, verification).
+        let outbox = Outbox::default();
+        let identity = identity
+            .with_client_token_ttl(settings.client_token_ttl_secs)
+            .with_recovery(RecoveryOptions {
+                outbox: outbox.clone(),
+                reset_ttl_secs: settings.password_reset_ttl_secs,
+                verification_ttl_secs: settings.email_verification_ttl_secs,
+                from_address: settings.mail_from_address.clone(),
+                require_verification: settings.require_email_verification,
+            });
+        let identity = Arc::new(identity);
         identity.hear_local_changes();
         atrium_identity::set_password_hash_queue(settings.password_hash_queue);
         let tenants = Arc::new(TenantService::new(
@@ -58,7 +73,25 @@ impl AppState {
             identity,
             tenants,
             lifecycle: Default::default(),
+            outbox,
         })
+    }
+
+    /// Starts this process's mail delivery worker (on the current tokio
+    /// runtime), or says what is wrong with the mail settings.
+    pub fn start_mail_delivery(&self) -> Result<(), MailError> {
+        atrium_mail::check_address(&self.settings.mail_from_address)?;
+        let transport = Transport::from_setting(&self.settings.mail_transport)?;
+        atrium_mail::spawn_delivery(
+            self.db.clone(),
+            transport,
+            self.outbox.clone(),
+            DeliveryOptions {
+                max_attempts: self.settings.mail_max_attempts.max(1),
+                ..DeliveryOptions::default()
+            },
+        );
+        Ok(())
     }
 
     /// Keeps this replica's caches in step with writes made by others

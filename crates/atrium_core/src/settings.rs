@@ -114,6 +114,24 @@ pub struct Settings {
     /// without an operator; any other domain waits for an operator's
     /// approval (domain claims). Empty: every domain waits.
     pub tenant_domain_base: String,
+    /// Where outgoing mail goes: `smtp://[user:password@]host[:port]`
+    /// (add `?tls=required` for STARTTLS), `smtps://…` (TLS from the
+    /// start), or `file://DIR`, a folder that receives one `.eml` file per
+    /// mail (relative paths from the working directory).
+    pub mail_transport: String,
+    /// The sender of platform mail when a site sets no
+    /// `email_from_address`.
+    pub mail_from_address: String,
+    /// Sends of one mail before it is given up (kept in `mail_outbox`
+    /// with its `last_error`).
+    pub mail_max_attempts: u32,
+    /// Lifetime of a password-reset link.
+    pub password_reset_ttl_secs: u64,
+    /// Lifetime of an email-verification link.
+    pub email_verification_ttl_secs: u64,
+    /// Whether registration waits for the email to be verified, on sites
+    /// that do not set `REQUIRE_EMAIL_VERIFICATION`.
+    pub require_email_verification: bool,
 }
 
 impl Default for Settings {
@@ -155,6 +173,12 @@ impl Default for Settings {
             graphiql: true,
             graphql_suggestions: true,
             tenant_domain_base: "localhost".into(),
+            mail_transport: "file://mail".into(),
+            mail_from_address: "noreply@localhost".into(),
+            mail_max_attempts: 10,
+            password_reset_ttl_secs: 3_600,
+            email_verification_ttl_secs: 172_800,
+            require_email_verification: false,
         }
     }
 }
@@ -162,7 +186,7 @@ impl Default for Settings {
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut shown = serde_json::to_value(self).map_err(|_| std::fmt::Error)?;
-        for url in ["database_url", "migration_database_url"] {
+        for url in ["database_url", "migration_database_url", "mail_transport"] {
             if let Some(serde_json::Value::String(value)) = shown.get_mut(url) {
                 *value = redact_url(value);
             }

@@ -82,9 +82,11 @@ mod schema;
 mod tenancy;
 
 pub mod access;
+pub mod account_tokens;
 pub mod api_clients;
 pub mod idempotency;
 pub mod login_throttle;
+pub mod mail_outbox;
 pub mod operators;
 pub mod organizations;
 pub mod refresh_tokens;

@@ -84,3 +84,30 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> DbResult<UserRow> {
         .select(UserRow::as_select())
         .first(tx.conn)?)
 }
+
+/// Sets a new password hash (a reset, or a change by its owner).
+pub fn set_password_hash(tx: &mut TenantTx<'_>, id: i64, password_hash: &str) -> DbResult<()> {
+    diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tx.tenant()))
+            .filter(users::id.eq(id)),
+    )
+    .set((
+        users::password_hash.eq(password_hash),
+        users::updated_at.eq(now()),
+    ))
+    .execute(tx.conn)?;
+    Ok(())
+}
+
+/// Marks whether the owner has shown the email address is theirs.
+pub fn set_email_verified(tx: &mut TenantTx<'_>, id: i64, verified: bool) -> DbResult<()> {
+    diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tx.tenant()))
+            .filter(users::id.eq(id)),
+    )
+    .set(users::email_verified.eq(verified))
+    .execute(tx.conn)?;
+    Ok(())
+}

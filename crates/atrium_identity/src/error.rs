@@ -37,6 +37,13 @@ pub enum IdentityError {
     /// Too many password checks are waiting already.
     #[error("too many password checks in progress; retry in {retry_after_secs} s")]
     Overloaded { retry_after_secs: u64 },
+    /// The password matched, but the account's email is not verified yet
+    /// (a site requiring verification).
+    #[error("the email address of this account is not verified yet")]
+    EmailNotVerified,
+    /// A mail could not be composed (an address the mail library refuses).
+    #[error("mail: {0}")]
+    Mail(String),
     #[error("signing key: {0}")]
     Key(String),
     #[error("no such operator")]
@@ -61,6 +68,7 @@ impl From<IdentityError> for Failure {
             IdentityError::InvalidCredentials
             | IdentityError::InvalidRefreshToken
             | IdentityError::InvalidToken(_)
+            | IdentityError::EmailNotVerified
             | IdentityError::InvalidClient => ErrorKind::Unauthenticated,
             IdentityError::InvalidScope(_) => ErrorKind::BadRequest,
             IdentityError::ApiClientNotFound => ErrorKind::NotFound,
@@ -73,7 +81,7 @@ impl From<IdentityError> for Failure {
             IdentityError::Overloaded { retry_after_secs } => {
                 ErrorKind::Overloaded { retry_after_secs }
             }
-            IdentityError::Key(_) => ErrorKind::Internal,
+            IdentityError::Key(_) | IdentityError::Mail(_) => ErrorKind::Internal,
         };
         Failure::new(kind, error.to_string())
     }

@@ -88,8 +88,8 @@ fn is_username(value: &str) -> bool {
 pub struct Identity {
     pub(crate) db: Db,
     pub(crate) keys: Arc<KeyStore>,
-    /// Where a site's registration gate is read.
-    site_config: Arc<ConfigHelpers>,
+    /// Where a site's registration gate (and mail settings) are read.
+    pub(crate) site_config: Arc<ConfigHelpers>,
     access_ttl_secs: u64,
     /// `refresh_token_ttl_secs`: how long a login's refresh tokens live.
     pub(crate) refresh_ttl_secs: u64,
@@ -109,6 +109,8 @@ pub struct Identity {
     pub(crate) client_ttl_secs: u64,
     /// Counts access changes heard (see `access.rs`).
     pub(crate) access_epoch: std::sync::atomic::AtomicU64,
+    /// Password resets and email verification (`recovery.rs`).
+    pub(crate) recovery: crate::recovery::RecoveryOptions,
 }
 
 impl Identity {
@@ -145,6 +147,7 @@ impl Identity {
             clients: crate::clients::client_cache(),
             client_ttl_secs: access_ttl_secs,
             access_epoch: Default::default(),
+            recovery: Default::default(),
         }
     }
 
@@ -225,9 +228,9 @@ impl Identity {
             })
             .await?;
         let found = found.filter(|user| user.is_active);
-        let (id, hash) = match found {
-            Some(row) => (Some(row.id), Some(row.password_hash)),
-            None => (None, None),
+        let (id, hash, verified) = match found {
+            Some(row) => (Some(row.id), Some(row.password_hash), row.email_verified),
+            None => (None, None, false),
         };
         let matches = passwords::verify(password.to_owned(), hash).await;
         if !self.unless_abandoned(matches, &attempt).await? {
@@ -235,6 +238,10 @@ impl Identity {
         }
         let id = id.ok_or(IdentityError::InvalidCredentials)?;
         self.throttle.succeeded(attempt).await?;
+        // Told only to whoever knows the password.
+        if !verified {
+            return Err(IdentityError::EmailNotVerified);
+        }
         self.start_session(Some(scope), id).await
     }
 
@@ -357,6 +364,8 @@ impl Identity {
 
     /// Self-registration on a site: a new account without roles, when the
     /// site's configuration allows it (`ALLOW_PUBLIC_ACCOUNT_CREATION`).
+    /// When the site requires email verification, the account starts
+    /// unverified and a link is mailed (`recovery.rs`).
     /// Limited like logins: a refused registration (a taken email or
     /// username, say) counts against both names and `client`.
     pub async fn register(
@@ -383,14 +392,22 @@ impl Identity {
                 client,
             )
             .await?;
+        let verification = self.pending_verification(scope, site).await?;
         let hash = passwords::hash(account.password.clone()).await;
         let hash = self.unless_abandoned(hash, &attempt).await?;
-        let user = self
+        let (user, spooled) = self
             .db
             .tenant(scope, Access::Write, move |tx| {
-                crate::tx::insert_account(tx, &account, &hash)
+                let mut user = crate::tx::insert_account(tx, &account, &hash)?;
+                if let Some(verification) = &verification {
+                    verification.start(tx, &mut user)?;
+                }
+                Ok::<_, IdentityError>((user, verification.is_some()))
             })
             .await?;
+        if spooled {
+            self.mail_spooled();
+        }
         self.throttle.succeeded(attempt).await?;
         Ok(user)
     }

@@ -22,6 +22,8 @@ enum Kind {
     LanguageTag,
     OrgFilter,
     KeyList,
+    /// The path of a frontend page that mail links point to.
+    Path,
 }
 
 const WELL_KNOWN: &[(&str, Kind)] = &[
@@ -34,7 +36,22 @@ const WELL_KNOWN: &[(&str, Kind)] = &[
     ("contact_email", Kind::Email),
     ("LANGUAGE_CODE", Kind::LanguageTag),
     (PUBLIC_KEYS, Kind::KeyList),
+    // Mail (password resets, email verification).
+    ("email_from_address", Kind::Email),
+    ("REQUIRE_EMAIL_VERIFICATION", Kind::Bool),
+    ("PASSWORD_RESET_PATH", Kind::Path),
+    ("EMAIL_VERIFICATION_PATH", Kind::Path),
 ];
+
+/// A path that a mailed link can end with: `?token=…` is appended, so no
+/// query or fragment of its own, and nothing that needs escaping.
+fn is_link_path(path: &str) -> bool {
+    path.starts_with('/')
+        && path.len() <= 200
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-._~".contains(c))
+}
 
 /// Checks the size and the well-known keys. Whether the organizations named
 /// by `course_org_filter` exist is for the caller to check against its
@@ -70,6 +87,9 @@ pub fn validate_configuration(values: &Map<String, Value>) -> Result<(), Validat
                 .as_array()
                 .is_some_and(|keys| keys.iter().all(Value::is_string)))
             .then_some("must be a list of configuration keys"),
+            Kind::Path => (!value.as_str().is_some_and(is_link_path)).then_some(
+                "must be a path such as /reset-password (at most 200 characters, no query)",
+            ),
         };
         if let Some(message) = problem {
             errors.add(field, message);
@@ -142,6 +162,27 @@ mod tests {
                 "values.contact_email",
                 "values.LANGUAGE_CODE",
                 "values.public_keys"
+            ]
+        );
+    }
+
+    #[test]
+    fn mail_keys_are_typed() {
+        assert!(fields(json!({
+            "email_from_address": "noreply@acme.org", "REQUIRE_EMAIL_VERIFICATION": true,
+            "PASSWORD_RESET_PATH": "/account/reset", "EMAIL_VERIFICATION_PATH": "/verify"
+        }))
+        .is_empty());
+        assert_eq!(
+            fields(json!({
+                "email_from_address": "Acme <noreply@acme.org>", "REQUIRE_EMAIL_VERIFICATION": "yes",
+                "PASSWORD_RESET_PATH": "reset", "EMAIL_VERIFICATION_PATH": "/verify?x=1"
+            })),
+            [
+                "values.email_from_address",
+                "values.REQUIRE_EMAIL_VERIFICATION",
+                "values.PASSWORD_RESET_PATH",
+                "values.EMAIL_VERIFICATION_PATH"
             ]
         );
     }

@@ -1,7 +1,8 @@
-//! The identity domain at the gateway: tokens, keys, the caller and
-//! registration.
+//! The identity domain at the gateway: tokens, keys, the caller,
+//! registration, and getting back into an account (password reset).
 
 pub mod graphql;
+pub mod recovery;
 pub mod rest;
 pub mod wire;
 
@@ -12,5 +13,8 @@ pub fn routes(api: &mut Api) {
         .add::<rest::__path_token, _, _>(rest::token)
         .add::<rest::__path_revoke, _, _>(rest::revoke)
         .add::<rest::__path_register, _, _>(rest::register)
-        .add::<rest::__path_me, _, _>(rest::me);
+        .add::<rest::__path_me, _, _>(rest::me)
+        .add::<recovery::__path_request_password_reset, _, _>(recovery::request_password_reset)
+        .add::<recovery::__path_confirm_password_reset, _, _>(recovery::confirm_password_reset)
+        .add::<recovery::__path_verify_email, _, _>(recovery::verify_email);
 }

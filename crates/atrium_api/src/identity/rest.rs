@@ -39,6 +39,11 @@ fn grant_failed(error: IdentityError) -> ApiError {
             "invalid_grant",
             "the refresh token is invalid, expired or revoked",
         ),
+        IdentityError::EmailNotVerified => oauth(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "the email address of this account is not verified yet: follow the link mailed to it",
+        ),
         other => other.into(),
     }
 }
@@ -343,5 +348,6 @@ pub async fn register(
         email: user.email,
         username: user.username,
         name: user.name,
+        email_verified: user.email_verified,
     }))
 }

@@ -226,4 +226,43 @@ pub struct RegisteredUser {
     pub email: String,
     pub username: String,
     pub name: String,
+    /// `false` when the site requires email verification: the account
+    /// logs in once the link mailed to it was followed.
+    pub email_verified: bool,
+}
+
+/// `POST /api/v1/auth/password-reset`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetBody {
+    /// The account's email; the answer is the same whether it has one.
+    #[schema(format = "email", max_length = 254)]
+    pub email: String,
+}
+
+/// The one answer to a reset request, whatever the email.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetAccepted {
+    pub detail: String,
+}
+
+/// `POST /api/v1/auth/password-reset/confirm`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirmBody {
+    /// The `token` of the mailed link.
+    #[schema(min_length = 1, max_length = 200)]
+    pub token: String,
+    /// The new password: at least 10 characters, at most 1,024 bytes.
+    #[schema(min_length = 10, max_length = 1024)]
+    pub password: String,
+}
+
+/// `POST /api/v1/auth/verify-email`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailBody {
+    /// The `token` of the mailed link.
+    #[schema(min_length = 1, max_length = 200)]
+    pub token: String,
 }
