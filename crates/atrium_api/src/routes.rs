@@ -14,7 +14,7 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
-use crate::{graphql, identity, operations, sites, tenants};
+use crate::{graphql, identity, operations, sites, tenants, users};
 
 /// Every domain's registrations: one line per domain.
 const DOMAINS: &[fn(&mut Api)] = &[
@@ -22,6 +22,7 @@ const DOMAINS: &[fn(&mut Api)] = &[
     identity::routes,
     tenants::routes,
     sites::routes,
+    users::routes,
     graphql::routes,
 ];
 

@@ -25,6 +25,14 @@ pub enum IdentityError {
     Overloaded { retry_after_secs: u64 },
     #[error("signing key: {0}")]
     Key(String),
+    /// No such thing in this tenant (or in another: never told apart).
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// The change would leave the tenant without an active tenant admin.
+    #[error("{0}")]
+    LastAdmin(&'static str),
+    #[error(transparent)]
+    Denied(#[from] atrium_permissions::Denied),
     #[error(transparent)]
     Db(#[from] DbError),
     /// A site setting could not be read (the registration gate).
@@ -37,12 +45,14 @@ impl From<IdentityError> for Failure {
         let kind = match error {
             IdentityError::Validation(errors) => return errors.into(),
             IdentityError::Db(db) => return db.into(),
+            IdentityError::Denied(denied) => return denied.into(),
             IdentityError::Site(site) => return (*site).into(),
             IdentityError::InvalidCredentials | IdentityError::InvalidToken(_) => {
                 ErrorKind::Unauthenticated
             }
             IdentityError::RegistrationClosed => ErrorKind::Forbidden,
-            IdentityError::Taken(_) => ErrorKind::Conflict,
+            IdentityError::NotFound(_) => ErrorKind::NotFound,
+            IdentityError::Taken(_) | IdentityError::LastAdmin(_) => ErrorKind::Conflict,
             IdentityError::Throttled { retry_after_secs } => {
                 ErrorKind::TooManyRequests { retry_after_secs }
             }

@@ -100,6 +100,10 @@ pub enum Action {
     ViewSites(TenantId),
     /// Create, change and delete a tenant's sites, configurations, themes.
     ManageSites(TenantId),
+    /// List and read a tenant's accounts.
+    ViewUsers(TenantId),
+    /// Create, change, deactivate and delete a tenant's accounts.
+    ManageUsers(TenantId),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,9 +138,10 @@ pub fn authorize(caller: &Caller, action: Action) -> Result<(), Denied> {
     }
     let allowed = match action {
         Action::ManageTenants => matches!(caller, Caller::Operator { .. }),
-        Action::ViewSites(tenant) | Action::ManageSites(tenant) => {
-            caller.is_tenant_admin_of(tenant)
-        }
+        Action::ViewSites(tenant)
+        | Action::ManageSites(tenant)
+        | Action::ViewUsers(tenant)
+        | Action::ManageUsers(tenant) => caller.is_tenant_admin_of(tenant),
     };
     if allowed {
         Ok(())
@@ -150,6 +155,8 @@ fn describe(action: Action) -> &'static str {
         Action::ManageTenants => "manage tenants",
         Action::ViewSites(_) => "view this tenant's sites",
         Action::ManageSites(_) => "manage this tenant's sites",
+        Action::ViewUsers(_) => "view this tenant's accounts",
+        Action::ManageUsers(_) => "manage this tenant's accounts",
     }
 }
 
@@ -193,6 +200,26 @@ mod tests {
             authorize(&Caller::Anonymous, Action::ManageTenants),
             Err(Denied::Unauthenticated)
         );
+    }
+
+    #[test]
+    fn only_a_tenant_admin_manages_its_accounts() {
+        let tenant = TenantId(1);
+        for action in [Action::ViewUsers(tenant), Action::ManageUsers(tenant)] {
+            assert_eq!(authorize(&admin_of(1), action), Ok(()));
+            assert!(matches!(
+                authorize(&admin_of(2), action),
+                Err(Denied::Forbidden(_))
+            ));
+            assert!(matches!(
+                authorize(&Caller::Operator { id: OperatorId(1) }, action),
+                Err(Denied::Forbidden(_))
+            ));
+            assert_eq!(
+                authorize(&Caller::Anonymous, action),
+                Err(Denied::Unauthenticated)
+            );
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::context::RequestContext;
 use crate::problem::ApiError;
 use crate::routes::Api;
 use crate::state::AppState;
-use crate::{identity, sites, tenants};
+use crate::{identity, sites, tenants, users};
 
 // Every domain's queries: one entry per domain. (A `//` comment: a doc
 // comment would become the type's description in the schema.)
@@ -26,11 +26,12 @@ pub struct Query(
     tenants::graphql::TenantQuery,
     identity::graphql::IdentityQuery,
     sites::graphql::SiteQuery,
+    users::graphql::UserQuery,
 );
 
 // Every domain's mutations: one entry per domain.
 #[derive(MergedObject, Default)]
-pub struct Mutation(sites::graphql::SiteMutation);
+pub struct Mutation(sites::graphql::SiteMutation, users::graphql::UserMutation);
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -13,7 +13,7 @@ pub struct IdentityQuery;
 impl IdentityQuery {
     /// The caller: operator or user, its tenant and its roles.
     async fn me(&self, ctx: &Context<'_>) -> Result<MeDto, ApiError> {
-        let (_, req) = request(ctx)?;
-        MeDto::of(req)
+        let (state, req) = request(ctx)?;
+        MeDto::of(state, req).await
     }
 }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::context::RequestContext;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
 #[graphql(name = "RoleGrant")]
@@ -23,40 +24,81 @@ pub struct MeDto {
     /// `operator` or `user`.
     pub kind: String,
     pub id: i64,
-    /// The tenant of a user; `null` for operators.
+    pub email: String,
+    /// A user's username; `null` for operators.
+    pub username: Option<String>,
+    /// A user's name; `null` for operators.
+    pub name: Option<String>,
+    /// The slug of a user's tenant; `null` for operators.
     pub tenant: Option<String>,
     pub roles: Vec<RoleDto>,
 }
 
 impl MeDto {
-    /// The caller as `GET /api/v1/me` and GraphQL `me` show it.
-    pub fn of(ctx: &RequestContext) -> Result<Self, ApiError> {
-        use atrium_permissions::Caller;
-        let tenant = ctx
-            .host
-            .tenant()
-            .ok()
-            .map(|entry| entry.tenant_slug.clone());
-        match &ctx.caller {
-            Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
-            Caller::Operator { id } => Ok(Self {
-                kind: "operator".into(),
-                id: id.0,
-                tenant: None,
-                roles: Vec::new(),
-            }),
-            Caller::User { id, grants, .. } => Ok(Self {
-                kind: "user".into(),
-                id: id.0,
-                tenant,
-                roles: grants
-                    .iter()
-                    .map(|g| RoleDto {
-                        role: g.role.as_str().into(),
-                        scope: g.scope.encode(),
-                    })
-                    .collect(),
-            }),
+    /// The caller as `GET /api/v1/me` and GraphQL `me` show it, from the
+    /// identity service's answer and the request's host.
+    pub fn new(me: atrium_identity::Me, ctx: &RequestContext) -> Self {
+        let tenant = match me.kind {
+            atrium_identity::CallerKind::User => ctx
+                .host
+                .tenant()
+                .ok()
+                .map(|entry| entry.tenant_slug.clone()),
+            atrium_identity::CallerKind::Operator => None,
+        };
+        let kind = match me.kind {
+            atrium_identity::CallerKind::User => "user",
+            atrium_identity::CallerKind::Operator => "operator",
+        };
+        Self {
+            kind: kind.into(),
+            id: me.id,
+            email: me.email,
+            username: me.username,
+            name: me.name,
+            tenant,
+            roles: me
+                .grants
+                .iter()
+                .map(|g| RoleDto {
+                    role: g.role.as_str().into(),
+                    scope: g.scope.encode(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Looks the caller up through the identity service.
+    pub async fn of(state: &AppState, ctx: &RequestContext) -> Result<Self, ApiError> {
+        let me = state.identity.me(&ctx.caller, ctx.host.scope()).await?;
+        Ok(Self::new(me, ctx))
+    }
+}
+
+/// `PATCH /api/v1/me`: only the fields sent change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatchBody {
+    /// Users only (operators have no name).
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    pub name: Option<String>,
+    /// The new password: at least 10 characters and at most 1,024 bytes;
+    /// not the username or the email (ignoring case); not one of the most
+    /// common passwords. Each broken rule is its own field error on
+    /// `password`. Needs `current_password`.
+    #[schema(min_length = 10, max_length = 1024)]
+    pub password: Option<String>,
+    /// Required with `password`. A wrong one is a `400` with a field error
+    /// on `current_password`, and counts as a failed login of the account.
+    pub current_password: Option<String>,
+}
+
+impl From<MePatchBody> for atrium_identity::MePatch {
+    fn from(body: MePatchBody) -> Self {
+        Self {
+            name: body.name,
+            password: body.password,
+            current_password: body.current_password,
         }
     }
 }
@@ -111,7 +153,9 @@ pub struct NewAccountBody {
     pub email: String,
     #[schema(pattern = r"^[A-Za-z0-9_.-]{2,30}$")]
     pub username: String,
-    /// At least 10 characters, at most 1,024 bytes.
+    /// At least 10 characters and at most 1,024 bytes; not the username
+    /// or the email (ignoring case); not one of the most common passwords.
+    /// Each broken rule is its own field error on `password`.
     #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
     #[serde(default)]
