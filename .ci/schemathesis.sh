@@ -10,9 +10,9 @@
 # operations that exist only on the other host (filtered by operation id):
 # the tenants operations (`*_tenant`, `*_tenants`) and the domain claims
 # (`*_domain_claim`, `*_domain_claims`) run only on the platform host;
-# sites, site configuration and theme (`*site*`), `register` and
-# `get_config_value` only on the tenant's host; the rest (token, me, jwks,
-# health, metrics) on both.
+# sites, site configuration and theme (`*site*`), `register`,
+# `get_config_value` and the accounts (`*_user`, `*_users`) only on the
+# tenant's host; the rest (token, me, jwks, health, metrics) on both.
 #
 # Narrow exceptions, each with its reason, are in schemathesis.toml beside
 # this script. ATRIUM_ST_BACKENDS="sqlite" (say) runs one backend only.
@@ -48,7 +48,7 @@ trap cleanup EXIT
 
 config=$root/.ci/schemathesis.toml
 platform_only='^[a-z_]+_(tenants?|domain_claims?)$'
-tenant_only='site|^register$|^get_config_value$'
+tenant_only='site|^register$|^get_config_value$|_users?$'
 
 # One backend: a fresh database, a server, a tenant, then the runs.
 run_backend() {

@@ -180,11 +180,8 @@ impl Identity {
         page: PageRequest,
     ) -> Result<Page<Account>, IdentityError> {
         authorize(caller, Action::ViewUsers(scope.tenant_id()))?;
-        let search = filter
-            .q
-            .map(|q| q.trim().to_lowercase())
-            .filter(|q| !q.is_empty());
-        if search.as_ref().is_some_and(|q| {
+        // Checked as sent: trimming or lowercasing changes the length.
+        if filter.q.as_ref().is_some_and(|q| {
             q.chars().count() > MAX_SEARCH_CHARS || q.chars().any(char::is_control)
         }) {
             return Err(ValidationErrors::single(
@@ -195,6 +192,10 @@ impl Identity {
             )
             .into());
         }
+        let search = filter
+            .q
+            .map(|q| q.trim().to_lowercase())
+            .filter(|q| !q.is_empty());
         let filter = UserFilter {
             search,
             is_active: filter.is_active,

@@ -49,8 +49,9 @@ list_type!(UserList, UserDto);
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UserSearchQuery {
-    /// A substring of the email, username or name, ignoring case.
-    #[param(max_length = 255)]
+    /// A substring of the email, username or name, ignoring case; at most
+    /// 255 characters, without control characters.
+    #[param(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub q: Option<String>,
     /// Only active (`true`) or only deactivated (`false`) accounts.
     pub is_active: Option<bool>,
