@@ -272,6 +272,15 @@ fn creates_with_or_without_a_password_and_refuses_taken_names(backend: Backend) 
         "{taken}"
     );
 
+    // An empty change changes nothing.
+    let same = acme
+        .admin(&app, "PATCH", &format!("/api/v1/users/{with}"))
+        .json(&json!({}))
+        .expect(200)
+        .json();
+    assert_eq!(same["username"], "with");
+    assert_eq!(same["is_active"], true);
+
     // Every bad field at once, and unknown fields refused.
     let fields = acme
         .admin(&app, "POST", "/api/v1/users")
