@@ -11,9 +11,9 @@
 # the tenants operations (`*_tenant`, `*_tenants`) and the domain claims
 # (`*_domain_claim`, `*_domain_claims`) run only on the platform host;
 # sites, site configuration and theme (`*site*`), `register`,
-# `get_config_value`, password reset and email verification only on the
-# tenant's host; the rest (token, me, jwks,
-# health, metrics) on both.
+# `get_config_value`, the accounts (`*_user`, `*_users`), password reset
+# and email verification only on the tenant's host; the rest (token, me,
+# jwks, health, metrics) on both.
 #
 # Narrow exceptions, each with its reason, are in schemathesis.toml beside
 # this script. ATRIUM_ST_BACKENDS="sqlite" (say) runs one backend only.
@@ -49,7 +49,7 @@ trap cleanup EXIT
 
 config=$root/.ci/schemathesis.toml
 platform_only='^[a-z_]+_(tenants?|domain_claims?)$'
-tenant_only='site|^register$|^get_config_value$|password_reset$|^verify_email$'
+tenant_only='site|^register$|^get_config_value$|_users?$|password_reset$|^verify_email$'
 
 # One backend: a fresh database, a server, a tenant, then the runs.
 run_backend() {

@@ -185,7 +185,10 @@ fn a_wrong_method_is_a_405_with_allow() {
         response.json()["type"],
         "https://atrium.dev/problems/method-not-allowed"
     );
-    let single = app.platform("POST", "/api/v1/me").send();
+    let single = app.platform("POST", "/.well-known/jwks.json").send();
     assert_eq!(single.status, 405);
     assert_eq!(single.header("allow"), Some("GET"));
+    let me = app.platform("POST", "/api/v1/me").send();
+    assert_eq!(me.status, 405);
+    assert_eq!(me.header("allow"), Some("GET, PATCH"));
 }

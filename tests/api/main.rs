@@ -25,3 +25,4 @@ mod site_configuration;
 mod sites;
 mod tenants;
 mod throttle;
+mod users;

@@ -27,6 +27,7 @@ pub mod routes;
 mod sites;
 mod state;
 mod tenants;
+mod users;
 mod wire;
 
 use std::sync::Arc;

@@ -100,6 +100,7 @@ fn problem_response(description: &str) -> RefOr<Response> {
         (name = "tenants", description = "Platform host: provisioning and administration of tenants"),
         (name = "sites", description = "A tenant's sites and the public bootstrap of a site"),
         (name = "site configuration", description = "Configuration, theme, history and resolved settings"),
+        (name = "users", description = "A tenant's accounts, for its tenant admins"),
         (name = "api clients", description = "Integrators' client credentials (client_credentials grant)"),
         (name = "operations", description = "Probes and metrics (any host)"),
     )

@@ -14,7 +14,7 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
-use crate::{api_clients, graphql, identity, operations, operators, sites, tenants};
+use crate::{api_clients, graphql, identity, operations, operators, sites, tenants, users};
 
 /// Every domain's registrations: one line per domain.
 const DOMAINS: &[fn(&mut Api)] = &[
@@ -23,6 +23,7 @@ const DOMAINS: &[fn(&mut Api)] = &[
     tenants::routes,
     operators::routes,
     sites::routes,
+    users::routes,
     api_clients::routes,
     graphql::routes,
 ];

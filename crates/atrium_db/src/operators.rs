@@ -100,3 +100,14 @@ pub fn delete(tx: &mut PlatformTx<'_>, id: i64) -> DbResult<()> {
         _ => Ok(()),
     }
 }
+
+/// Replaces an operator's password hash; `NotFound` for an unknown id.
+pub fn set_password_hash(tx: &mut PlatformTx<'_>, id: i64, password_hash: &str) -> DbResult<()> {
+    let changed = diesel::update(operators::table.find(id))
+        .set(operators::password_hash.eq(password_hash))
+        .execute(tx.conn)?;
+    if changed == 0 {
+        return Err(crate::DbError::NotFound);
+    }
+    Ok(())
+}

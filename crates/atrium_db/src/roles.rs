@@ -3,9 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::connection::DbConnection;
 use crate::error::DbResult;
 use crate::now;
-use crate::schema::role_assignments;
+use crate::schema::{role_assignments, users};
 use crate::tenancy::TenantTx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -50,5 +51,45 @@ pub fn for_user(tx: &mut TenantTx<'_>, user_id: i64) -> DbResult<Vec<RoleAssignm
         .filter(role_assignments::user_id.eq(user_id))
         .order(role_assignments::id)
         .select(RoleAssignmentRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// Advisory-lock class of "who holds a tenant-wide role" (PostgreSQL): the
+/// second key is the tenant.
+const ROLE_HOLDERS_LOCK: i32 = 0x726f_6c65;
+
+/// The active accounts holding `role` on `scope`, read under a lock that
+/// every writer taking this path waits for until the others commit. A
+/// check such as "is this the last active tenant admin?" made here and
+/// the write that follows in the same transaction cannot interleave with
+/// another such check and write: on SQLite a write transaction holds the
+/// database's write lock from `BEGIN IMMEDIATE`; on PostgreSQL this takes a
+/// transaction-level advisory lock per tenant first (row locks would not
+/// do: a concurrent removal of a role assignment leaves the account row
+/// untouched, and a statement's snapshot would still see the grant), and
+/// the query after it, under READ COMMITTED, sees what the previous holder
+/// committed.
+pub fn active_holders_locked(tx: &mut TenantTx<'_>, role: &str, scope: &str) -> DbResult<Vec<i64>> {
+    let tenant = tx.tenant();
+    if let DbConnection::Postgres(pg) = &mut *tx.conn {
+        use diesel::connection::SimpleConnection;
+        // Two integers formatted into SQL cannot inject anything; tenants
+        // whose ids agree modulo 2^32 merely share a lock.
+        pg.batch_execute(&format!(
+            "SELECT pg_advisory_xact_lock({ROLE_HOLDERS_LOCK}, {})",
+            tenant as i32
+        ))?;
+    }
+    let holders = role_assignments::table
+        .filter(role_assignments::tenant_id.eq(tenant))
+        .filter(role_assignments::role.eq(role))
+        .filter(role_assignments::scope.eq(scope))
+        .select(role_assignments::user_id);
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::is_active.eq(true))
+        .filter(users::id.eq_any(holders))
+        .order(users::id)
+        .select(users::id)
         .load(tx.conn)?)
 }

@@ -85,6 +85,102 @@ pub fn get(tx: &mut TenantTx<'_>, id: i64) -> DbResult<UserRow> {
         .first(tx.conn)?)
 }
 
+/// Which accounts a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// A lowercase substring of the email, username or name.
+    pub search: Option<String>,
+    pub is_active: Option<bool>,
+}
+
+/// `%`, `_` and the escape character itself match literally.
+fn like_pattern(search: &str) -> String {
+    let mut pattern = String::with_capacity(search.len() + 2);
+    pattern.push('%');
+    for c in search.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Accounts in id order after `after`, at most `limit`.
+pub fn list(
+    tx: &mut TenantTx<'_>,
+    filter: &UserFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<UserRow>> {
+    let mut query = users::table
+        .filter(users::tenant_id.eq(tx.tenant()))
+        .filter(users::id.gt(after.unwrap_or(0)))
+        .into_boxed();
+    if let Some(search) = &filter.search {
+        let pattern = like_pattern(search);
+        query = query.filter(
+            lower(users::email)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(users::username).like(pattern.clone()).escape('\\'))
+                .or(lower(users::name).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(active) = filter.is_active {
+        query = query.filter(users::is_active.eq(active));
+    }
+    Ok(query
+        .order(users::id)
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// The columns a change may set; `None` leaves a column as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges<'a> {
+    pub email: Option<&'a str>,
+    pub username: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub is_active: Option<bool>,
+    pub password_hash: Option<&'a str>,
+}
+
+/// Applies `changes` to an account and reads it back; `NotFound` when the
+/// tenant has no such account. A taken email or username is a unique
+/// violation naming the column.
+pub fn update(tx: &mut TenantTx<'_>, id: i64, changes: &UserChanges<'_>) -> DbResult<UserRow> {
+    let changed = diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tx.tenant()))
+            .filter(users::id.eq(id)),
+    )
+    .set((changes, users::updated_at.eq(now())))
+    .execute(tx.conn)?;
+    if changed == 0 {
+        return Err(crate::DbError::NotFound);
+    }
+    get(tx, id)
+}
+
+/// Deletes an account; its role assignments and tokens go with it (foreign
+/// keys cascade). `NotFound` when the tenant has no such account.
+pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
+    let deleted = diesel::delete(
+        users::table
+            .filter(users::tenant_id.eq(tx.tenant()))
+            .filter(users::id.eq(id)),
+    )
+    .execute(tx.conn)?;
+    if deleted == 0 {
+        return Err(crate::DbError::NotFound);
+    }
+    Ok(())
+}
+
 /// Sets a new password hash (a reset, or a change by its owner).
 pub fn set_password_hash(tx: &mut TenantTx<'_>, id: i64, password_hash: &str) -> DbResult<()> {
     diesel::update(
@@ -110,4 +206,12 @@ pub fn set_email_verified(tx: &mut TenantTx<'_>, id: i64, verified: bool) -> DbR
     .set(users::email_verified.eq(verified))
     .execute(tx.conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_match_wildcards_literally() {
+        assert_eq!(super::like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
+    }
 }

@@ -51,6 +51,12 @@ pub enum IdentityError {
     /// Disabling or deleting this operator would leave none active.
     #[error("the last active operator cannot be disabled or deleted")]
     LastOperator,
+    /// No such thing in this tenant (or in another: never told apart).
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// The change would leave the tenant without an active tenant admin.
+    #[error("{0}")]
+    LastAdmin(&'static str),
     #[error(transparent)]
     Db(#[from] DbError),
     /// A site setting could not be read (the registration gate).
@@ -73,8 +79,10 @@ impl From<IdentityError> for Failure {
             IdentityError::InvalidScope(_) => ErrorKind::BadRequest,
             IdentityError::ApiClientNotFound => ErrorKind::NotFound,
             IdentityError::RegistrationClosed => ErrorKind::Forbidden,
-            IdentityError::Taken(_) | IdentityError::LastOperator => ErrorKind::Conflict,
-            IdentityError::UnknownOperator => ErrorKind::NotFound,
+            IdentityError::NotFound(_) | IdentityError::UnknownOperator => ErrorKind::NotFound,
+            IdentityError::Taken(_) | IdentityError::LastOperator | IdentityError::LastAdmin(_) => {
+                ErrorKind::Conflict
+            }
             IdentityError::Throttled { retry_after_secs } => {
                 ErrorKind::TooManyRequests { retry_after_secs }
             }

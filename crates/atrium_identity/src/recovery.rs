@@ -23,7 +23,7 @@ use rand::RngCore;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::service::check_password;
+use crate::password_rules::check_new_password;
 use crate::{passwords, Identity, IdentityError};
 
 /// Site configuration keys read here (each with a platform default in
@@ -344,13 +344,16 @@ impl Identity {
                 Ok::<_, IdentityError>(user.is_active.then_some(user))
             })
             .await?;
-        let mut errors = match user {
+        let mut errors = match &user {
             Some(_) => ValidationErrors::default(),
             None => unusable_token(),
         };
-        if let Err(message) = check_password(password) {
-            errors.add("password", message);
-        }
+        // The account's own names are known only with a usable token.
+        let personal: Vec<&str> = user
+            .iter()
+            .flat_map(|u| [u.username.as_str(), u.email.as_str()])
+            .collect();
+        check_new_password(&mut errors, "password", password, &personal);
         errors.into_result()?;
         let password_hash = passwords::hash(password.to_owned()).await?;
         self.db

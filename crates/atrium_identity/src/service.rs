@@ -11,7 +11,8 @@ use atrium_permissions::{Caller, Grant};
 use atrium_sites::ConfigHelpers;
 
 use crate::keys::{Jwks, KeyStore};
-use crate::passwords::{self, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH};
+use crate::password_rules::check_new_password;
+use crate::passwords;
 use crate::throttle::{Attempt, LoginThrottle, ThrottleLimits};
 use crate::tokens::{self, Realm, Subject};
 use crate::IdentityError;
@@ -44,45 +45,17 @@ impl NewAccount {
     /// to lowercase.
     pub fn validate(&mut self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        self.email = self.email.trim().to_lowercase();
-        if !is_email(&self.email) {
-            errors.add("email", "must be an email address");
-        }
-        if !is_username(&self.username) {
-            errors.add(
-                "username",
-                "must be 2 to 30 letters, digits, '_', '.' or '-'",
-            );
-        }
-        if self.name.chars().count() > 255 || self.name.chars().any(char::is_control) {
-            errors.add(
-                "name",
-                "must be at most 255 characters, without control characters",
-            );
-        }
-        if let Err(message) = check_password(&self.password) {
-            errors.add("password", message);
-        }
+        self.email = crate::accounts::check_email(&mut errors, &self.email);
+        crate::accounts::check_username(&mut errors, &self.username);
+        crate::accounts::check_name(&mut errors, &self.name);
+        check_new_password(
+            &mut errors,
+            "password",
+            &self.password,
+            &[&self.username, &self.email],
+        );
         errors.into_result()
     }
-}
-
-pub fn check_password(password: &str) -> Result<(), String> {
-    let length = password.chars().count();
-    if length < MIN_PASSWORD_LENGTH {
-        Err(format!("must be at least {MIN_PASSWORD_LENGTH} characters"))
-    } else if password.len() > MAX_PASSWORD_LENGTH {
-        Err(format!("must be at most {MAX_PASSWORD_LENGTH} bytes"))
-    } else {
-        Ok(())
-    }
-}
-
-fn is_username(value: &str) -> bool {
-    (2..=30).contains(&value.len())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 pub struct Identity {
@@ -248,7 +221,7 @@ impl Identity {
     /// The outcome of a password check; when none ran (the hashing queue
     /// was full), the attempt is given back first, so that a 503 costs no
     /// one a try.
-    async fn unless_abandoned<T>(
+    pub(crate) async fn unless_abandoned<T>(
         &self,
         checked: Result<T, IdentityError>,
         attempt: &Attempt,
@@ -429,9 +402,7 @@ pub async fn create_operator(
     if !is_email(&email) {
         errors.add("email", "must be an email address");
     }
-    if let Err(message) = check_password(password) {
-        errors.add("password", message);
-    }
+    check_new_password(&mut errors, "password", password, &[&email]);
     errors.into_result()?;
     let hash = passwords::hash(password.to_owned()).await?;
     db.platform(Access::Write, move |tx| {

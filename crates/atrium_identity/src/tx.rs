@@ -2,7 +2,7 @@
 //! tenant's first admin atomically with its tenant.
 
 use atrium_db::users::{self, UserRow};
-use atrium_db::{DbError, TenantTx};
+use atrium_db::TenantTx;
 
 use crate::{IdentityError, NewAccount};
 
@@ -23,11 +23,5 @@ pub fn insert_account(
             password_hash,
         },
     )
-    .map_err(|e| match e {
-        ref unique @ DbError::UniqueViolation { .. } if unique.is_unique_violation_of("email") => {
-            IdentityError::Taken("email")
-        }
-        DbError::UniqueViolation { .. } => IdentityError::Taken("username"),
-        other => other.into(),
-    })
+    .map_err(crate::accounts::account_write_error)
 }

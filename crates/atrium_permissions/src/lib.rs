@@ -411,6 +411,26 @@ mod tests {
     }
 
     #[test]
+    fn only_a_tenant_admin_manages_its_accounts() {
+        let tenant = TenantId(1);
+        for action in [Action::ViewUsers(tenant), Action::ManageUsers(tenant)] {
+            assert_eq!(authorize(&admin_of(1), action), Ok(()));
+            assert!(matches!(
+                authorize(&admin_of(2), action),
+                Err(Denied::Forbidden(_))
+            ));
+            assert!(matches!(
+                authorize(&Caller::Operator { id: OperatorId(1) }, action),
+                Err(Denied::Forbidden(_))
+            ));
+            assert_eq!(
+                authorize(&Caller::Anonymous, action),
+                Err(Denied::Unauthenticated)
+            );
+        }
+    }
+
+    #[test]
     fn a_user_without_grants_is_forbidden() {
         let learner = Caller::User {
             tenant: TenantId(1),

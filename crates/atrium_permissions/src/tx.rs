@@ -26,3 +26,16 @@ pub fn grants_of(tx: &mut TenantTx<'_>, user: UserId) -> DbResult<Vec<Grant>> {
         })
         .collect())
 }
+
+/// Whether `user` is the tenant's only active tenant admin (role
+/// `tenant_admin` on scope `tenant`), so that deactivating, deleting or
+/// demoting it would lock the tenant's admins out. Call it inside the write
+/// transaction that makes the change: it takes a lock that serializes
+/// every such check and change of the tenant (see
+/// [`roles::active_holders_locked`]), so two concurrent requests cannot
+/// both pass it.
+pub fn is_last_active_tenant_admin(tx: &mut TenantTx<'_>, user: UserId) -> DbResult<bool> {
+    let admins =
+        roles::active_holders_locked(tx, Role::TenantAdmin.as_str(), &GrantScope::Tenant.encode())?;
+    Ok(admins == [user.0])
+}

@@ -17,7 +17,7 @@ use crate::context::RequestContext;
 use crate::problem::ApiError;
 use crate::routes::Api;
 use crate::state::AppState;
-use crate::{api_clients, identity, sites, tenants};
+use crate::{api_clients, identity, sites, tenants, users};
 
 // Every domain's queries: one entry per domain. The doc comment below is
 // the schema's description of the root type, for API users.
@@ -31,6 +31,7 @@ pub struct Query(
     identity::graphql::IdentityQuery,
     sites::graphql::SiteQuery,
     api_clients::graphql::ApiClientQuery,
+    users::graphql::UserQuery,
 );
 
 // Every domain's mutations: one entry per domain.
@@ -41,6 +42,7 @@ pub struct Query(
 pub struct Mutation(
     sites::graphql::SiteMutation,
     api_clients::graphql::ApiClientMutation,
+    users::graphql::UserMutation,
 );
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -15,6 +15,6 @@ impl IdentityQuery {
     /// (a client: its scopes).
     async fn me(&self, ctx: &Context<'_>) -> Result<MeDto, ApiError> {
         let (state, req) = request(ctx)?;
-        MeDto::of(req)?.with_client_details(state, req).await
+        MeDto::of(state, req).await
     }
 }

@@ -14,6 +14,7 @@ pub fn routes(api: &mut Api) {
         .add::<rest::__path_revoke, _, _>(rest::revoke)
         .add::<rest::__path_register, _, _>(rest::register)
         .add::<rest::__path_me, _, _>(rest::me)
+        .add::<rest::__path_update_me, _, _>(rest::update_me)
         .add::<recovery::__path_request_password_reset, _, _>(recovery::request_password_reset)
         .add::<recovery::__path_confirm_password_reset, _, _>(recovery::confirm_password_reset)
         .add::<recovery::__path_verify_email, _, _>(recovery::verify_email);

@@ -10,7 +10,8 @@ use atrium_sites::Resolution;
 use serde::de::DeserializeOwned;
 
 use super::wire::{
-    JwksDocument, MeDto, NewAccountBody, RegisteredUser, RevokeRequest, TokenRequest, TokenResponse,
+    JwksDocument, MeDto, MePatchBody, NewAccountBody, RegisteredUser, RevokeRequest, TokenRequest,
+    TokenResponse,
 };
 use crate::client_address::client_address;
 use crate::context::{RequestContext, RequestHost};
@@ -309,14 +310,35 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
         })
 }
 
-/// The caller: operator, user or API client, its tenant and its roles
-/// (a client: its scopes).
+/// The caller: operator, user or API client; its account, tenant and
+/// roles (a client: its scopes).
 #[utoipa::path(operation_id = "get_me", get, path = "/api/v1/me", tag = "auth",
     responses((status = 200, description = "The caller", body = MeDto)),
     security(("bearer" = [])))]
 pub async fn me(state: web::Data<AppState>, ctx: RequestContext) -> Result<HttpResponse, ApiError> {
-    let me = MeDto::of(&ctx)?.with_client_details(&state, &ctx).await?;
-    Ok(HttpResponse::Ok().json(me))
+    Ok(HttpResponse::Ok().json(MeDto::of(&state, &ctx).await?))
+}
+
+/// Change the caller's own name (users) or password (users and operators).
+/// A new password needs `current_password`; a wrong one is a `400` with a
+/// field error on `current_password`.
+#[utoipa::path(operation_id = "update_me", patch, path = "/api/v1/me", tag = "auth",
+    request_body = MePatchBody,
+    responses((status = 200, description = "The caller, changed", body = MeDto)),
+    security(("bearer" = [])))]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let body: MePatchBody = from_object(body.into_inner())?;
+    let client = client_address(&req, &state.settings.trusted_proxies);
+    let me = state
+        .identity
+        .update_me(&ctx.caller, ctx.host.scope(), body.into(), client)
+        .await?;
+    Ok(HttpResponse::Ok().json(MeDto::new(me, &ctx)))
 }
 
 /// Create an account on this site, when its configuration allows public

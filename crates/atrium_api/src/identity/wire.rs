@@ -24,12 +24,15 @@ pub struct MeDto {
     /// `operator`, `user` or `client` (an API client).
     pub kind: String,
     pub id: i64,
-    /// The tenant of a user or client; `null` for operators.
+    /// A user's or operator's email; `null` for API clients.
+    pub email: Option<String>,
+    /// A user's username; `null` for operators and API clients.
+    pub username: Option<String>,
+    /// A user's or API client's name; `null` for operators.
+    pub name: Option<String>,
+    /// The slug of a user's or client's tenant; `null` for operators.
     pub tenant: Option<String>,
     pub roles: Vec<RoleDto>,
-    /// An API client's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
     /// An API client's public id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
@@ -42,72 +45,79 @@ pub struct MeDto {
 }
 
 impl MeDto {
-    /// The caller as `GET /api/v1/me` and GraphQL `me` show it.
-    pub fn of(ctx: &RequestContext) -> Result<Self, ApiError> {
-        use atrium_permissions::Caller;
-        let tenant = ctx
-            .host
-            .tenant()
-            .ok()
-            .map(|entry| entry.tenant_slug.clone());
-        match &ctx.caller {
-            Caller::Anonymous => Err(atrium_permissions::Denied::Unauthenticated.into()),
-            Caller::Operator { id } => Ok(Self {
-                kind: "operator".into(),
-                id: id.0,
-                tenant: None,
-                roles: Vec::new(),
-                name: None,
-                client_id: None,
-                scopes: None,
-                organization: None,
-            }),
-            Caller::User { id, grants, .. } => Ok(Self {
-                kind: "user".into(),
-                id: id.0,
-                tenant,
-                roles: grants
-                    .iter()
-                    .map(|g| RoleDto {
-                        role: g.role.as_str().into(),
-                        scope: g.scope.encode(),
-                    })
-                    .collect(),
-                name: None,
-                client_id: None,
-                scopes: None,
-                organization: None,
-            }),
-            Caller::Client { id, scopes, .. } => Ok(Self {
-                kind: "client".into(),
-                id: id.0,
-                tenant,
-                roles: Vec::new(),
-                name: None,
-                client_id: None,
-                scopes: Some(scopes.iter().map(|s| s.as_str().to_owned()).collect()),
-                organization: None,
-            }),
+    /// The caller as `GET /api/v1/me` and GraphQL `me` show it, from the
+    /// identity service's answer and the request's host.
+    pub fn new(me: atrium_identity::Me, ctx: &RequestContext) -> Self {
+        use atrium_identity::CallerKind;
+        let tenant = match me.kind {
+            CallerKind::User | CallerKind::Client => ctx
+                .host
+                .tenant()
+                .ok()
+                .map(|entry| entry.tenant_slug.clone()),
+            CallerKind::Operator => None,
+        };
+        let kind = match me.kind {
+            CallerKind::User => "user",
+            CallerKind::Operator => "operator",
+            CallerKind::Client => "client",
+        };
+        let client = me.client;
+        Self {
+            kind: kind.into(),
+            id: me.id,
+            email: me.email,
+            username: me.username,
+            name: me.name,
+            tenant,
+            client_id: client.as_ref().map(|c| c.client_id.clone()),
+            scopes: client
+                .as_ref()
+                .map(|c| c.scopes.iter().map(|s| s.as_str().to_owned()).collect()),
+            organization: client.and_then(|c| c.organization),
+            roles: me
+                .grants
+                .iter()
+                .map(|g| RoleDto {
+                    role: g.role.as_str().into(),
+                    scope: g.scope.encode(),
+                })
+                .collect(),
         }
     }
 
-    /// Adds what an API client's token does not say: its name, public id
-    /// and organization (read from the client itself).
-    pub async fn with_client_details(
-        mut self,
-        state: &AppState,
-        ctx: &RequestContext,
-    ) -> Result<Self, ApiError> {
-        if let atrium_permissions::Caller::Client { .. } = ctx.caller {
-            let client = state
-                .identity
-                .calling_client(&ctx.caller, ctx.tenant()?.scope)
-                .await?;
-            self.name = Some(client.name);
-            self.client_id = Some(client.client_id);
-            self.organization = client.organization;
+    /// Looks the caller up through the identity service.
+    pub async fn of(state: &AppState, ctx: &RequestContext) -> Result<Self, ApiError> {
+        let me = state.identity.me(&ctx.caller, ctx.host.scope()).await?;
+        Ok(Self::new(me, ctx))
+    }
+}
+
+/// `PATCH /api/v1/me`: only the fields sent change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatchBody {
+    /// Users only (operators have no name).
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    pub name: Option<String>,
+    /// The new password: at least 10 characters and at most 1,024 bytes;
+    /// not the username or the email (ignoring case); not one of the most
+    /// common passwords. Each broken rule is its own field error on
+    /// `password`. Needs `current_password`.
+    #[schema(min_length = 10, max_length = 1024)]
+    pub password: Option<String>,
+    /// Required with `password`. A wrong one is a `400` with a field error
+    /// on `current_password`, and counts as a failed login of the account.
+    pub current_password: Option<String>,
+}
+
+impl From<MePatchBody> for atrium_identity::MePatch {
+    fn from(body: MePatchBody) -> Self {
+        Self {
+            name: body.name,
+            password: body.password,
+            current_password: body.current_password,
         }
-        Ok(self)
     }
 }
 
@@ -201,7 +211,9 @@ pub struct NewAccountBody {
     pub email: String,
     #[schema(pattern = r"^[A-Za-z0-9_.-]{2,30}$")]
     pub username: String,
-    /// At least 10 characters, at most 1,024 bytes.
+    /// At least 10 characters and at most 1,024 bytes; not the username
+    /// or the email (ignoring case); not one of the most common passwords.
+    /// Each broken rule is its own field error on `password`.
     #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
     #[serde(default)]
