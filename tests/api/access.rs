@@ -1,5 +1,5 @@
 //! Access ends on the next request, on every server: disabled operators,
-//! deactivated accounts and removed roles.
+//! deactivated or deleted accounts, removed roles and deleted API clients.
 
 use std::time::{Duration, Instant};
 
@@ -162,6 +162,113 @@ fn a_tenant_admin_loses_access_on_the_other_server_at_once() {
     });
 }
 
+/// A learner made by the admin through the API, and its token.
+fn learner(app: &TestApp, acme: &Provisioned) -> (i64, String) {
+    let created = acme
+        .admin(app, "POST", "/api/v1/users")
+        .json(&json!({"email": "lea@acme.test", "username": "lea",
+                      "password": "lea's own passphrase"}))
+        .expect(201)
+        .json();
+    let token = app.login(&acme.domain, "lea", "lea's own passphrase");
+    (created["id"].as_i64().expect("an id"), token)
+}
+
+fn me_status(app: &TestApp, acme: &Provisioned, token: &str) -> u16 {
+    app.req("GET", &acme.domain, "/api/v1/me")
+        .bearer(token)
+        .send()
+        .status
+}
+
+/// The API paths, end to end: an admin deactivates an account, reactivates
+/// it and deletes it on one server; the other server follows on the next
+/// request (within the listener's poll, bounded at 1 s here).
+fn deactivating_an_account_cuts_its_access_on_the_other_server() {
+    let first = TestApp::start(Backend::Postgres);
+    let second = first.replica();
+    let acme = first.provision("acme");
+    let (id, token) = learner(&first, &acme);
+    // Both servers know (and cache) the account as active.
+    assert_eq!(me_status(&first, &acme, &token), 200);
+    assert_eq!(me_status(&second, &acme, &token), 200);
+
+    acme.admin(&first, "PATCH", &format!("/api/v1/users/{id}"))
+        .json(&json!({"is_active": false}))
+        .expect(200);
+    assert_eq!(me_status(&first, &acme, &token), 401);
+    let waited = refused_within("deactivated, on the other server", 401, || {
+        me_status(&second, &acme, &token)
+    });
+    eprintln!("the other server refused the account after {waited:?}");
+
+    acme.admin(&second, "PATCH", &format!("/api/v1/users/{id}"))
+        .json(&json!({"is_active": true}))
+        .expect(200);
+    assert_eq!(me_status(&second, &acme, &token), 200);
+    refused_within("reactivated, on the first server", 200, || {
+        me_status(&first, &acme, &token)
+    });
+
+    acme.admin(&first, "DELETE", &format!("/api/v1/users/{id}"))
+        .send()
+        .expect(204);
+    refused_within("deleted, on the other server", 401, || {
+        me_status(&second, &acme, &token)
+    });
+}
+
+/// A deleted API client's token is refused on the next request of every
+/// server.
+fn a_deleted_api_client_is_refused_on_the_other_server() {
+    let first = TestApp::start(Backend::Postgres);
+    let second = first.replica();
+    let acme = first.provision("acme");
+    let client = acme
+        .admin(&first, "POST", "/api/v1/api-clients")
+        .json(&json!({"name": "Course sync", "scopes": ["sites:read"]}))
+        .expect(201)
+        .json();
+    let token = first
+        .req("POST", &acme.domain, "/api/v1/auth/token")
+        .form(&[
+            ("grant_type", "client_credentials"),
+            (
+                "client_id",
+                client["client_id"].as_str().expect("client_id"),
+            ),
+            (
+                "client_secret",
+                client["client_secret"].as_str().expect("secret"),
+            ),
+        ])
+        .expect(200)
+        .json()["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let sites = |server: &TestApp| {
+        server
+            .req("GET", &acme.domain, "/api/v1/sites")
+            .bearer(&token)
+            .send()
+            .status
+    };
+    assert_eq!(sites(&first), 200);
+    assert_eq!(sites(&second), 200);
+    acme.admin(
+        &first,
+        "DELETE",
+        &format!("/api/v1/api-clients/{}", client["id"]),
+    )
+    .send()
+    .expect(204);
+    assert_eq!(sites(&first), 401);
+    refused_within("the deleted client, on the other server", 401, || {
+        sites(&second)
+    });
+}
+
 fn an_announced_change_takes_effect_on_the_next_request_of_the_same_server(backend: Backend) {
     let app = TestApp::start(backend);
     let acme = app.provision("acme");
@@ -285,6 +392,8 @@ fn operators_are_listed_and_the_last_active_one_stays(backend: Backend) {
 postgres_tests!(
     a_disabled_operator_is_refused_at_once_on_every_server,
     a_tenant_admin_loses_access_on_the_other_server_at_once,
+    deactivating_an_account_cuts_its_access_on_the_other_server,
+    a_deleted_api_client_is_refused_on_the_other_server,
 );
 
 backend_tests!(

@@ -155,8 +155,40 @@ fn a_new_site_resolves_at_once_and_a_removed_one_stops(backend: Backend) {
         .expect_problem(404, "unknown-site");
 }
 
+/// Every host of tenant B refuses tenant A's tokens: its primary domain,
+/// a second site, and the same host written with a port or in capitals.
+fn a_token_of_one_tenant_is_refused_on_every_host_of_another(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    let globex = app.provision("globex");
+    globex
+        .admin(&app, "POST", "/api/v1/sites")
+        .json(&json!({"domain": "learn.globex.test", "name": "Learn"}))
+        .expect(201);
+    let hosts = [
+        globex.domain.clone(),
+        "learn.globex.test".to_owned(),
+        format!("{}:8443", globex.domain),
+        globex.domain.to_uppercase(),
+    ];
+    for host in &hosts {
+        for path in ["/api/v1/sites", "/api/v1/me", "/api/v1/users"] {
+            app.req("GET", host, path)
+                .bearer(&acme.admin_token)
+                .send()
+                .expect_problem(401, "unauthenticated");
+        }
+        // B's own admin is served on the same host: the refusal is A's.
+        app.req("GET", host, "/api/v1/me")
+            .bearer(&globex.admin_token)
+            .send()
+            .expect(200);
+    }
+}
+
 backend_tests!(
     a_token_only_works_where_it_was_issued,
+    a_token_of_one_tenant_is_refused_on_every_host_of_another,
     ids_of_another_tenant_are_not_found,
     unknown_hosts_are_404_and_hosts_ignore_port_and_case,
     a_new_site_resolves_at_once_and_a_removed_one_stops,

@@ -9,8 +9,8 @@
 use std::net::IpAddr;
 
 use atrium_core::{is_email, OperatorId, Page, PageRequest, UserId, ValidationErrors};
-use atrium_db::users::{self, UserChanges, UserFilter, UserRow};
 use atrium_db::access::{announce, AccessChange};
+use atrium_db::users::{self, UserChanges, UserFilter, UserRow};
 use atrium_db::{operators, refresh_tokens, Access, DbError, TenantScope};
 use atrium_permissions::{authorize, Action, Caller, Denied, Grant};
 use chrono::NaiveDateTime;
@@ -308,7 +308,13 @@ impl Identity {
                     // Every replica forgets what it cached of the account
                     // once this commits: a deactivated one's tokens stop
                     // working, a reactivated one's work again.
-                    announce(tx, &AccessChange::User { tenant: scope.tenant_id(), user: id })?;
+                    announce(
+                        tx,
+                        &AccessChange::User {
+                            tenant: scope.tenant_id(),
+                            user: id,
+                        },
+                    )?;
                 }
                 Ok::<_, IdentityError>(row)
             })
@@ -330,7 +336,13 @@ impl Identity {
                 users::get(tx, id.0).map_err(not_found)?;
                 keep_an_admin(tx, id, "the last active tenant admin cannot be deleted")?;
                 users::delete(tx, id.0).map_err(not_found)?;
-                announce(tx, &AccessChange::User { tenant: scope.tenant_id(), user: id })?;
+                announce(
+                    tx,
+                    &AccessChange::User {
+                        tenant: scope.tenant_id(),
+                        user: id,
+                    },
+                )?;
                 Ok::<_, IdentityError>(())
             })
             .await

@@ -330,11 +330,6 @@ impl Identity {
         Ok(loaded)
     }
 
-    /// Forget cached grants (after a role or account change).
-    pub fn forget_grants(&self) {
-        self.grants.invalidate_all();
-    }
-
     /// Self-registration on a site: a new account without roles, when the
     /// site's configuration allows it (`ALLOW_PUBLIC_ACCOUNT_CREATION`).
     /// When the site requires email verification, the account starts
