@@ -396,7 +396,35 @@ postgres_tests!(
     a_deleted_api_client_is_refused_on_the_other_server,
 );
 
+/// Disabling an operator ends its logins: enabled again, it must sign in
+/// anew, its old refresh token is worth nothing.
+fn a_disabled_operators_logins_do_not_come_back(backend: Backend) {
+    let app = TestApp::start(backend);
+    let (id, _) = second_operator(&app);
+    let refresh = app
+        .platform("POST", "/api/v1/auth/token")
+        .json(&json!({"grant_type": "password", "username": SECOND_EMAIL, "password": SECOND_PASSWORD}))
+        .expect(200)
+        .json()["refresh_token"]
+        .as_str()
+        .expect("a refresh token")
+        .to_owned();
+    for active in [false, true] {
+        app.platform("PATCH", &format!("/api/v1/operators/{id}"))
+            .bearer(&app.operator_token())
+            .json(&json!({"is_active": active}))
+            .expect(200);
+    }
+    let refused = app
+        .platform("POST", "/api/v1/auth/token")
+        .form(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
+        .expect_problem(400, "oauth");
+    assert_eq!(refused["error"], "invalid_grant");
+    app.login("localhost", SECOND_EMAIL, SECOND_PASSWORD);
+}
+
 backend_tests!(
+    a_disabled_operators_logins_do_not_come_back,
     an_announced_change_takes_effect_on_the_next_request_of_the_same_server,
     a_change_of_another_tenant_cannot_be_announced_from_this_one,
     operators_are_listed_and_the_last_active_one_stays,

@@ -527,7 +527,49 @@ fn graphql_manages_clients_with_the_same_checks(backend: Backend) {
     assert_eq!(listed["data"]["apiClients"]["items"], json!([]));
 }
 
+/// `users:write` manages learners, not role holders: a client that could
+/// change an admin's email (and then reset its password) or deactivate it
+/// would hold more than its scopes.
+fn a_users_write_client_cannot_touch_role_holders(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    let client = create(&app, &acme, &["users:read", "users:write"]);
+    let token = token_of(&app, &acme.domain, &client);
+    let admin = format!("/api/v1/users/{}", acme.admin_id);
+    for (method, body) in [
+        ("PATCH", Some(json!({"email": "taken-over@evil.test"}))),
+        ("PATCH", Some(json!({"is_active": false}))),
+        ("DELETE", None),
+    ] {
+        let request = app.req(method, &acme.domain, &admin).bearer(&token);
+        match body {
+            Some(body) => request.json(&body),
+            None => request.send(),
+        }
+        .expect_problem(403, "forbidden");
+    }
+    let unchanged = acme.admin(&app, "GET", &admin).send().expect(200).json();
+    assert_eq!(unchanged["email"], "admin@acme.test");
+    assert_eq!(unchanged["is_active"], true);
+    // A learner's account is the client's to manage.
+    let learner = app
+        .req("POST", &acme.domain, "/api/v1/users")
+        .bearer(&token)
+        .json(&json!({"email": "lea@acme.test", "username": "lea"}))
+        .expect(201)
+        .json();
+    app.req(
+        "PATCH",
+        &acme.domain,
+        &format!("/api/v1/users/{}", learner["id"]),
+    )
+    .bearer(&token)
+    .json(&json!({"name": "Léa"}))
+    .expect(200);
+}
+
 backend_tests!(
+    a_users_write_client_cannot_touch_role_holders,
     the_secret_is_shown_once_and_input_is_checked,
     a_client_token_is_scoped,
     a_client_may_ask_for_fewer_scopes,

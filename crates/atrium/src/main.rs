@@ -330,7 +330,7 @@ fn manage_keys(settings: Settings, command: KeysCommand) -> Result<(), AnyError>
     migrate_on_start(&settings)?;
     let db = connect(&settings, 1)?;
     let runtime = runtime()?;
-    let grace = settings.access_token_ttl_secs + atrium_identity::keys::LEEWAY_SECS;
+    let grace = atrium_identity::keys::grace_secs(&settings);
     match command {
         KeysCommand::List => {
             let keys = runtime.block_on(atrium_identity::keys::list(&db, grace))?;

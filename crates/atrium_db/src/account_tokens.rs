@@ -109,3 +109,16 @@ pub fn count_since(
         .count()
         .get_result(tx.conn)?)
 }
+
+/// Spends every live token of an account, whatever its purpose (its email
+/// changed: links mailed to the old address must not work).
+pub fn spend_all_of(tx: &mut TenantTx<'_>, user_id: i64) -> DbResult<usize> {
+    Ok(diesel::update(
+        account_tokens::table
+            .filter(account_tokens::tenant_id.eq(tx.tenant()))
+            .filter(account_tokens::user_id.eq(user_id))
+            .filter(account_tokens::used_at.is_null()),
+    )
+    .set(account_tokens::used_at.eq(now()))
+    .execute(tx.conn)?)
+}

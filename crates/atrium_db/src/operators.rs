@@ -64,22 +64,24 @@ pub fn list(tx: &mut PlatformTx<'_>, after: Option<i64>, limit: i64) -> DbResult
         .load(tx.conn)?)
 }
 
-/// The active operators other than `except`, locked until this transaction
-/// ends. Two transactions that each disable one of the last two operators
-/// cannot both see the other one still active: on PostgreSQL the second
-/// waits on the row lock and then reads the row again (`FOR UPDATE`
+/// The active operators other than `except`, counted with every active
+/// operator locked until this transaction ends (`except` included, in id
+/// order, so that two transactions lock in the same order and cannot
+/// deadlock). Two transactions that each disable one of the last two
+/// operators cannot both see the other one still active: on PostgreSQL the
+/// second waits on the row lock and then reads the rows again (`FOR UPDATE`
 /// re-checks the filter); on SQLite writers are serialized already
 /// (`BEGIN IMMEDIATE`).
 pub fn other_active_locked(tx: &mut PlatformTx<'_>, except: i64) -> DbResult<i64> {
     let query = operators::table
         .filter(operators::is_active.eq(true))
-        .filter(operators::id.ne(except))
+        .order(operators::id)
         .select(operators::id);
     let ids: Vec<i64> = match tx.conn {
         DbConnection::Postgres(pg) => query.for_update().load(pg)?,
         DbConnection::Sqlite(sqlite) => query.load(sqlite)?,
     };
-    Ok(ids.len() as i64)
+    Ok(ids.iter().filter(|id| **id != except).count() as i64)
 }
 
 /// Sets `is_active`; `NotFound` for an unknown id.

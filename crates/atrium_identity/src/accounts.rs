@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use atrium_core::{is_email, OperatorId, Page, PageRequest, UserId, ValidationErrors};
 use atrium_db::access::{announce, AccessChange};
 use atrium_db::users::{self, UserChanges, UserFilter, UserRow};
-use atrium_db::{operators, refresh_tokens, Access, DbError, TenantScope};
+use atrium_db::{account_tokens, operators, refresh_tokens, Access, DbError, TenantScope};
 use atrium_permissions::{authorize, Action, Caller, Denied, Grant};
 use chrono::NaiveDateTime;
 
@@ -165,6 +165,22 @@ fn not_found(error: DbError) -> IdentityError {
 }
 
 /// Refuses to take the tenant's last active tenant admin away.
+/// An API client with `users:write` manages learners' accounts, not those
+/// of role holders: changing an admin's email (then resetting its password)
+/// or deactivating admins would give a client what its scopes never grant.
+fn refuse_a_client_on_a_role_holder(
+    tx: &mut atrium_db::TenantTx<'_>,
+    caller: &Caller,
+    user: UserId,
+) -> Result<(), IdentityError> {
+    if matches!(caller, Caller::Client { .. })
+        && !atrium_permissions::tx::grants_of(tx, user)?.is_empty()
+    {
+        return Err(Denied::Forbidden("change an account that holds a role").into());
+    }
+    Ok(())
+}
+
 fn keep_an_admin(
     tx: &mut atrium_db::TenantTx<'_>,
     user: UserId,
@@ -285,10 +301,12 @@ impl Identity {
         }
         errors.into_result()?;
         let deactivating = patch.is_active == Some(false);
+        let caller = caller.clone();
         let row = self
             .db
             .tenant(scope, Access::Write, move |tx| {
                 let current = users::get(tx, id.0).map_err(not_found)?;
+                refuse_a_client_on_a_role_holder(tx, &caller, id)?;
                 if deactivating && current.is_active {
                     keep_an_admin(tx, id, "the last active tenant admin cannot be deactivated")?;
                 }
@@ -300,9 +318,15 @@ impl Identity {
                     password_hash: None,
                 };
                 let row = users::update(tx, id.0, &changes).map_err(account_write_error)?;
-                if deactivating {
-                    // Its logins do not come back with a reactivation.
+                let email_changed = email.as_deref().is_some_and(|e| e != current.email);
+                if deactivating || email_changed {
+                    // Its logins do not come back with a reactivation, nor
+                    // outlive a change of the address they answer to.
                     refresh_tokens::revoke_user(tx, id.0)?;
+                }
+                if email_changed {
+                    // Links mailed to the old address stop working.
+                    account_tokens::spend_all_of(tx, id.0)?;
                 }
                 if patch.is_active.is_some() {
                     // Every replica forgets what it cached of the account
@@ -331,9 +355,11 @@ impl Identity {
         id: UserId,
     ) -> Result<(), IdentityError> {
         authorize(caller, Action::ManageUsers(scope.tenant_id()))?;
+        let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 users::get(tx, id.0).map_err(not_found)?;
+                refuse_a_client_on_a_role_holder(tx, &caller, id)?;
                 keep_an_admin(tx, id, "the last active tenant admin cannot be deleted")?;
                 users::delete(tx, id.0).map_err(not_found)?;
                 announce(

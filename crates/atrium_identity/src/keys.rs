@@ -376,13 +376,22 @@ impl std::fmt::Debug for KeyStore {
     }
 }
 
+/// How long a superseded key keeps verifying: until the last token it
+/// signed has expired (a user's access token or an API client's, whichever
+/// lives longer), plus the verification leeway.
+pub fn grace_secs(settings: &Settings) -> u64 {
+    settings
+        .access_token_ttl_secs
+        .max(settings.client_token_ttl_secs)
+        + LEEWAY_SECS
+}
+
 impl KeyStore {
     /// The keyring of the database behind `db`, with the key-encryption key
     /// and the PEM file to import of `settings` (see the module's doc).
     pub async fn open(db: &Db, settings: &Settings) -> Result<Self, IdentityError> {
         let kek = Kek::from_settings(settings)?;
-        let grace = settings.access_token_ttl_secs + LEEWAY_SECS;
-        Self::open_with(db, kek, &settings.jwt_key_file, grace).await
+        Self::open_with(db, kek, &settings.jwt_key_file, grace_secs(settings)).await
     }
 
     /// [`KeyStore::open`] with its parts: superseded keys verify for

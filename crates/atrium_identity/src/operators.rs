@@ -7,7 +7,7 @@
 use atrium_core::{OperatorId, Page, PageRequest};
 use atrium_db::access::{announce_platform, AccessChange};
 use atrium_db::operators::{self, OperatorRow};
-use atrium_db::{Access, Db, DbError, PlatformTx};
+use atrium_db::{refresh_tokens, Access, Db, DbError, PlatformTx};
 use atrium_permissions::{authorize, Action, Caller};
 use chrono::NaiveDateTime;
 
@@ -69,6 +69,10 @@ pub async fn set_operator_active(
             keep_one_active(tx, &row)?;
         }
         let row = operators::set_active(tx, row.id, active)?;
+        if !active {
+            // Its logins do not come back with a re-enabling.
+            refresh_tokens::operators::revoke_operator(tx, row.id)?;
+        }
         announce_platform(tx, &AccessChange::Operator(OperatorId(row.id)))?;
         Ok(row.into())
     })

@@ -112,15 +112,17 @@ pub async fn hash(password: String) -> Result<String, IdentityError> {
         .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))
 }
 
-/// Whether `password` matches `stored` (or, with no stored hash, a dummy
-/// check of the same cost that always fails); `Overloaded` when the
+/// Whether `password` matches `stored` (or, with no stored hash or an
+/// empty one, a dummy check of the same cost that always fails); `Overloaded` when the
 /// hashing queue is full.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, IdentityError> {
     let _permit = HASHING.slot().await?;
     Ok(tokio::task::spawn_blocking(move || {
+        // An account made without a password has an empty hash: it gets
+        // the dummy check too, so that its answer takes as long as any.
         let (stored, real) = match stored {
-            Some(stored) => (stored, true),
-            None => (DUMMY_HASH.clone(), false),
+            Some(stored) if !stored.is_empty() => (stored, true),
+            _ => (DUMMY_HASH.clone(), false),
         };
         let matches = PasswordHash::new(&stored)
             .map(|parsed| {

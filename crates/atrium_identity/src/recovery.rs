@@ -363,6 +363,11 @@ impl Identity {
                 let Some(user_id) = account_tokens::spend(tx, PASSWORD_RESET, &hash)? else {
                     return Err(unusable_token().into());
                 };
+                // Deactivated since the read above: refused like any
+                // unusable token (the rollback leaves the token as it was).
+                if !users::get(tx, user_id)?.is_active {
+                    return Err(unusable_token().into());
+                }
                 users::set_password_hash(tx, user_id, &password_hash)?;
                 users::set_email_verified(tx, user_id, true)?;
                 atrium_db::refresh_tokens::revoke_user(tx, user_id)?;
