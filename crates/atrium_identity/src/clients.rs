@@ -23,12 +23,10 @@ use atrium_db::access::AccessChange;
 use atrium_db::api_clients::{self, ApiClientRow};
 use atrium_db::{Access, DbError, TenantScope, TenantTx};
 use atrium_permissions::{authorize, Action, Caller, ScopeSet};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::NaiveDateTime;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::secrets::{hash_token, random_token};
 use crate::service::{Identity, IssuedToken};
 use crate::tokens::{self, Realm, Subject};
 use crate::IdentityError;
@@ -93,16 +91,6 @@ pub(crate) fn client_cache() -> ClientCache {
         .max_capacity(100_000)
         .time_to_live(CLIENTS_TTL)
         .build()
-}
-
-fn random_token(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut buffer);
-    URL_SAFE_NO_PAD.encode(buffer)
-}
-
-fn secret_hash(secret: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
 }
 
 impl NewApiClient {
@@ -250,7 +238,7 @@ impl Identity {
         let (mut errors, scopes) = new.validate();
         let client_id = format!("{CLIENT_ID_PREFIX}{}", random_token(16));
         let client_secret = random_token(32);
-        let hash = secret_hash(&client_secret);
+        let hash = hash_token(&client_secret);
         let client = self
             .db
             .tenant(scope, Access::Write, move |tx| {
@@ -347,7 +335,7 @@ impl Identity {
             .await?;
         // The hash is computed and compared whether or not the client
         // exists, so that the two failures take the same time.
-        let presented = secret_hash(client_secret);
+        let presented = hash_token(client_secret);
         let stored = found.as_ref().map_or("", |row| row.secret_hash.as_str());
         let matches: bool = presented.as_bytes().ct_eq(stored.as_bytes()).into();
         let row = match found {
@@ -468,7 +456,7 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
         assert_eq!(random_token(16).len(), 22);
-        assert_ne!(secret_hash(&a), a);
-        assert_eq!(secret_hash(&a), secret_hash(&a));
+        assert_ne!(hash_token(&a), a);
+        assert_eq!(hash_token(&a), hash_token(&a));
     }
 }

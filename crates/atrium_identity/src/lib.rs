@@ -14,6 +14,7 @@ mod operators;
 mod password_rules;
 mod passwords;
 mod recovery;
+mod secrets;
 mod service;
 mod sessions;
 mod throttle;

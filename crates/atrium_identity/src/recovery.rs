@@ -16,14 +16,11 @@ use atrium_db::account_tokens::{self, EMAIL_VERIFICATION, PASSWORD_RESET};
 use atrium_db::users::{self, UserRow};
 use atrium_db::{Access, TenantScope, TenantTx};
 use atrium_mail::{Mail, Outbox};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::NaiveDateTime;
-use rand::RngCore;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::password_rules::check_new_password;
+use crate::secrets::{hash_token, new_token};
 use crate::{passwords, Identity, IdentityError};
 
 /// Site configuration keys read here (each with a platform default in
@@ -76,18 +73,9 @@ struct LinkToken {
 
 impl LinkToken {
     fn new() -> Self {
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let secret = URL_SAFE_NO_PAD.encode(bytes);
-        Self {
-            hash: hash_token(&secret),
-            secret,
-        }
+        let (secret, hash) = new_token(32);
+        Self { secret, hash }
     }
-}
-
-fn hash_token(secret: &str) -> String {
-    format!("{:x}", Sha256::digest(secret.as_bytes()))
 }
 
 fn expiry(ttl_secs: u64) -> NaiveDateTime {

@@ -27,8 +27,8 @@ use atrium_db::{operators, users, Access, DbError, PlatformTx, TenantScope, Tena
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::NaiveDateTime;
-use sha2::{Digest, Sha256};
 
+use crate::secrets::{hash_token, new_token, random_token};
 use crate::service::{Identity, IssuedToken};
 use crate::tokens::{Realm, Subject};
 use crate::IdentityError;
@@ -42,18 +42,6 @@ enum Rotation {
     Rotated { owner: i64 },
     Refused,
     Reused,
-}
-
-/// A new refresh token and the hash it is stored under.
-fn new_token() -> (String, String) {
-    let bytes: [u8; TOKEN_BYTES] = rand::random();
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = hash_token(&token);
-    (token, hash)
-}
-
-fn hash_token(token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Whether `token` has the shape of one we issue; anything else is not
@@ -198,8 +186,8 @@ impl Identity {
         scope: Option<TenantScope>,
         owner: i64,
     ) -> Result<IssuedToken, IdentityError> {
-        let (token, hash) = new_token();
-        let family = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>());
+        let (token, hash) = new_token(TOKEN_BYTES);
+        let family = random_token(16);
         let expires_at = self.refresh_expiry();
         self.with_store(scope, move |store| {
             store.insert(NewRefreshToken {
@@ -236,7 +224,7 @@ impl Identity {
             return Err(IdentityError::InvalidRefreshToken);
         }
         let presented = hash_token(token);
-        let (next, next_hash) = new_token();
+        let (next, next_hash) = new_token(TOKEN_BYTES);
         let rotation = self
             .with_store(scope, move |store| rotate(store, &presented, &next_hash))
             .await?;
@@ -288,12 +276,12 @@ mod tests {
 
     #[test]
     fn tokens_are_256_bit_base64url_and_stored_as_their_hash() {
-        let (token, hash) = new_token();
+        let (token, hash) = new_token(TOKEN_BYTES);
         assert_eq!(token.len(), 43);
         assert!(well_formed(&token));
         assert_eq!(hash, hash_token(&token));
         assert_ne!(hash, token);
-        assert_ne!(new_token().0, token);
+        assert_ne!(new_token(TOKEN_BYTES).0, token);
         assert!(!well_formed("short"));
         assert!(!well_formed(&format!("{}=", &token[..42])));
     }

@@ -115,7 +115,7 @@ pub(crate) fn issue(
         exp: now + ttl_secs as i64,
         nbf: now,
         iat: now,
-        jti: uuid_like(),
+        jti: crate::secrets::random_token(16),
         scope: subject.scope_claim(),
     };
     let signer = keys.signer();
@@ -186,12 +186,6 @@ pub(crate) fn verify_claims(
         subject,
         expires_at: data.claims.exp,
     })
-}
-
-fn uuid_like() -> String {
-    use base64::Engine;
-    let bytes: [u8; 16] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 #[cfg(test)]
