@@ -58,6 +58,7 @@ const OWNS: &[(&str, &[&str])] = &[
             "Heard",
         ],
     ),
+    ("atrium_audit", &["audit"]),
     ("atrium_mail", &["mail_outbox"]),
     ("atrium_organizations", &["organizations"]),
     ("atrium_permissions", &["roles"]),

@@ -89,7 +89,7 @@ fn deleting_a_tenant_removes_every_row_it_owns(backend: Backend) {
         "site_domains",
         "site_configurations",
         "site_themes",
-        "site_setting_changes",
+        "audit_events",
         "organizations",
         "users",
         "role_assignments",

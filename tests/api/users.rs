@@ -43,6 +43,7 @@ fn make_admin(app: &TestApp, slug: &str, user: i64) {
                 UserId(user),
                 Role::TenantAdmin,
                 &GrantScope::Tenant,
+                None,
             )
         }))
         .expect("grant tenant_admin");

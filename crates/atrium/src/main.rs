@@ -53,6 +53,8 @@ enum Command {
     Openapi,
     /// Print the GraphQL schema (SDL).
     GraphqlSchema,
+    /// Print the permission matrix (role × action) as a Markdown table.
+    Permissions,
 }
 
 #[derive(Subcommand)]
@@ -136,6 +138,10 @@ fn main() -> ExitCode {
         }
         Command::GraphqlSchema => {
             print!("{}", atrium_api::graphql::sdl());
+            Ok(())
+        }
+        Command::Permissions => {
+            print!("{}", atrium_permissions::render_markdown());
             Ok(())
         }
     };

@@ -121,7 +121,11 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let method = req.method().to_string();
     req.extensions_mut().insert(RequestId(id.clone()));
-    let mut response = next.call(req).await?.map_into_boxed_body();
+    // The audit log records the request id of every change made meanwhile.
+    let mut response =
+        atrium_audit::with_request_id(std::sync::Arc::from(id.as_str()), next.call(req))
+            .await?
+            .map_into_boxed_body();
     let elapsed = started.elapsed();
     let route = response
         .request()

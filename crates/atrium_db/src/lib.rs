@@ -84,6 +84,7 @@ mod tenancy;
 pub mod access;
 pub mod account_tokens;
 pub mod api_clients;
+pub mod audit;
 pub mod idempotency;
 pub mod login_throttle;
 pub mod mail_outbox;

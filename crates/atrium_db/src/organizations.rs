@@ -2,6 +2,9 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use crate::connection::DbConnection;
 
 use crate::error::DbResult;
 use crate::now;
@@ -18,6 +21,10 @@ pub struct OrganizationRow {
     pub parent_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub logo_url: String,
+    pub is_active: bool,
+    /// The organization made at provisioning: it cannot be deleted.
+    pub is_root: bool,
 }
 
 pub struct NewOrganization<'a> {
@@ -25,6 +32,8 @@ pub struct NewOrganization<'a> {
     pub name: &'a str,
     pub description: &'a str,
     pub parent_id: Option<i64>,
+    pub logo_url: &'a str,
+    pub is_root: bool,
 }
 
 pub fn insert(tx: &mut TenantTx<'_>, new: NewOrganization<'_>) -> DbResult<OrganizationRow> {
@@ -36,6 +45,8 @@ pub fn insert(tx: &mut TenantTx<'_>, new: NewOrganization<'_>) -> DbResult<Organ
             organizations::name.eq(new.name),
             organizations::description.eq(new.description),
             organizations::parent_id.eq(new.parent_id),
+            organizations::logo_url.eq(new.logo_url),
+            organizations::is_root.eq(new.is_root),
             organizations::created_at.eq(created_at),
             organizations::updated_at.eq(created_at),
         ))
@@ -49,6 +60,9 @@ pub fn insert(tx: &mut TenantTx<'_>, new: NewOrganization<'_>) -> DbResult<Organ
         parent_id: new.parent_id,
         created_at,
         updated_at: created_at,
+        logo_url: new.logo_url.to_owned(),
+        is_active: true,
+        is_root: new.is_root,
     })
 }
 
@@ -97,5 +111,49 @@ pub fn find_by_ids(tx: &mut TenantTx<'_>, ids: &[i64]) -> DbResult<Vec<Organizat
         .filter(organizations::tenant_id.eq(tx.tenant()))
         .filter(organizations::id.eq_any(ids))
         .select(OrganizationRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// The deepest a lineage is followed: the tree is at most 8 deep, so this
+/// only stops a cycle that a bug let in from looping forever.
+const MAX_CHAIN: i64 = 64;
+
+#[derive(QueryableByName)]
+struct ChainLink {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// `organization` and its ancestors, root first, in one recursive query
+/// (both backends); empty when the tenant has no such organization.
+pub fn lineage(tx: &mut TenantTx<'_>, organization: i64) -> DbResult<Vec<i64>> {
+    const SQL: &str = "WITH RECURSIVE chain (id, parent_id, depth) AS ( \
+           SELECT id, parent_id, 0 FROM organizations WHERE tenant_id = $1 AND id = $2 \
+           UNION ALL \
+           SELECT o.id, o.parent_id, c.depth + 1 FROM organizations o \
+             JOIN chain c ON o.id = c.parent_id \
+            WHERE o.tenant_id = $3 AND c.depth < $4) \
+         SELECT id FROM chain ORDER BY depth DESC";
+    let tenant = tx.tenant();
+    let query = diesel::sql_query(SQL)
+        .bind::<BigInt, _>(tenant)
+        .bind::<BigInt, _>(organization)
+        .bind::<BigInt, _>(tenant)
+        .bind::<BigInt, _>(MAX_CHAIN);
+    // SQLite reads `$N` as a named parameter, numbered in order of first
+    // appearance: each appears once, in order, so the binds line up.
+    let links: Vec<ChainLink> = match &mut *tx.conn {
+        DbConnection::Postgres(pg) => query.load(pg)?,
+        DbConnection::Sqlite(sqlite) => query.load(sqlite)?,
+    };
+    Ok(links.into_iter().map(|link| link.id).collect())
+}
+
+/// Every organization of the tenant as `(id, parent_id)`: the tree's
+/// shape, small enough to walk in memory (subtrees, depth checks).
+pub fn shape(tx: &mut TenantTx<'_>) -> DbResult<Vec<(i64, Option<i64>)>> {
+    Ok(organizations::table
+        .filter(organizations::tenant_id.eq(tx.tenant()))
+        .select((organizations::id, organizations::parent_id))
         .load(tx.conn)?)
 }

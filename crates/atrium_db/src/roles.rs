@@ -17,6 +17,8 @@ pub struct RoleAssignmentRow {
     pub role: String,
     pub scope: String,
     pub created_at: NaiveDateTime,
+    /// The organization the scope lies in (none for the tenant scope).
+    pub organization_id: Option<i64>,
 }
 
 pub fn grant(
@@ -24,6 +26,7 @@ pub fn grant(
     user_id: i64,
     role: &str,
     scope: &str,
+    organization_id: Option<i64>,
 ) -> DbResult<RoleAssignmentRow> {
     let created_at = now();
     let id = diesel::insert_into(role_assignments::table)
@@ -33,6 +36,7 @@ pub fn grant(
             role_assignments::role.eq(role),
             role_assignments::scope.eq(scope),
             role_assignments::created_at.eq(created_at),
+            role_assignments::organization_id.eq(organization_id),
         ))
         .returning(role_assignments::id)
         .get_result(tx.conn)?;
@@ -42,6 +46,7 @@ pub fn grant(
         role: role.to_owned(),
         scope: scope.to_owned(),
         created_at,
+        organization_id,
     })
 }
 

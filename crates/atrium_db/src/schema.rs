@@ -91,19 +91,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    site_setting_changes (tenant_id, id) {
-        tenant_id -> BigInt,
-        id -> BigInt,
-        site_id -> BigInt,
-        kind -> Text,
-        actor -> Text,
-        changed_at -> Timestamp,
-        before_json -> Nullable<Text>,
-        after_json -> Text,
-    }
-}
-
-diesel::table! {
     organizations (tenant_id, id) {
         tenant_id -> BigInt,
         id -> BigInt,
@@ -111,6 +98,20 @@ diesel::table! {
         name -> Text,
         description -> Text,
         parent_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        logo_url -> Text,
+        is_active -> Bool,
+        is_root -> Bool,
+    }
+}
+
+diesel::table! {
+    organization_members (tenant_id, organization_id, user_id) {
+        tenant_id -> BigInt,
+        organization_id -> BigInt,
+        user_id -> BigInt,
+        is_active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }
@@ -139,6 +140,51 @@ diesel::table! {
         role -> Text,
         scope -> Text,
         created_at -> Timestamp,
+        organization_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    course_creator_requests (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        user_id -> BigInt,
+        organization_id -> BigInt,
+        state -> Text,
+        message -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        actor -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    platform_audit_events (id) {
+        id -> BigInt,
+        actor -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        occurred_at -> Timestamp,
     }
 }
 
@@ -231,10 +277,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     sites,
     site_configurations,
     site_themes,
-    site_setting_changes,
     organizations,
+    organization_members,
     users,
     role_assignments,
+    course_creator_requests,
+    audit_events,
+    platform_audit_events,
     refresh_tokens,
     operator_refresh_tokens,
     signing_keys,

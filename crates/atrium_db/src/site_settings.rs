@@ -1,4 +1,4 @@
-//! Site configuration, site theme, and the history of their changes.
+//! Site configuration and site theme (their history is the audit log's).
 //!
 //! Writes are optimistic: each document carries a version, and an update
 //! names the version it replaces, so two editors cannot silently overwrite
@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use crate::error::DbResult;
 use crate::notifications::notify;
 use crate::now;
-use crate::schema::{site_configurations, site_setting_changes, site_themes};
+use crate::schema::{site_configurations, site_themes};
 use crate::tenancy::TenantTx;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -31,18 +31,6 @@ pub struct SiteThemeRow {
     pub branding_json: String,
     pub version: i64,
     pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = site_setting_changes)]
-pub struct SiteSettingChangeRow {
-    pub id: i64,
-    pub site_id: i64,
-    pub kind: String,
-    pub actor: String,
-    pub changed_at: NaiveDateTime,
-    pub before_json: Option<String>,
-    pub after_json: String,
 }
 
 /// Site settings (configuration, theme) changed: caches of them must forget.
@@ -166,44 +154,4 @@ pub fn save_theme(
         return Ok(None);
     }
     theme(tx, site_id)
-}
-
-pub struct NewChange<'a> {
-    pub site_id: i64,
-    pub kind: &'a str,
-    pub actor: &'a str,
-    pub before_json: Option<&'a str>,
-    pub after_json: &'a str,
-}
-
-pub fn record_change(tx: &mut TenantTx<'_>, change: NewChange<'_>) -> DbResult<()> {
-    diesel::insert_into(site_setting_changes::table)
-        .values((
-            site_setting_changes::tenant_id.eq(tx.tenant()),
-            site_setting_changes::site_id.eq(change.site_id),
-            site_setting_changes::kind.eq(change.kind),
-            site_setting_changes::actor.eq(change.actor),
-            site_setting_changes::changed_at.eq(now()),
-            site_setting_changes::before_json.eq(change.before_json),
-            site_setting_changes::after_json.eq(change.after_json),
-        ))
-        .execute(tx.conn)?;
-    Ok(())
-}
-
-/// A site's changes, newest first (keyset on descending id).
-pub fn history(
-    tx: &mut TenantTx<'_>,
-    site_id: i64,
-    before: Option<i64>,
-    limit: i64,
-) -> DbResult<Vec<SiteSettingChangeRow>> {
-    Ok(site_setting_changes::table
-        .filter(site_setting_changes::tenant_id.eq(tx.tenant()))
-        .filter(site_setting_changes::site_id.eq(site_id))
-        .filter(site_setting_changes::id.lt(before.unwrap_or(i64::MAX)))
-        .order(site_setting_changes::id.desc())
-        .limit(limit)
-        .select(SiteSettingChangeRow::as_select())
-        .load(tx.conn)?)
 }

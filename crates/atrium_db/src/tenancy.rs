@@ -48,6 +48,11 @@ impl TenantTx<'_> {
     pub(crate) fn tenant(&self) -> i64 {
         self.scope.tenant_id.0
     }
+
+    /// The tenant every query of this transaction is scoped to.
+    pub fn tenant_id(&self) -> TenantId {
+        self.scope.tenant_id
+    }
 }
 
 /// A transaction of the platform layer: tenants, operators, routing. It can

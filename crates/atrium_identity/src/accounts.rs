@@ -12,7 +12,7 @@ use atrium_core::{is_email, OperatorId, Page, PageRequest, UserId, ValidationErr
 use atrium_db::access::{announce, AccessChange};
 use atrium_db::users::{self, UserChanges, UserFilter, UserRow};
 use atrium_db::{account_tokens, operators, refresh_tokens, Access, DbError, TenantScope};
-use atrium_permissions::{authorize, Action, Caller, Denied, Grant};
+use atrium_permissions::{authorize, Action, Caller, Denied, Grant, Place};
 use chrono::NaiveDateTime;
 
 use crate::password_rules::check_new_password;
@@ -176,7 +176,7 @@ fn refuse_a_client_on_a_role_holder(
     if matches!(caller, Caller::Client { .. })
         && !atrium_permissions::tx::grants_of(tx, user)?.is_empty()
     {
-        return Err(Denied::Forbidden("change an account that holds a role").into());
+        return Err(Denied::Forbidden("change an account that holds a role".into()).into());
     }
     Ok(())
 }
@@ -201,7 +201,7 @@ impl Identity {
         filter: AccountFilter,
         page: PageRequest,
     ) -> Result<Page<Account>, IdentityError> {
-        authorize(caller, Action::ViewUsers(scope.tenant_id()))?;
+        authorize(caller, Action::ViewUsers, Place::Tenant(scope.tenant_id()))?;
         // Checked as sent: trimming or lowercasing changes the length.
         if filter.q.as_ref().is_some_and(|q| {
             q.chars().count() > MAX_SEARCH_CHARS || q.chars().any(char::is_control)
@@ -237,7 +237,7 @@ impl Identity {
         scope: TenantScope,
         id: UserId,
     ) -> Result<Account, IdentityError> {
-        authorize(caller, Action::ViewUsers(scope.tenant_id()))?;
+        authorize(caller, Action::ViewUsers, Place::Tenant(scope.tenant_id()))?;
         let row = self
             .db
             .tenant(scope, Access::Read, move |tx| users::get(tx, id.0))
@@ -253,7 +253,11 @@ impl Identity {
         scope: TenantScope,
         new: NewUser,
     ) -> Result<Account, IdentityError> {
-        authorize(caller, Action::ManageUsers(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageUsers,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let mut errors = ValidationErrors::default();
         let email = check_email(&mut errors, &new.email);
         check_username(&mut errors, &new.username);
@@ -290,7 +294,11 @@ impl Identity {
         id: UserId,
         patch: AccountPatch,
     ) -> Result<Account, IdentityError> {
-        authorize(caller, Action::ManageUsers(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageUsers,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let mut errors = ValidationErrors::default();
         let email = patch.email.map(|email| check_email(&mut errors, &email));
         if let Some(username) = &patch.username {
@@ -354,7 +362,11 @@ impl Identity {
         scope: TenantScope,
         id: UserId,
     ) -> Result<(), IdentityError> {
-        authorize(caller, Action::ManageUsers(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageUsers,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
@@ -465,7 +477,9 @@ impl Identity {
         let (realm, login, hash, personal) = match caller {
             Caller::Anonymous => return Err(Denied::Unauthenticated.into()),
             Caller::Client { .. } => {
-                return Err(Denied::Forbidden("change an API client (its admin manages it)").into())
+                return Err(
+                    Denied::Forbidden("change an API client (its admin manages it)".into()).into(),
+                )
             }
             Caller::Operator { id } => {
                 let id = *id;

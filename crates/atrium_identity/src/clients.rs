@@ -22,7 +22,7 @@ use atrium_core::{
 use atrium_db::access::AccessChange;
 use atrium_db::api_clients::{self, ApiClientRow};
 use atrium_db::{Access, DbError, TenantScope, TenantTx};
-use atrium_permissions::{authorize, Action, Caller, ScopeSet};
+use atrium_permissions::{authorize, Action, Caller, Place, ScopeSet};
 use chrono::NaiveDateTime;
 use subtle::ConstantTimeEq;
 
@@ -176,7 +176,11 @@ impl Identity {
         scope: TenantScope,
         page: PageRequest,
     ) -> Result<Page<ApiClient>, IdentityError> {
-        authorize(caller, Action::ManageApiClients(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageApiClients,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let clients = self
             .db
             .tenant(scope, Access::Read, move |tx| {
@@ -194,7 +198,11 @@ impl Identity {
         scope: TenantScope,
         id: ApiClientId,
     ) -> Result<ApiClient, IdentityError> {
-        authorize(caller, Action::ManageApiClients(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageApiClients,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         self.read_client(scope, id).await
     }
 
@@ -234,7 +242,11 @@ impl Identity {
         scope: TenantScope,
         new: NewApiClient,
     ) -> Result<CreatedApiClient, IdentityError> {
-        authorize(caller, Action::ManageApiClients(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageApiClients,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let (mut errors, scopes) = new.validate();
         let client_id = format!("{CLIENT_ID_PREFIX}{}", random_token(16));
         let client_secret = random_token(32);
@@ -290,7 +302,11 @@ impl Identity {
         scope: TenantScope,
         id: ApiClientId,
     ) -> Result<(), IdentityError> {
-        authorize(caller, Action::ManageApiClients(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageApiClients,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 api_clients::delete(tx, id.0).map_err(not_found)?;

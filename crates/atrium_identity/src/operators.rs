@@ -8,7 +8,7 @@ use atrium_core::{OperatorId, Page, PageRequest};
 use atrium_db::access::{announce_platform, AccessChange};
 use atrium_db::operators::{self, OperatorRow};
 use atrium_db::{refresh_tokens, Access, Db, DbError, PlatformTx};
-use atrium_permissions::{authorize, Action, Caller};
+use atrium_permissions::{authorize, Action, Caller, Place};
 use chrono::NaiveDateTime;
 
 use crate::{Identity, IdentityError};
@@ -110,7 +110,7 @@ impl Identity {
         caller: &Caller,
         page: PageRequest,
     ) -> Result<Page<Operator>, IdentityError> {
-        authorize(caller, Action::ManageOperators)?;
+        authorize(caller, Action::ManageOperators, Place::Platform)?;
         list_operators(&self.db, page).await
     }
 
@@ -122,7 +122,7 @@ impl Identity {
         id: OperatorId,
         active: bool,
     ) -> Result<Operator, IdentityError> {
-        authorize(caller, Action::ManageOperators)?;
+        authorize(caller, Action::ManageOperators, Place::Platform)?;
         set_operator_active(&self.db, OperatorRef::Id(id), active).await
     }
 
@@ -131,7 +131,7 @@ impl Identity {
         caller: &Caller,
         id: OperatorId,
     ) -> Result<(), IdentityError> {
-        authorize(caller, Action::ManageOperators)?;
+        authorize(caller, Action::ManageOperators, Place::Platform)?;
         delete_operator(&self.db, OperatorRef::Id(id)).await?;
         Ok(())
     }

@@ -1,37 +1,20 @@
 //! Organizations: a tree (root organization, departments) per tenant. Their
 //! short names are the `ORG` of course keys (`course-v1:ORG+NUMBER+RUN`).
 //!
-//! This crate holds the organization rules; the REST and GraphQL endpoints
-//! for the organization tree and memberships arrive with their own issue.
+//! This crate holds the organization tree, memberships (who belongs to
+//! which organization), role assignments (grants on the tenant, an
+//! organization or a course) and Studio's course-creator requests. Every
+//! method authorizes through `atrium_permissions::authorize` and writes its
+//! audit entry in the transaction of its change.
 
+mod error;
 pub mod tx;
 
-use atrium_core::{ErrorKind, Failure, OrganizationId, ValidationErrors};
+pub use error::OrganizationsError;
+
+use atrium_core::{OrganizationId, ValidationErrors};
 use atrium_db::organizations::OrganizationRow;
-use atrium_db::DbError;
 use chrono::NaiveDateTime;
-
-#[derive(Debug, thiserror::Error)]
-pub enum OrganizationsError {
-    #[error(transparent)]
-    Validation(#[from] ValidationErrors),
-    #[error("an organization with this short name exists")]
-    ShortNameTaken,
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-impl From<OrganizationsError> for Failure {
-    fn from(error: OrganizationsError) -> Self {
-        match error {
-            OrganizationsError::Validation(errors) => errors.into(),
-            OrganizationsError::ShortNameTaken => {
-                Failure::new(ErrorKind::Conflict, error.to_string())
-            }
-            OrganizationsError::Db(db) => db.into(),
-        }
-    }
-}
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Organization {

@@ -5,6 +5,7 @@
 
 use atrium_core::OrganizationId;
 use atrium_db::{organizations, DbError, DbResult, TenantTx};
+use atrium_permissions::Lineage;
 
 use crate::{NewOrganization, Organization, OrganizationsError};
 
@@ -20,6 +21,8 @@ pub fn insert_root(
             name: &new.name,
             description: "",
             parent_id: None,
+            logo_url: "",
+            is_root: true,
         },
     )
     .map_err(|e| match e {
@@ -52,4 +55,16 @@ pub fn find_by_ids(tx: &mut TenantTx<'_>, ids: &[OrganizationId]) -> DbResult<Ve
         .into_iter()
         .map(Organization::from)
         .collect())
+}
+
+/// `organization` with its ancestors, root first, for an action's
+/// `atrium_permissions::Place`: one recursive query. `None` when the tenant
+/// has no such organization.
+pub fn lineage(tx: &mut TenantTx<'_>, organization: OrganizationId) -> DbResult<Option<Lineage>> {
+    let chain = organizations::lineage(tx, organization.0)?;
+    let tenant = tx.tenant_id();
+    Ok(Lineage::new(
+        tenant,
+        chain.into_iter().map(OrganizationId).collect(),
+    ))
 }

@@ -2,14 +2,27 @@
 //! identity service reads a user's grants when it authenticates a request,
 //! and provisioning grants the first tenant admin with its tenant.
 
-use atrium_core::UserId;
+use atrium_core::{OrganizationId, UserId};
 use atrium_db::{roles, DbResult, TenantTx};
 
 use crate::{Grant, GrantScope, Role};
 
-/// Grants `role` on `scope` to `user`.
-pub fn grant(tx: &mut TenantTx<'_>, user: UserId, role: Role, scope: &GrantScope) -> DbResult<()> {
-    roles::grant(tx, user.0, role.as_str(), &scope.encode())?;
+/// Grants `role` on `scope` to `user`; `organization` is the organization
+/// the scope lies in (see [`GrantScope::organization_short_name`]).
+pub fn grant(
+    tx: &mut TenantTx<'_>,
+    user: UserId,
+    role: Role,
+    scope: &GrantScope,
+    organization: Option<OrganizationId>,
+) -> DbResult<()> {
+    roles::grant(
+        tx,
+        user.0,
+        role.as_str(),
+        &scope.encode(),
+        organization.map(|org| org.0),
+    )?;
     Ok(())
 }
 
@@ -22,6 +35,7 @@ pub fn grants_of(tx: &mut TenantTx<'_>, user: UserId) -> DbResult<Vec<Grant>> {
             Some(Grant {
                 role: Role::parse(&row.role)?,
                 scope: GrantScope::decode(&row.scope)?,
+                organization: row.organization_id.map(OrganizationId),
             })
         })
         .collect())

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use atrium_core::{Page, PageRequest, SiteId};
 use atrium_db::sites;
 use atrium_db::{Access, Db, DbError};
-use atrium_permissions::{authorize, Action, Caller};
+use atrium_permissions::{authorize, Action, Caller, Place};
 
 use crate::cache::SiteSettingsCache;
 use crate::directory::SiteDirectory;
@@ -95,7 +95,7 @@ impl DomainClaims {
         caller: &Caller,
         page: PageRequest,
     ) -> Result<Page<DomainClaim>, SitesError> {
-        authorize(caller, Action::ManageTenants)?;
+        authorize(caller, Action::ManageTenants, Place::Platform)?;
         let rows = self
             .db
             .platform(Access::Read, move |tx| {
@@ -109,7 +109,7 @@ impl DomainClaims {
     /// Routes a pending domain to the site that claims it; host resolution
     /// sees it at once (other replicas through the routing channel).
     pub async fn approve(&self, caller: &Caller, domain: &str) -> Result<DomainClaim, SitesError> {
-        authorize(caller, Action::ManageTenants)?;
+        authorize(caller, Action::ManageTenants, Place::Platform)?;
         let approved = approve_domain_claim(&self.db, domain).await?;
         self.directory.invalidate();
         self.snapshots.invalidate();
@@ -119,7 +119,7 @@ impl DomainClaims {
     /// Refuses a pending domain and frees the name (see
     /// [`reject_domain_claim`]).
     pub async fn reject(&self, caller: &Caller, domain: &str) -> Result<DomainClaim, SitesError> {
-        authorize(caller, Action::ManageTenants)?;
+        authorize(caller, Action::ManageTenants, Place::Platform)?;
         let rejected = reject_domain_claim(&self.db, domain).await?;
         self.directory.invalidate();
         self.snapshots.invalidate();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use atrium_core::SiteId;
 use atrium_db::{sites, Access, Db, TenantScope};
-use atrium_permissions::{authorize, Action, Caller};
+use atrium_permissions::{authorize, Action, Caller, Place};
 use serde_json::{Map, Value};
 
 use crate::cache::{SiteSettingsCache, SiteSnapshot};
@@ -100,7 +100,7 @@ impl ConfigHelpers {
         site: SiteId,
         key: &str,
     ) -> Result<ResolvedValue, SitesError> {
-        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        authorize(caller, Action::ViewSites, Place::Tenant(scope.tenant_id()))?;
         let snapshot = self.cache.snapshot(scope, site).await?;
         let (value, source) = self
             .resolve(&snapshot, key)

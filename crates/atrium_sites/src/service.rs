@@ -5,7 +5,7 @@ use std::sync::Arc;
 use atrium_core::{Page, PageRequest, SiteId, ValidationErrors};
 use atrium_db::sites::{self, SiteRow};
 use atrium_db::{Access, Db, DbError, TenantScope, TenantTx};
-use atrium_permissions::{authorize, Action, Caller};
+use atrium_permissions::{authorize, Action, Caller, Place};
 use chrono::NaiveDateTime;
 
 use crate::cache::SiteSettingsCache;
@@ -145,7 +145,7 @@ impl SiteService {
         scope: TenantScope,
         page: PageRequest,
     ) -> Result<Page<Site>, SitesError> {
-        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        authorize(caller, Action::ViewSites, Place::Tenant(scope.tenant_id()))?;
         let rows = self
             .db
             .tenant(scope, Access::Read, move |tx| {
@@ -161,7 +161,7 @@ impl SiteService {
         scope: TenantScope,
         id: SiteId,
     ) -> Result<Site, SitesError> {
-        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        authorize(caller, Action::ViewSites, Place::Tenant(scope.tenant_id()))?;
         let row = self
             .db
             .tenant(scope, Access::Read, move |tx| read_site(tx, id))
@@ -175,7 +175,11 @@ impl SiteService {
         scope: TenantScope,
         mut site: NewSite,
     ) -> Result<Site, SitesError> {
-        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageSites,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let mut errors = ValidationErrors::default();
         site.domain = self.check_domain(&mut errors, "domain", &site.domain);
         check_name(&mut errors, "name", &site.name);
@@ -202,7 +206,11 @@ impl SiteService {
         id: SiteId,
         mut patch: SitePatch,
     ) -> Result<Site, SitesError> {
-        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageSites,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let mut errors = ValidationErrors::default();
         if let Some(domain) = &patch.domain {
             patch.domain = Some(self.check_domain(&mut errors, "domain", domain));
@@ -277,7 +285,11 @@ impl SiteService {
         scope: TenantScope,
         id: SiteId,
     ) -> Result<(), SitesError> {
-        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageSites,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 let site = read_site(tx, id)?;

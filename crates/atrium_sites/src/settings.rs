@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
+use atrium_audit::{AuditFilter, AuditRow, Author, Change};
 use atrium_core::{Page, PageRequest, SiteId};
-use atrium_db::site_settings::{self, SiteConfigurationRow, SiteSettingChangeRow, SiteThemeRow};
+use atrium_db::site_settings::{self, SiteConfigurationRow, SiteThemeRow};
 use atrium_db::{Access, Db, TenantScope, TenantTx};
-use atrium_permissions::{authorize, Action, Caller};
+use atrium_permissions::{authorize, Action, Caller, Place};
 use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value};
 
@@ -112,20 +113,37 @@ pub struct SettingChange {
     pub after: Value,
 }
 
-impl TryFrom<SiteSettingChangeRow> for SettingChange {
+/// The audit log's actions that the history shows, with their kind.
+const HISTORY_ACTIONS: [(&str, &str); 2] = [
+    (CONFIGURATION_UPDATE, "configuration"),
+    (THEME_UPDATE, "theme"),
+];
+const CONFIGURATION_UPDATE: &str = "site.configuration.update";
+const THEME_UPDATE: &str = "site.theme.update";
+
+impl TryFrom<AuditRow> for SettingChange {
     type Error = SitesError;
 
-    fn try_from(row: SiteSettingChangeRow) -> Result<Self, SitesError> {
+    fn try_from(row: AuditRow) -> Result<Self, SitesError> {
         let parse = |text: &str| {
             serde_json::from_str(text).map_err(|e| SitesError::StoredData(e.to_string()))
         };
+        let kind = HISTORY_ACTIONS
+            .iter()
+            .find(|(action, _)| *action == row.action)
+            .map_or("unknown", |(_, kind)| kind);
         Ok(Self {
             id: row.id,
-            kind: row.kind,
+            kind: kind.to_owned(),
             actor: row.actor,
-            changed_at: row.changed_at,
+            changed_at: row.occurred_at,
             before: row.before_json.as_deref().map(parse).transpose()?,
-            after: parse(&row.after_json)?,
+            after: row
+                .after_json
+                .as_deref()
+                .map(parse)
+                .transpose()?
+                .unwrap_or(Value::Null),
         })
     }
 }
@@ -156,7 +174,7 @@ pub(crate) fn write_configuration(
     tx: &mut TenantTx<'_>,
     current: &SiteConfiguration,
     next: &SiteConfiguration,
-    actor: &str,
+    author: &Author,
 ) -> Result<SiteConfiguration, SitesError> {
     let values_json = Value::Object(next.values.clone()).to_string();
     let replaces = (current.version > 0).then_some(current.version);
@@ -169,15 +187,16 @@ pub(crate) fn write_configuration(
     )?
     .ok_or(SitesError::PreconditionFailed)?;
     let saved = SiteConfiguration::from_row(current.site_id, Some(saved))?;
-    let before = (current.version > 0).then(|| current.document().to_string());
-    site_settings::record_change(
+    let before = (current.version > 0).then(|| current.document());
+    atrium_audit::record(
         tx,
-        site_settings::NewChange {
-            site_id: current.site_id.0,
-            kind: "configuration",
-            actor,
-            before_json: before.as_deref(),
-            after_json: &saved.document().to_string(),
+        author,
+        Change {
+            action: CONFIGURATION_UPDATE,
+            target_type: "site",
+            target_id: current.site_id.to_string(),
+            before: before.as_ref(),
+            after: Some(&saved.document()),
         },
     )?;
     Ok(saved)
@@ -187,7 +206,7 @@ pub(crate) fn write_theme(
     tx: &mut TenantTx<'_>,
     current: &SiteTheme,
     next: &ThemeInput,
-    actor: &str,
+    author: &Author,
 ) -> Result<SiteTheme, SitesError> {
     let branding_json =
         serde_json::to_string(&next.branding).map_err(|e| SitesError::StoredData(e.to_string()))?;
@@ -196,28 +215,19 @@ pub(crate) fn write_theme(
         site_settings::save_theme(tx, current.site_id.0, &next.name, &branding_json, replaces)?
             .ok_or(SitesError::PreconditionFailed)?;
     let saved = SiteTheme::from_row(current.site_id, Some(saved))?;
-    let before = (current.version > 0).then(|| current.document().to_string());
-    site_settings::record_change(
+    let before = (current.version > 0).then(|| current.document());
+    atrium_audit::record(
         tx,
-        site_settings::NewChange {
-            site_id: current.site_id.0,
-            kind: "theme",
-            actor,
-            before_json: before.as_deref(),
-            after_json: &saved.document().to_string(),
+        author,
+        Change {
+            action: THEME_UPDATE,
+            target_type: "site",
+            target_id: current.site_id.to_string(),
+            before: before.as_ref(),
+            after: Some(&saved.document()),
         },
     )?;
     Ok(saved)
-}
-
-/// Who made a change, as the history records it.
-pub fn actor_of(caller: &Caller) -> String {
-    match caller {
-        Caller::Anonymous => "anonymous".into(),
-        Caller::Operator { id } => format!("operator:{id}"),
-        Caller::User { id, .. } => format!("user:{id}"),
-        Caller::Client { id, .. } => format!("client:{id}"),
-    }
 }
 
 pub struct SettingsService {
@@ -236,7 +246,7 @@ impl SettingsService {
         scope: TenantScope,
         site: SiteId,
     ) -> Result<SiteConfiguration, SitesError> {
-        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        authorize(caller, Action::ViewSites, Place::Tenant(scope.tenant_id()))?;
         self.db
             .tenant(scope, Access::Read, move |tx| {
                 read_site(tx, site)?;
@@ -257,14 +267,18 @@ impl SettingsService {
         enabled: bool,
         if_match: Option<String>,
     ) -> Result<SiteConfiguration, SitesError> {
-        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageSites,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let Value::Object(values) = values else {
             return Err(
                 atrium_core::ValidationErrors::single("values", "must be a JSON object").into(),
             );
         };
         validate_configuration(&values)?;
-        let actor = actor_of(caller);
+        let author = Author::of(caller);
         let saved = self
             .db
             .tenant(scope, Access::Write, move |tx| {
@@ -278,7 +292,7 @@ impl SettingsService {
                     enabled,
                     ..current.clone()
                 };
-                write_configuration(tx, &current, &next, &actor)
+                write_configuration(tx, &current, &next, &author)
             })
             .await?;
         self.cache.invalidate();
@@ -291,7 +305,7 @@ impl SettingsService {
         scope: TenantScope,
         site: SiteId,
     ) -> Result<SiteTheme, SitesError> {
-        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        authorize(caller, Action::ViewSites, Place::Tenant(scope.tenant_id()))?;
         self.db
             .tenant(scope, Access::Read, move |tx| {
                 read_site(tx, site)?;
@@ -308,16 +322,20 @@ impl SettingsService {
         theme: Value,
         if_match: Option<String>,
     ) -> Result<SiteTheme, SitesError> {
-        authorize(caller, Action::ManageSites(scope.tenant_id()))?;
+        authorize(
+            caller,
+            Action::ManageSites,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let input = validate_theme(&theme)?;
-        let actor = actor_of(caller);
+        let author = Author::of(caller);
         let saved = self
             .db
             .tenant(scope, Access::Write, move |tx| {
                 read_site(tx, site)?;
                 let current = SiteTheme::from_row(site, site_settings::theme(tx, site.0)?)?;
                 check_precondition(current.version, &current.etag(), if_match.as_deref())?;
-                write_theme(tx, &current, &input, &actor)
+                write_theme(tx, &current, &input, &author)
             })
             .await?;
         self.cache.invalidate();
@@ -332,14 +350,22 @@ impl SettingsService {
         site: SiteId,
         page: PageRequest,
     ) -> Result<Page<SettingChange>, SitesError> {
-        authorize(caller, Action::ViewSites(scope.tenant_id()))?;
+        authorize(caller, Action::ViewSites, Place::Tenant(scope.tenant_id()))?;
         let rows = self
             .db
             .tenant(scope, Access::Read, move |tx| {
                 read_site(tx, site)?;
-                Ok::<_, SitesError>(site_settings::history(
+                let filter = AuditFilter {
+                    target_type: Some("site".into()),
+                    target_id: Some(site.to_string()),
+                    actions: HISTORY_ACTIONS
+                        .map(|(action, _)| action.to_owned())
+                        .to_vec(),
+                    ..AuditFilter::default()
+                };
+                Ok::<_, SitesError>(atrium_audit::entries(
                     tx,
-                    site.0,
+                    &filter,
                     page.after,
                     page.fetch_limit(),
                 )?)

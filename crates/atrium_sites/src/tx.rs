@@ -2,6 +2,7 @@
 //! provisioning makes a tenant's primary site, its first configuration and
 //! theme atomically with the tenant.
 
+use atrium_audit::Author;
 use atrium_core::SiteId;
 use atrium_db::{sites, TenantTx};
 use serde_json::{Map, Value};
@@ -43,7 +44,7 @@ pub fn insert_configuration(
     tx: &mut TenantTx<'_>,
     site: SiteId,
     values: &Map<String, Value>,
-    actor: &str,
+    author: &Author,
 ) -> Result<(), SitesError> {
     let document = SiteConfiguration {
         site_id: site,
@@ -56,7 +57,7 @@ pub fn insert_configuration(
         tx,
         &SiteConfiguration::from_row(site, None)?,
         &document,
-        actor,
+        author,
     )?;
     Ok(())
 }
@@ -66,9 +67,9 @@ pub fn insert_theme(
     tx: &mut TenantTx<'_>,
     site: SiteId,
     theme: &Value,
-    actor: &str,
+    author: &Author,
 ) -> Result<(), SitesError> {
     let input = validate_theme(theme)?;
-    write_theme(tx, &SiteTheme::from_row(site, None)?, &input, actor)?;
+    write_theme(tx, &SiteTheme::from_row(site, None)?, &input, author)?;
     Ok(())
 }

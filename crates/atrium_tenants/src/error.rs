@@ -51,6 +51,11 @@ impl From<OrganizationsError> for TenantsError {
                 TenantsError::Conflict("organization short name taken".into())
             }
             OrganizationsError::Db(db) => TenantsError::Db(db),
+            OrganizationsError::Denied(denied) => TenantsError::Denied(denied),
+            // Provisioning makes a new tree: nothing to miss or to hold it.
+            OrganizationsError::NotFound(_) | OrganizationsError::Conflict(_) => {
+                TenantsError::Internal(error.to_string())
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use atrium_core::{UserId, ValidationErrors};
 use atrium_db::{tenants, Access, DbError};
 use atrium_identity::{Identity, NewAccount};
 use atrium_organizations::{NewOrganization, Organization};
-use atrium_permissions::{authorize, Action, Caller, GrantScope, Role};
+use atrium_permissions::{authorize, Action, Caller, GrantScope, Place, Role};
 use atrium_sites::{NewSite, Site};
 use serde::Serialize;
 
@@ -55,15 +55,15 @@ impl TenantService {
         caller: &Caller,
         mut request: ProvisionRequest,
     ) -> Result<Provisioned, TenantsError> {
-        authorize(caller, Action::ManageTenants)?;
-        let Caller::Operator { id: operator } = *caller else {
+        authorize(caller, Action::ManageTenants, Place::Platform)?;
+        let Caller::Operator { .. } = *caller else {
             return Err(TenantsError::Denied(atrium_permissions::Denied::Forbidden(
-                "provision tenants",
+                "provision tenants".into(),
             )));
         };
         self.validate(&mut request)?;
         let password_hash = Identity::hash_password(request.admin.password.clone()).await?;
-        let settings_actor = format!("operator:{operator}");
+        let author = atrium_audit::Author::of(caller);
         let provisioned = self
             .db
             .platform(Access::Write, move |tx| {
@@ -84,15 +84,10 @@ impl TenantService {
                     },
                 )?;
                 if let Some(values) = &request.configuration {
-                    atrium_sites::tx::insert_configuration(
-                        &mut scoped,
-                        site.id,
-                        values,
-                        &settings_actor,
-                    )?;
+                    atrium_sites::tx::insert_configuration(&mut scoped, site.id, values, &author)?;
                 }
                 if let Some(theme) = &request.theme {
-                    atrium_sites::tx::insert_theme(&mut scoped, site.id, theme, &settings_actor)?;
+                    atrium_sites::tx::insert_theme(&mut scoped, site.id, theme, &author)?;
                 }
                 let organization =
                     atrium_organizations::tx::insert_root(&mut scoped, &request.organization)?;
@@ -106,6 +101,7 @@ impl TenantService {
                     UserId(admin.id),
                     Role::TenantAdmin,
                     &GrantScope::Tenant,
+                    None,
                 )?;
                 Ok::<_, TenantsError>(Provisioned {
                     tenant: tenant.into(),

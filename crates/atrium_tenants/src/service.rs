@@ -5,7 +5,7 @@ use std::sync::Arc;
 use atrium_core::{Page, PageRequest, TenantId, ValidationErrors};
 use atrium_db::tenants::{self, TenantRow};
 use atrium_db::{Access, Db, DbError};
-use atrium_permissions::{authorize, Action, Caller};
+use atrium_permissions::{authorize, Action, Caller, Place};
 use atrium_sites::{SiteDirectory, SiteService};
 use chrono::NaiveDateTime;
 
@@ -104,7 +104,7 @@ impl TenantService {
         caller: &Caller,
         page: PageRequest,
     ) -> Result<Page<Tenant>, TenantsError> {
-        authorize(caller, Action::ManageTenants)?;
+        authorize(caller, Action::ManageTenants, Place::Platform)?;
         let rows = self
             .db
             .platform(Access::Read, move |tx| {
@@ -115,7 +115,7 @@ impl TenantService {
     }
 
     pub async fn get(&self, caller: &Caller, slug: &str) -> Result<Tenant, TenantsError> {
-        authorize(caller, Action::ManageTenants)?;
+        authorize(caller, Action::ManageTenants, Place::Platform)?;
         let slug = slug.to_owned();
         let row = self
             .db
@@ -133,7 +133,7 @@ impl TenantService {
         slug: &str,
         patch: TenantPatch,
     ) -> Result<Tenant, TenantsError> {
-        authorize(caller, Action::ManageTenants)?;
+        authorize(caller, Action::ManageTenants, Place::Platform)?;
         let mut errors = ValidationErrors::default();
         if let Some(name) = &patch.name {
             check_tenant_name(&mut errors, name);
@@ -174,7 +174,7 @@ impl TenantService {
 
     /// Deletes the tenant and every row it owns.
     pub async fn delete(&self, caller: &Caller, slug: &str) -> Result<(), TenantsError> {
-        authorize(caller, Action::ManageTenants)?;
+        authorize(caller, Action::ManageTenants, Place::Platform)?;
         let slug = slug.to_owned();
         self.db
             .platform(Access::Write, move |tx| {
