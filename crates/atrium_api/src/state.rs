@@ -22,6 +22,10 @@ pub struct AppState {
     pub sites: SitesState,
     pub identity: Arc<Identity>,
     pub tenants: Arc<TenantService>,
+    /// The organization tree, memberships, grants and creator requests.
+    pub organizations: Arc<atrium_organizations::Organizations>,
+    /// The audit log's reading side.
+    pub audit: Arc<atrium_audit::AuditLog>,
     pub lifecycle: crate::limits::Lifecycle,
     /// The mail spool's wake-up, shared by its senders and this process's
     /// delivery worker.
@@ -68,10 +72,12 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             graphql: build_schema(&settings),
             settings,
-            db,
             sites,
             identity,
             tenants,
+            organizations: Arc::new(atrium_organizations::Organizations::new(db.clone())),
+            audit: Arc::new(atrium_audit::AuditLog::new(db.clone())),
+            db,
             lifecycle: Default::default(),
             outbox,
         })

@@ -17,6 +17,19 @@ pub use atrium_db::audit::{AuditFilter, AuditRow};
 use atrium_permissions::Caller;
 use serde::Serialize;
 
+/// The audit log's reading side, for the gateway: a tenant's log for its
+/// admins, the platform's for operators.
+pub struct AuditLog {
+    #[allow(dead_code)] // read by the listing methods
+    pub(crate) db: atrium_db::Db,
+}
+
+impl AuditLog {
+    pub fn new(db: atrium_db::Db) -> Self {
+        Self { db }
+    }
+}
+
 tokio::task_local! {
     static REQUEST_ID: Arc<str>;
 }

@@ -8,9 +8,11 @@
 //! audit entry in the transaction of its change.
 
 mod error;
+mod service;
 pub mod tx;
 
 pub use error::OrganizationsError;
+pub use service::Organizations;
 
 use atrium_core::{OrganizationId, ValidationErrors};
 use atrium_db::organizations::OrganizationRow;
