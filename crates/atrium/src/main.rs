@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
+use atrium_audit::Author;
 use atrium_core::{redact_url, Settings};
 use atrium_db::{Backend, Db, DbOptions};
 use atrium_identity::{Kek, KeyStore, OperatorRef};
@@ -269,7 +270,12 @@ fn create_operator(settings: Settings, email: &str, password: &str) -> Result<()
     // The first command on a fresh machine also makes the key-encryption
     // key and the first signing key, for the servers started afterwards.
     runtime.block_on(KeyStore::open(&db, &settings))?;
-    let id = runtime.block_on(atrium_identity::create_operator(&db, email, password))?;
+    let id = runtime.block_on(atrium_identity::create_operator(
+        &db,
+        email,
+        password,
+        &Author::command_line(),
+    ))?;
     println!("operator {id} created: {}", email.trim().to_lowercase());
     Ok(())
 }
@@ -307,6 +313,7 @@ fn manage_operators(settings: Settings, command: OperatorCommand) -> Result<(), 
                 &db,
                 OperatorRef::Email(email),
                 false,
+                &Author::command_line(),
             ))?,
             "disabled",
         ),
@@ -315,6 +322,7 @@ fn manage_operators(settings: Settings, command: OperatorCommand) -> Result<(), 
                 &db,
                 OperatorRef::Email(email),
                 true,
+                &Author::command_line(),
             ))?,
             "enabled",
         ),
@@ -322,6 +330,7 @@ fn manage_operators(settings: Settings, command: OperatorCommand) -> Result<(), 
             runtime.block_on(atrium_identity::delete_operator(
                 &db,
                 OperatorRef::Email(email),
+                &Author::command_line(),
             ))?,
             "deleted",
         ),
@@ -379,7 +388,11 @@ fn manage_keys(settings: Settings, command: KeysCommand) -> Result<(), AnyError>
 fn approve_domain(settings: Settings, domain: &str) -> Result<(), AnyError> {
     migrate_on_start(&settings)?;
     let db = connect(&settings, 1)?;
-    let claim = runtime()?.block_on(atrium_sites::approve_domain_claim(&db, domain))?;
+    let claim = runtime()?.block_on(atrium_sites::approve_domain_claim(
+        &db,
+        domain,
+        &Author::command_line(),
+    ))?;
     println!(
         "domain {} approved: it now routes to site {} of tenant {}",
         claim.domain, claim.site_id.0, claim.tenant_slug
@@ -390,7 +403,11 @@ fn approve_domain(settings: Settings, domain: &str) -> Result<(), AnyError> {
 fn reject_domain(settings: Settings, domain: &str) -> Result<(), AnyError> {
     migrate_on_start(&settings)?;
     let db = connect(&settings, 1)?;
-    let claim = runtime()?.block_on(atrium_sites::reject_domain_claim(&db, domain))?;
+    let claim = runtime()?.block_on(atrium_sites::reject_domain_claim(
+        &db,
+        domain,
+        &Author::command_line(),
+    ))?;
     println!(
         "domain {} rejected: site {} of tenant {} no longer claims it",
         claim.domain, claim.site_id.0, claim.tenant_slug

@@ -10,6 +10,7 @@
 //! service, map its answer to a wire type.
 
 mod api_clients;
+mod audit;
 mod client_address;
 mod conditional;
 mod context;

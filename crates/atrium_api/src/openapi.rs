@@ -102,6 +102,7 @@ fn problem_response(description: &str) -> RefOr<Response> {
         (name = "site configuration", description = "Configuration, theme, history and resolved settings"),
         (name = "users", description = "A tenant's accounts, for its tenant admins"),
         (name = "api clients", description = "Integrators' client credentials (client_credentials grant)"),
+        (name = "audit", description = "The audit log: a tenant's changes (tenant host), operators' actions (platform host)"),
         (name = "operations", description = "Probes and metrics (any host)"),
     )
 )]

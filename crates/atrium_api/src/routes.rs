@@ -14,7 +14,7 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
-use crate::{api_clients, graphql, identity, operations, operators, sites, tenants, users};
+use crate::{api_clients, audit, graphql, identity, operations, operators, sites, tenants, users};
 
 /// Every domain's registrations: one line per domain.
 const DOMAINS: &[fn(&mut Api)] = &[
@@ -25,6 +25,7 @@ const DOMAINS: &[fn(&mut Api)] = &[
     sites::routes,
     users::routes,
     api_clients::routes,
+    audit::routes,
     graphql::routes,
 ];
 

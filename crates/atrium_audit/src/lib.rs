@@ -7,6 +7,12 @@
 //! signature: the gateway runs each request inside [`with_request_id`], and
 //! [`Author::of`] reads it where the service starts its work.
 
+mod error;
+mod log;
+
+pub use error::AuditError;
+pub use log::{AuditEntry, AuditLog, AuditQuery};
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -16,19 +22,6 @@ use atrium_db::{DbResult, PlatformTx, TenantTx};
 pub use atrium_db::audit::{AuditFilter, AuditRow};
 use atrium_permissions::Caller;
 use serde::Serialize;
-
-/// The audit log's reading side, for the gateway: a tenant's log for its
-/// admins, the platform's for operators.
-pub struct AuditLog {
-    #[allow(dead_code)] // read by the listing methods
-    pub(crate) db: atrium_db::Db,
-}
-
-impl AuditLog {
-    pub fn new(db: atrium_db::Db) -> Self {
-        Self { db }
-    }
-}
 
 tokio::task_local! {
     static REQUEST_ID: Arc<str>;
@@ -53,6 +46,16 @@ impl Author {
         Self {
             actor: actor_of(caller),
             request_id: REQUEST_ID.try_with(Arc::clone).ok(),
+        }
+    }
+
+    /// The command line (`atrium operator …`, `atrium domain …`): whoever
+    /// runs it holds the server's configuration, so it is an operator
+    /// without an account; entries name it `cli`.
+    pub fn command_line() -> Self {
+        Self {
+            actor: "cli".into(),
+            request_id: None,
         }
     }
 }

@@ -8,6 +8,7 @@
 
 use std::net::IpAddr;
 
+use atrium_audit::{Author, Change};
 use atrium_core::{is_email, OperatorId, Page, PageRequest, UserId, ValidationErrors};
 use atrium_db::access::{announce, AccessChange};
 use atrium_db::users::{self, UserChanges, UserFilter, UserRow};
@@ -24,7 +25,8 @@ use crate::{ApiClient, Identity, IdentityError, NewAccount};
 const MAX_SEARCH_CHARS: usize = 255;
 
 /// An account as its admins (and its owner) see it: never its password hash.
-#[derive(Debug, Clone)]
+/// The audit log records this view too.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Account {
     pub id: UserId,
     pub email: String,
@@ -53,6 +55,46 @@ impl From<UserRow> for Account {
             updated_at: row.updated_at,
         }
     }
+}
+
+/// An account as an audit entry shows it: the API's view, and whether the
+/// change set a new password (the fact only, never the password or hash).
+#[derive(serde::Serialize)]
+pub(crate) struct AuditedAccount<'a> {
+    #[serde(flatten)]
+    account: &'a Account,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    password_changed: bool,
+}
+
+/// Records a change of an account in the tenant's audit log.
+pub(crate) fn record_account(
+    tx: &mut atrium_db::TenantTx<'_>,
+    author: &Author,
+    action: &str,
+    before: Option<&Account>,
+    after: Option<&Account>,
+    password_changed: bool,
+) -> Result<(), DbError> {
+    let target = after
+        .or(before)
+        .map(|a| a.id.to_string())
+        .unwrap_or_default();
+    let after = after.map(|account| AuditedAccount {
+        account,
+        password_changed,
+    });
+    atrium_audit::record(
+        tx,
+        author,
+        Change {
+            action,
+            target_type: "user",
+            target_id: target,
+            before,
+            after: after.as_ref(),
+        },
+    )
 }
 
 /// Which accounts a list shows.
@@ -277,13 +319,16 @@ impl Identity {
             name: new.name,
             password: String::new(),
         };
-        let row = self
+        let author = Author::of(caller);
+        let created = self
             .db
             .tenant(scope, Access::Write, move |tx| {
-                crate::tx::insert_account(tx, &account, &hash)
+                let created = Account::from(crate::tx::insert_account(tx, &account, &hash)?);
+                record_account(tx, &author, "user.create", None, Some(&created), false)?;
+                Ok::<_, IdentityError>(created)
             })
             .await?;
-        Ok(row.into())
+        Ok(created)
     }
 
     /// Changes an account. Deactivating it ends its access at once.
@@ -309,6 +354,7 @@ impl Identity {
         }
         errors.into_result()?;
         let deactivating = patch.is_active == Some(false);
+        let author = Author::of(caller);
         let caller = caller.clone();
         let row = self
             .db
@@ -348,10 +394,20 @@ impl Identity {
                         },
                     )?;
                 }
-                Ok::<_, IdentityError>(row)
+                let after = Account::from(row);
+                let before = Account::from(current);
+                record_account(
+                    tx,
+                    &author,
+                    "user.update",
+                    Some(&before),
+                    Some(&after),
+                    false,
+                )?;
+                Ok::<_, IdentityError>(after)
             })
             .await?;
-        Ok(row.into())
+        Ok(row)
     }
 
     /// Deletes an account with its role assignments and tokens; its access
@@ -367,10 +423,11 @@ impl Identity {
             Action::ManageUsers,
             Place::Tenant(scope.tenant_id()),
         )?;
+        let author = Author::of(caller);
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                users::get(tx, id.0).map_err(not_found)?;
+                let before = Account::from(users::get(tx, id.0).map_err(not_found)?);
                 refuse_a_client_on_a_role_holder(tx, &caller, id)?;
                 keep_an_admin(tx, id, "the last active tenant admin cannot be deleted")?;
                 users::delete(tx, id.0).map_err(not_found)?;
@@ -381,6 +438,7 @@ impl Identity {
                         user: id,
                     },
                 )?;
+                record_account(tx, &author, "user.delete", Some(&before), None, false)?;
                 Ok::<_, IdentityError>(())
             })
             .await
@@ -536,6 +594,7 @@ impl Identity {
             }
             _ => None,
         };
+        let author = Author::of(caller);
         match caller {
             Caller::Operator { id } => {
                 if let Some(hash) = new_hash {
@@ -546,7 +605,18 @@ impl Identity {
                             // A new password ends every login made with
                             // the old one (refresh tokens; access tokens
                             // run out within their short lifetime).
-                            refresh_tokens::operators::revoke_operator(tx, id.0)
+                            refresh_tokens::operators::revoke_operator(tx, id.0)?;
+                            atrium_audit::record_platform(
+                                tx,
+                                &author,
+                                Change {
+                                    action: "operator.update",
+                                    target_type: "operator",
+                                    target_id: id.to_string(),
+                                    before: None::<&()>,
+                                    after: Some(&serde_json::json!({"password_changed": true})),
+                                },
+                            )
                         })
                         .await?;
                 }
@@ -559,6 +629,7 @@ impl Identity {
                 let name = patch.name.clone();
                 self.db
                     .tenant(scope, Access::Write, move |tx| {
+                        let before = Account::from(users::get(tx, id.0)?);
                         let changes = UserChanges {
                             name: name.as_deref(),
                             password_hash: new_hash.as_deref(),
@@ -569,7 +640,15 @@ impl Identity {
                             // As for operators: the old password's logins end.
                             refresh_tokens::revoke_user(tx, id.0)?;
                         }
-                        Ok(row)
+                        let after = Account::from(row);
+                        record_account(
+                            tx,
+                            &author,
+                            "user.update",
+                            Some(&before),
+                            Some(&after),
+                            changes.password_hash.is_some(),
+                        )
                     })
                     .await
                     .map_err(|e| match e {

@@ -16,6 +16,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use atrium_audit::{Author, Change};
 use atrium_core::{
     is_name, ApiClientId, OrganizationId, Page, PageRequest, TenantId, ValidationErrors,
 };
@@ -60,6 +61,45 @@ pub struct ApiClient {
     /// The short name of the organization the client is limited to.
     pub organization: Option<String>,
     pub created_at: NaiveDateTime,
+}
+
+impl ApiClient {
+    /// The client as an audit entry shows it: what the API shows, never
+    /// the secret or its hash.
+    fn audit_view(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id.0,
+            "client_id": self.client_id,
+            "name": self.name,
+            "scopes": self.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            "organization": self.organization,
+        })
+    }
+}
+
+/// Records a change of an API client in the tenant's audit log.
+fn record_client(
+    tx: &mut TenantTx<'_>,
+    author: &Author,
+    action: &str,
+    before: Option<&ApiClient>,
+    after: Option<&ApiClient>,
+) -> Result<(), DbError> {
+    let target = after
+        .or(before)
+        .map(|c| c.id.0.to_string())
+        .unwrap_or_default();
+    atrium_audit::record(
+        tx,
+        author,
+        Change {
+            action,
+            target_type: "api_client",
+            target_id: target,
+            before: before.map(ApiClient::audit_view).as_ref(),
+            after: after.map(ApiClient::audit_view).as_ref(),
+        },
+    )
 }
 
 /// A client just created, with the one sight of its secret.
@@ -251,6 +291,7 @@ impl Identity {
         let client_id = format!("{CLIENT_ID_PREFIX}{}", random_token(16));
         let client_secret = random_token(32);
         let hash = hash_token(&client_secret);
+        let author = Author::of(caller);
         let client = self
             .db
             .tenant(scope, Access::Write, move |tx| {
@@ -278,14 +319,16 @@ impl Identity {
                         organization_id: organization.as_ref().map(|org| org.id.0),
                     },
                 )?;
-                Ok::<_, IdentityError>(ApiClient {
+                let created = ApiClient {
                     id: ApiClientId(row.id),
                     client_id: row.client_id,
                     name: row.name,
                     scopes,
                     organization: organization.map(|org| org.short_name),
                     created_at: row.created_at,
-                })
+                };
+                record_client(tx, &author, "api_client.create", None, Some(&created))?;
+                Ok::<_, IdentityError>(created)
             })
             .await?;
         Ok(CreatedApiClient {
@@ -307,9 +350,13 @@ impl Identity {
             Action::ManageApiClients,
             Place::Tenant(scope.tenant_id()),
         )?;
+        let author = Author::of(caller);
         self.db
             .tenant(scope, Access::Write, move |tx| {
+                let row = api_clients::get(tx, id.0).map_err(not_found)?;
+                let before = described(tx, vec![row])?.pop();
                 api_clients::delete(tx, id.0).map_err(not_found)?;
+                record_client(tx, &author, "api_client.delete", before.as_ref(), None)?;
                 // Its tokens stop working on every replica once this commits.
                 let change = AccessChange::Client {
                     tenant: scope.tenant_id(),

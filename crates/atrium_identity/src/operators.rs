@@ -4,6 +4,7 @@
 //! platform always keeps a way in; every change is announced, so a
 //! disabled operator's token stops working on every replica at once.
 
+use atrium_audit::{record_platform, Author, Change};
 use atrium_core::{OperatorId, Page, PageRequest};
 use atrium_db::access::{announce_platform, AccessChange};
 use atrium_db::operators::{self, OperatorRow};
@@ -14,7 +15,7 @@ use chrono::NaiveDateTime;
 use crate::{Identity, IdentityError};
 
 /// A platform operator as administration shows it (never its hash).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Operator {
     pub id: OperatorId,
     pub email: String,
@@ -62,25 +63,45 @@ pub async fn set_operator_active(
     db: &Db,
     which: OperatorRef,
     active: bool,
+    author: &Author,
 ) -> Result<Operator, IdentityError> {
+    let author = author.clone();
     db.platform(Access::Write, move |tx| {
         let row = find(tx, &which)?;
         if !active {
             keep_one_active(tx, &row)?;
         }
+        let before = Operator::from(row.clone());
         let row = operators::set_active(tx, row.id, active)?;
         if !active {
             // Its logins do not come back with a re-enabling.
             refresh_tokens::operators::revoke_operator(tx, row.id)?;
         }
         announce_platform(tx, &AccessChange::Operator(OperatorId(row.id)))?;
-        Ok(row.into())
+        let after = Operator::from(row);
+        record_platform(
+            tx,
+            &author,
+            Change {
+                action: "operator.update",
+                target_type: "operator",
+                target_id: after.id.to_string(),
+                before: Some(&before),
+                after: Some(&after),
+            },
+        )?;
+        Ok(after)
     })
     .await
 }
 
 /// Deletes an operator; `409` for the last active one.
-pub async fn delete_operator(db: &Db, which: OperatorRef) -> Result<Operator, IdentityError> {
+pub async fn delete_operator(
+    db: &Db,
+    which: OperatorRef,
+    author: &Author,
+) -> Result<Operator, IdentityError> {
+    let author = author.clone();
     db.platform(Access::Write, move |tx| {
         let row = find(tx, &which)?;
         keep_one_active(tx, &row)?;
@@ -89,7 +110,19 @@ pub async fn delete_operator(db: &Db, which: OperatorRef) -> Result<Operator, Id
             other => other.into(),
         })?;
         announce_platform(tx, &AccessChange::Operator(OperatorId(row.id)))?;
-        Ok(row.into())
+        let before = Operator::from(row);
+        record_platform(
+            tx,
+            &author,
+            Change {
+                action: "operator.delete",
+                target_type: "operator",
+                target_id: before.id.to_string(),
+                before: Some(&before),
+                after: None::<&()>,
+            },
+        )?;
+        Ok(before)
     })
     .await
 }
@@ -123,7 +156,7 @@ impl Identity {
         active: bool,
     ) -> Result<Operator, IdentityError> {
         authorize(caller, Action::ManageOperators, Place::Platform)?;
-        set_operator_active(&self.db, OperatorRef::Id(id), active).await
+        set_operator_active(&self.db, OperatorRef::Id(id), active, &Author::of(caller)).await
     }
 
     pub async fn delete_operator(
@@ -132,7 +165,7 @@ impl Identity {
         id: OperatorId,
     ) -> Result<(), IdentityError> {
         authorize(caller, Action::ManageOperators, Place::Platform)?;
-        delete_operator(&self.db, OperatorRef::Id(id)).await?;
+        delete_operator(&self.db, OperatorRef::Id(id), &Author::of(caller)).await?;
         Ok(())
     }
 }

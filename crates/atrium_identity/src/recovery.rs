@@ -19,9 +19,12 @@ use atrium_mail::{Mail, Outbox};
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
+use crate::accounts::record_account;
 use crate::password_rules::check_new_password;
 use crate::secrets::{hash_token, new_token};
-use crate::{passwords, Identity, IdentityError};
+use crate::{passwords, Account, Identity, IdentityError};
+use atrium_audit::Author;
+use atrium_permissions::Caller;
 
 /// Site configuration keys read here (each with a platform default in
 /// `site_defaults`, else the value below).
@@ -344,6 +347,8 @@ impl Identity {
         check_new_password(&mut errors, "password", password, &personal);
         errors.into_result()?;
         let password_hash = passwords::hash(password.to_owned()).await?;
+        // The holder of the mailed link is nobody the API knows.
+        let author = Author::of(&Caller::Anonymous);
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 // Spent here, not when read above: of two requests racing
@@ -353,12 +358,22 @@ impl Identity {
                 };
                 // Deactivated since the read above: refused like any
                 // unusable token (the rollback leaves the token as it was).
-                if !users::get(tx, user_id)?.is_active {
+                let before = users::get(tx, user_id)?;
+                if !before.is_active {
                     return Err(unusable_token().into());
                 }
                 users::set_password_hash(tx, user_id, &password_hash)?;
                 users::set_email_verified(tx, user_id, true)?;
                 atrium_db::refresh_tokens::revoke_user(tx, user_id)?;
+                let after = Account::from(users::get(tx, user_id)?);
+                record_account(
+                    tx,
+                    &author,
+                    "user.password_reset",
+                    Some(&Account::from(before)),
+                    Some(&after),
+                    true,
+                )?;
                 Ok::<_, IdentityError>(())
             })
             .await
@@ -368,12 +383,23 @@ impl Identity {
     /// tenant marks its account's email verified.
     pub async fn verify_email(&self, scope: TenantScope, token: &str) -> Result<(), IdentityError> {
         let hash = hash_token(token.trim());
+        let author = Author::of(&Caller::Anonymous);
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 let Some(user_id) = account_tokens::spend(tx, EMAIL_VERIFICATION, &hash)? else {
                     return Err(unusable_token().into());
                 };
+                let before = Account::from(users::get(tx, user_id)?);
                 users::set_email_verified(tx, user_id, true)?;
+                let after = Account::from(users::get(tx, user_id)?);
+                record_account(
+                    tx,
+                    &author,
+                    "user.email_verified",
+                    Some(&before),
+                    Some(&after),
+                    false,
+                )?;
                 Ok::<_, IdentityError>(())
             })
             .await

@@ -147,7 +147,13 @@ impl Identity {
         email: &str,
         password: &str,
     ) -> Result<OperatorId, IdentityError> {
-        create_operator(&self.db, email, password).await
+        create_operator(
+            &self.db,
+            email,
+            password,
+            &atrium_audit::Author::command_line(),
+        )
+        .await
     }
 
     /// Password grant on the platform host. `client` is the address the
@@ -363,6 +369,9 @@ impl Identity {
         let verification = self.pending_verification(scope, site).await?;
         let hash = passwords::hash(account.password.clone()).await;
         let hash = self.unless_abandoned(hash, &attempt).await?;
+        // The account does not exist until the entry is written: its maker
+        // is nobody the API knows yet.
+        let author = atrium_audit::Author::of(&Caller::Anonymous);
         let (user, spooled) = self
             .db
             .tenant(scope, Access::Write, move |tx| {
@@ -370,6 +379,15 @@ impl Identity {
                 if let Some(verification) = &verification {
                     verification.start(tx, &mut user)?;
                 }
+                let created = crate::Account::from(user.clone());
+                crate::accounts::record_account(
+                    tx,
+                    &author,
+                    "user.register",
+                    None,
+                    Some(&created),
+                    false,
+                )?;
                 Ok::<_, IdentityError>((user, verification.is_some()))
             })
             .await?;
@@ -391,7 +409,9 @@ pub async fn create_operator(
     db: &Db,
     email: &str,
     password: &str,
+    author: &atrium_audit::Author,
 ) -> Result<OperatorId, IdentityError> {
+    let author = author.clone();
     let email = email.trim().to_lowercase();
     let mut errors = ValidationErrors::default();
     if !is_email(&email) {
@@ -402,7 +422,21 @@ pub async fn create_operator(
     let hash = passwords::hash(password.to_owned()).await?;
     db.platform(Access::Write, move |tx| {
         match operators::insert(tx, &email, &hash) {
-            Ok(row) => Ok(OperatorId(row.id)),
+            Ok(row) => {
+                let created = crate::operators::Operator::from(row);
+                atrium_audit::record_platform(
+                    tx,
+                    &author,
+                    atrium_audit::Change {
+                        action: "operator.create",
+                        target_type: "operator",
+                        target_id: created.id.to_string(),
+                        before: None::<&()>,
+                        after: Some(&created),
+                    },
+                )?;
+                Ok(created.id)
+            }
             Err(e @ DbError::UniqueViolation { .. }) => {
                 tracing::debug!(%e, "operator exists");
                 Err(IdentityError::Taken("email"))

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use atrium_audit::{Author, Change};
 use atrium_core::{Page, PageRequest, SiteId};
 use atrium_db::sites;
 use atrium_db::{Access, Db, DbError};
@@ -110,7 +111,7 @@ impl DomainClaims {
     /// sees it at once (other replicas through the routing channel).
     pub async fn approve(&self, caller: &Caller, domain: &str) -> Result<DomainClaim, SitesError> {
         authorize(caller, Action::ManageTenants, Place::Platform)?;
-        let approved = approve_domain_claim(&self.db, domain).await?;
+        let approved = approve_domain_claim(&self.db, domain, &Author::of(caller)).await?;
         self.directory.invalidate();
         self.snapshots.invalidate();
         Ok(approved)
@@ -120,7 +121,7 @@ impl DomainClaims {
     /// [`reject_domain_claim`]).
     pub async fn reject(&self, caller: &Caller, domain: &str) -> Result<DomainClaim, SitesError> {
         authorize(caller, Action::ManageTenants, Place::Platform)?;
-        let rejected = reject_domain_claim(&self.db, domain).await?;
+        let rejected = reject_domain_claim(&self.db, domain, &Author::of(caller)).await?;
         self.directory.invalidate();
         self.snapshots.invalidate();
         Ok(rejected)
@@ -130,34 +131,78 @@ impl DomainClaims {
 /// Approves the pending claim of `domain`, without a caller: for the
 /// command line, whose user is the operator. A running server on
 /// PostgreSQL hears of it through the routing channel.
-pub async fn approve_domain_claim(db: &Db, domain: &str) -> Result<DomainClaim, SitesError> {
-    let row = settle(db, domain, sites::approve_claim).await?;
+pub async fn approve_domain_claim(
+    db: &Db,
+    domain: &str,
+    author: &Author,
+) -> Result<DomainClaim, SitesError> {
+    let row = settle(
+        db,
+        domain,
+        author,
+        "domain_claim.approve",
+        sites::approve_claim,
+    )
+    .await?;
     Ok(DomainClaim::from_row(row, DomainStatus::Active))
 }
 
 /// Refuses the pending claim of `domain`, without a caller (the command
 /// line): the name is free again; the site falls back to its previous
 /// domain, or is left `rejected` if it never had one.
-pub async fn reject_domain_claim(db: &Db, domain: &str) -> Result<DomainClaim, SitesError> {
-    let row = settle(db, domain, sites::reject_claim).await?;
+pub async fn reject_domain_claim(
+    db: &Db,
+    domain: &str,
+    author: &Author,
+) -> Result<DomainClaim, SitesError> {
+    let row = settle(
+        db,
+        domain,
+        author,
+        "domain_claim.reject",
+        sites::reject_claim,
+    )
+    .await?;
     Ok(DomainClaim::from_row(row, DomainStatus::Rejected))
 }
 
-/// Runs `decide` on the pending claim of `domain`; a name that is not one
-/// is not found.
+/// Runs `decide` on the pending claim of `domain` and records it as
+/// `action` in the platform's audit log; a name that is not one is not
+/// found.
 async fn settle(
     db: &Db,
     domain: &str,
+    author: &Author,
+    action: &'static str,
     decide: fn(&mut atrium_db::PlatformTx<'_>, &str) -> Result<sites::DomainClaim, DbError>,
 ) -> Result<sites::DomainClaim, SitesError> {
     let not_found = || SitesError::NotFound("pending domain claim");
     let domain = normalize_domain(domain).map_err(|_| not_found())?;
-    db.platform(Access::Write, move |tx| decide(tx, &domain))
-        .await
-        .map_err(|error| match error {
-            DbError::NotFound => not_found(),
-            other => other.into(),
-        })
+    let author = author.clone();
+    db.platform(Access::Write, move |tx| {
+        let claim = decide(tx, &domain)?;
+        atrium_audit::record_platform(
+            tx,
+            &author,
+            Change {
+                action,
+                target_type: "domain_claim",
+                target_id: domain.clone(),
+                before: None::<&()>,
+                after: Some(&serde_json::json!({
+                    "domain": claim.domain,
+                    "tenant_slug": claim.tenant_slug,
+                    "site_id": claim.site_id,
+                })),
+            },
+        )?;
+        Ok(claim)
+    })
+    .await
+    .map_err(|error| match error {
+        DbError::NotFound => not_found(),
+        other => other.into(),
+    })
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use atrium_audit::{Author, Change};
 use atrium_core::{Page, PageRequest, SiteId, ValidationErrors};
 use atrium_db::sites::{self, SiteRow};
 use atrium_db::{Access, Db, DbError, TenantScope, TenantTx};
@@ -185,6 +186,7 @@ impl SiteService {
         check_name(&mut errors, "name", &site.name);
         errors.into_result()?;
         let base = Arc::clone(&self.tenant_domain_base);
+        let author = Author::of(caller);
         let created = self
             .db
             .tenant(scope, Access::Write, move |tx| {
@@ -192,7 +194,9 @@ impl SiteService {
                 if pending && site.is_primary {
                     return Err(unroutable_primary());
                 }
-                crate::tx::insert(tx, &site, pending)
+                let created = crate::tx::insert(tx, &site, pending)?;
+                record_site(tx, &author, "site.create", None, Some(&created))?;
+                Ok(created)
             })
             .await?;
         self.changed();
@@ -220,6 +224,7 @@ impl SiteService {
         }
         errors.into_result()?;
         let base = Arc::clone(&self.tenant_domain_base);
+        let author = Author::of(caller);
         let updated = self
             .db
             .tenant(scope, Access::Write, move |tx| {
@@ -267,7 +272,13 @@ impl SiteService {
                     };
                     match sites::update(tx, &current, changes) {
                         Err(DbError::NotFound) => continue,
-                        other => return other.map_err(domain_conflict),
+                        Err(other) => return Err(domain_conflict(other)),
+                        Ok(row) => {
+                            let after = Site::from(row);
+                            let before = Site::from(current);
+                            record_site(tx, &author, "site.update", Some(&before), Some(&after))?;
+                            return Ok(after);
+                        }
                     }
                 }
                 Err(SitesError::Conflict(
@@ -276,7 +287,7 @@ impl SiteService {
             })
             .await?;
         self.changed();
-        Ok(updated.into())
+        Ok(updated)
     }
 
     pub async fn delete(
@@ -290,6 +301,7 @@ impl SiteService {
             Action::ManageSites,
             Place::Tenant(scope.tenant_id()),
         )?;
+        let author = Author::of(caller);
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 let site = read_site(tx, id)?;
@@ -304,12 +316,40 @@ impl SiteService {
                             .into(),
                     ));
                 }
-                Ok(sites::delete(tx, id.0)?)
+                sites::delete(tx, id.0)?;
+                record_site(tx, &author, "site.delete", Some(&Site::from(site)), None)?;
+                Ok(())
             })
             .await?;
         self.changed();
         Ok(())
     }
+}
+
+/// Records a change of a site in the tenant's audit log.
+fn record_site(
+    tx: &mut TenantTx<'_>,
+    author: &Author,
+    action: &str,
+    before: Option<&Site>,
+    after: Option<&Site>,
+) -> Result<(), SitesError> {
+    let id = after
+        .or(before)
+        .map(|site| site.id.to_string())
+        .unwrap_or_default();
+    atrium_audit::record(
+        tx,
+        author,
+        Change {
+            action,
+            target_type: "site",
+            target_id: id,
+            before,
+            after,
+        },
+    )?;
+    Ok(())
 }
 
 /// A site of the scope's tenant, or `NotFound`: the one read every site

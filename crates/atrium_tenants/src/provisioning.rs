@@ -103,7 +103,7 @@ impl TenantService {
                     &GrantScope::Tenant,
                     None,
                 )?;
-                Ok::<_, TenantsError>(Provisioned {
+                let provisioned = Provisioned {
                     tenant: tenant.into(),
                     site,
                     organization,
@@ -113,7 +113,23 @@ impl TenantService {
                         username: admin.username,
                         name: admin.name,
                     },
-                })
+                };
+                // One platform entry for the whole provisioning, showing
+                // what it made (the answer of the request: no password);
+                // inside the tenant only its first configuration and theme
+                // have entries, being the start of their history.
+                atrium_audit::record_platform(
+                    tx,
+                    &author,
+                    atrium_audit::Change {
+                        action: "tenant.create",
+                        target_type: "tenant",
+                        target_id: provisioned.tenant.slug.clone(),
+                        before: None::<&()>,
+                        after: Some(&provisioned),
+                    },
+                )?;
+                Ok::<_, TenantsError>(provisioned)
             })
             .await?;
         self.directory.invalidate();

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use atrium_audit::{record_platform, Author, Change};
 use atrium_core::{Page, PageRequest, TenantId, ValidationErrors};
 use atrium_db::tenants::{self, TenantRow};
 use atrium_db::{Access, Db, DbError};
@@ -140,6 +141,7 @@ impl TenantService {
         }
         errors.into_result()?;
         let slug = slug.to_owned();
+        let author = Author::of(caller);
         let row = self
             .db
             .platform(Access::Write, move |tx| {
@@ -160,7 +162,21 @@ impl TenantService {
                     };
                     match tenants::update(tx, &current, changes) {
                         Err(DbError::NotFound) => continue,
-                        other => return other.map_err(TenantsError::from),
+                        Err(other) => return Err(other.into()),
+                        Ok(row) => {
+                            record_platform(
+                                tx,
+                                &author,
+                                Change {
+                                    action: "tenant.update",
+                                    target_type: "tenant",
+                                    target_id: slug.clone(),
+                                    before: Some(&Tenant::from(current)),
+                                    after: Some(&Tenant::from(row.clone())),
+                                },
+                            )?;
+                            return Ok(row);
+                        }
                     }
                 }
                 Err(TenantsError::Conflict(
@@ -176,9 +192,23 @@ impl TenantService {
     pub async fn delete(&self, caller: &Caller, slug: &str) -> Result<(), TenantsError> {
         authorize(caller, Action::ManageTenants, Place::Platform)?;
         let slug = slug.to_owned();
+        let author = Author::of(caller);
         self.db
             .platform(Access::Write, move |tx| {
-                tenants::delete(tx, &slug).map_err(not_found)
+                let before = Tenant::from(tenants::find_by_slug(tx, &slug).map_err(not_found)?);
+                tenants::delete(tx, &slug).map_err(not_found)?;
+                record_platform(
+                    tx,
+                    &author,
+                    Change {
+                        action: "tenant.delete",
+                        target_type: "tenant",
+                        target_id: slug.clone(),
+                        before: Some(&before),
+                        after: None::<&()>,
+                    },
+                )?;
+                Ok::<_, TenantsError>(())
             })
             .await?;
         self.directory.invalidate();

@@ -1,0 +1,71 @@
+//! GraphQL: the audit log, through the same service and host rule as REST.
+
+use async_graphql::{Context, Object};
+
+use super::wire::{AuditEventList, AuditEventQuery};
+use crate::context::RequestContext;
+use crate::graphql::request;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use crate::wire::ListQuery;
+
+/// The log the request's host shows: the tenant's on a tenant's host, the
+/// platform's on the platform host. REST and GraphQL both come here.
+pub(super) async fn list(
+    state: &AppState,
+    ctx: &RequestContext,
+    query: AuditEventQuery,
+    page: atrium_core::PageRequest,
+) -> Result<AuditEventList, ApiError> {
+    let page = match ctx.host.scope() {
+        Some(scope) => {
+            state
+                .audit
+                .list(&ctx.caller, scope, query.into(), page)
+                .await?
+        }
+        None => {
+            ctx.platform()?;
+            state
+                .audit
+                .list_platform(&ctx.caller, query.into(), page)
+                .await?
+        }
+    };
+    Ok(page.into())
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// The audit log, newest first: the tenant's changes on a tenant's host
+    /// (tenant admins), operators' actions on the platform host
+    /// (operators). `since` and `until` are RFC 3339.
+    #[allow(clippy::too_many_arguments)]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        actor: Option<String>,
+        target_type: Option<String>,
+        target_id: Option<String>,
+        action: Option<String>,
+        since: Option<String>,
+        until: Option<String>,
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> Result<AuditEventList, ApiError> {
+        let (state, req) = request(ctx)?;
+        let page = ListQuery { limit, cursor }.page()?;
+        let query = AuditEventQuery {
+            actor,
+            target_type,
+            target_id,
+            action,
+            since,
+            until,
+        };
+        list(state, req, query, page).await
+    }
+}
