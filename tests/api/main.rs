@@ -5,6 +5,7 @@ mod access;
 mod access_tokens;
 mod api_clients;
 mod architecture;
+mod audit;
 mod auth;
 mod contracts;
 mod domain_claims;
