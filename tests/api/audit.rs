@@ -457,6 +457,24 @@ const PLATFORM_WRITES: &[Write] = &[
         after: false,
     },
     Write {
+        name: "change an operator's own password",
+        send: |f, rid| {
+            let id = f
+                .operator("PATCH", "/api/v1/me", rid)
+                .json(&json!({"password": "operator-second-password",
+                              "current_password": OPERATOR_PASSWORD}))
+                .expect(200)
+                .json()["id"]
+                .to_string();
+            f.save("self", id)
+        },
+        action: "operator.update",
+        target_type: "operator",
+        actor: Actor::Operator,
+        before: false,
+        after: true,
+    },
+    Write {
         name: "delete a tenant",
         send: |f, rid| {
             f.operator("DELETE", "/api/v1/tenants/globex", rid)
@@ -665,6 +683,16 @@ fn every_platform_write_has_one_entry(backend: Backend) {
     assert_eq!(story[1]["after"]["status"], "active");
     assert_eq!(story[3]["after"]["admin"]["username"], "admin");
     assert!(!story[3].to_string().contains("admin-password"));
+    let own = all_entries(
+        &fixture.app,
+        "localhost",
+        &operator,
+        &[
+            ("action", "operator.update"),
+            ("target_id", &fixture.saved("self")),
+        ],
+    );
+    assert_eq!(own[0]["after"], json!({"password_changed": true}));
 }
 
 fn the_log_is_for_tenant_admins(backend: Backend) {

@@ -3,37 +3,9 @@
 use async_graphql::{Context, Object};
 
 use super::wire::{AuditEventList, AuditEventQuery};
-use crate::context::RequestContext;
 use crate::graphql::request;
 use crate::problem::ApiError;
-use crate::state::AppState;
 use crate::wire::ListQuery;
-
-/// The log the request's host shows: the tenant's on a tenant's host, the
-/// platform's on the platform host. REST and GraphQL both come here.
-pub(super) async fn list(
-    state: &AppState,
-    ctx: &RequestContext,
-    query: AuditEventQuery,
-    page: atrium_core::PageRequest,
-) -> Result<AuditEventList, ApiError> {
-    let page = match ctx.host.scope() {
-        Some(scope) => {
-            state
-                .audit
-                .list(&ctx.caller, scope, query.into(), page)
-                .await?
-        }
-        None => {
-            ctx.platform()?;
-            state
-                .audit
-                .list_platform(&ctx.caller, query.into(), page)
-                .await?
-        }
-    };
-    Ok(page.into())
-}
 
 #[derive(Default)]
 pub struct AuditQuery;
@@ -66,6 +38,6 @@ impl AuditQuery {
             since,
             until,
         };
-        list(state, req, query, page).await
+        super::list(state, req, query, page).await
     }
 }

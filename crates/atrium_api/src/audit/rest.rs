@@ -23,6 +23,5 @@ pub async fn list(
     filter: web::Query<AuditEventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.page()?;
-    Ok(HttpResponse::Ok()
-        .json(super::graphql::list(&state, &ctx, filter.into_inner(), page).await?))
+    Ok(HttpResponse::Ok().json(super::list(&state, &ctx, filter.into_inner(), page).await?))
 }
