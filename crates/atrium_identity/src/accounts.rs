@@ -72,14 +72,11 @@ pub(crate) fn record_account(
     tx: &mut atrium_db::TenantTx<'_>,
     author: &Author,
     action: &str,
+    user: UserId,
     before: Option<&Account>,
     after: Option<&Account>,
     password_changed: bool,
 ) -> Result<(), DbError> {
-    let target = after
-        .or(before)
-        .map(|a| a.id.to_string())
-        .unwrap_or_default();
     let after = after.map(|account| AuditedAccount {
         account,
         password_changed,
@@ -90,7 +87,7 @@ pub(crate) fn record_account(
         Change {
             action,
             target_type: "user",
-            target_id: target,
+            target_id: user.to_string(),
             before,
             after: after.as_ref(),
         },
@@ -324,7 +321,15 @@ impl Identity {
             .db
             .tenant(scope, Access::Write, move |tx| {
                 let created = Account::from(crate::tx::insert_account(tx, &account, &hash)?);
-                record_account(tx, &author, "user.create", None, Some(&created), false)?;
+                record_account(
+                    tx,
+                    &author,
+                    "user.create",
+                    created.id,
+                    None,
+                    Some(&created),
+                    false,
+                )?;
                 Ok::<_, IdentityError>(created)
             })
             .await?;
@@ -400,6 +405,7 @@ impl Identity {
                     tx,
                     &author,
                     "user.update",
+                    id,
                     Some(&before),
                     Some(&after),
                     false,
@@ -438,7 +444,7 @@ impl Identity {
                         user: id,
                     },
                 )?;
-                record_account(tx, &author, "user.delete", Some(&before), None, false)?;
+                record_account(tx, &author, "user.delete", id, Some(&before), None, false)?;
                 Ok::<_, IdentityError>(())
             })
             .await
@@ -645,6 +651,7 @@ impl Identity {
                             tx,
                             &author,
                             "user.update",
+                            id,
                             Some(&before),
                             Some(&after),
                             changes.password_hash.is_some(),

@@ -82,20 +82,17 @@ fn record_client(
     tx: &mut TenantTx<'_>,
     author: &Author,
     action: &str,
+    id: ApiClientId,
     before: Option<&ApiClient>,
     after: Option<&ApiClient>,
 ) -> Result<(), DbError> {
-    let target = after
-        .or(before)
-        .map(|c| c.id.0.to_string())
-        .unwrap_or_default();
     atrium_audit::record(
         tx,
         author,
         Change {
             action,
             target_type: "api_client",
-            target_id: target,
+            target_id: id.0.to_string(),
             before: before.map(ApiClient::audit_view).as_ref(),
             after: after.map(ApiClient::audit_view).as_ref(),
         },
@@ -327,7 +324,14 @@ impl Identity {
                     organization: organization.map(|org| org.short_name),
                     created_at: row.created_at,
                 };
-                record_client(tx, &author, "api_client.create", None, Some(&created))?;
+                record_client(
+                    tx,
+                    &author,
+                    "api_client.create",
+                    created.id,
+                    None,
+                    Some(&created),
+                )?;
                 Ok::<_, IdentityError>(created)
             })
             .await?;
@@ -356,7 +360,7 @@ impl Identity {
                 let row = api_clients::get(tx, id.0).map_err(not_found)?;
                 let before = described(tx, vec![row])?.pop();
                 api_clients::delete(tx, id.0).map_err(not_found)?;
-                record_client(tx, &author, "api_client.delete", before.as_ref(), None)?;
+                record_client(tx, &author, "api_client.delete", id, before.as_ref(), None)?;
                 // Its tokens stop working on every replica once this commits.
                 let change = AccessChange::Client {
                     tenant: scope.tenant_id(),

@@ -384,6 +384,7 @@ impl Identity {
                     tx,
                     &author,
                     "user.register",
+                    created.id,
                     None,
                     Some(&created),
                     false,

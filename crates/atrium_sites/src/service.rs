@@ -195,7 +195,7 @@ impl SiteService {
                     return Err(unroutable_primary());
                 }
                 let created = crate::tx::insert(tx, &site, pending)?;
-                record_site(tx, &author, "site.create", None, Some(&created))?;
+                record_site(tx, &author, "site.create", created.id, None, Some(&created))?;
                 Ok(created)
             })
             .await?;
@@ -276,7 +276,7 @@ impl SiteService {
                         Ok(row) => {
                             let after = Site::from(row);
                             let before = Site::from(current);
-                            record_site(tx, &author, "site.update", Some(&before), Some(&after))?;
+                            record_site(tx, &author, "site.update", id, Some(&before), Some(&after))?;
                             return Ok(after);
                         }
                     }
@@ -317,7 +317,14 @@ impl SiteService {
                     ));
                 }
                 sites::delete(tx, id.0)?;
-                record_site(tx, &author, "site.delete", Some(&Site::from(site)), None)?;
+                record_site(
+                    tx,
+                    &author,
+                    "site.delete",
+                    id,
+                    Some(&Site::from(site)),
+                    None,
+                )?;
                 Ok(())
             })
             .await?;
@@ -331,20 +338,17 @@ fn record_site(
     tx: &mut TenantTx<'_>,
     author: &Author,
     action: &str,
+    id: SiteId,
     before: Option<&Site>,
     after: Option<&Site>,
 ) -> Result<(), SitesError> {
-    let id = after
-        .or(before)
-        .map(|site| site.id.to_string())
-        .unwrap_or_default();
     atrium_audit::record(
         tx,
         author,
         Change {
             action,
             target_type: "site",
-            target_id: id,
+            target_id: id.to_string(),
             before,
             after,
         },
