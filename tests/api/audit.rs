@@ -989,7 +989,28 @@ fn an_entry_outlives_its_target(backend: Backend) {
     assert_eq!(history["items"][0]["after"], theme[0]["after"]);
 }
 
+/// A GraphQL mutation goes through the same services, so it leaves the
+/// same entry, with the request id of its HTTP request.
+fn a_graphql_write_is_recorded_alike(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    let created = app
+        .req("POST", &acme.domain, "/graphql")
+        .bearer(&acme.admin_token)
+        .header("x-request-id", "graphql-write")
+        .json(&json!({"query": "mutation { createUser(input: {email: \"q@example.org\", username: \"qq\"}) { id } }"}))
+        .expect(200)
+        .json();
+    let id = created["data"]["createUser"]["id"].to_string();
+    let entries = all_entries(&app, &acme.domain, &acme.admin_token, &[("target_id", &id)]);
+    assert_eq!(entries.len(), 1, "{created}");
+    assert_eq!(entries[0]["action"], "user.create");
+    assert_eq!(entries[0]["request_id"], "graphql-write");
+    assert_eq!(entries[0]["actor"], format!("user:{}", acme.admin_id));
+}
+
 backend_tests!(
+    a_graphql_write_is_recorded_alike,
     every_tenant_write_has_one_entry,
     every_platform_write_has_one_entry,
     the_log_is_for_tenant_admins,
