@@ -14,7 +14,10 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
-use crate::{api_clients, graphql, identity, operations, operators, sites, tenants, users};
+use crate::{
+    api_clients, course_creator_requests, graphql, identity, operations, operators,
+    role_assignments, sites, tenants, users,
+};
 
 /// Every domain's registrations: one line per domain.
 const DOMAINS: &[fn(&mut Api)] = &[
@@ -25,6 +28,8 @@ const DOMAINS: &[fn(&mut Api)] = &[
     sites::routes,
     users::routes,
     api_clients::routes,
+    role_assignments::routes,
+    course_creator_requests::routes,
     graphql::routes,
 ];
 

@@ -112,7 +112,10 @@ pub fn revoke_granted(
             .filter(requests::organization_id.eq(organization_id))
             .filter(requests::state.eq("granted")),
     )
-    .set((requests::state.eq("revoked"), requests::updated_at.eq(now())))
+    .set((
+        requests::state.eq("revoked"),
+        requests::updated_at.eq(now()),
+    ))
     .returning(requests::id)
     .get_results(tx.conn)?;
     Ok(requests::table

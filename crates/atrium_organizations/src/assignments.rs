@@ -219,7 +219,11 @@ impl Organizations {
         let tenant = scope.tenant_id();
         let everything = may(caller, Action::ViewRoleAssignments, Place::Tenant(tenant))?;
         let mut errors = ValidationErrors::default();
-        if query.role.as_deref().is_some_and(|r| Role::parse(r).is_none()) {
+        if query
+            .role
+            .as_deref()
+            .is_some_and(|r| Role::parse(r).is_none())
+        {
             errors.add("role", "is not a role");
         }
         if query
@@ -270,7 +274,9 @@ impl Organizations {
                         }
                     }
                     if organizations.is_empty() && scopes.is_empty() {
-                        return Err(Denied::Forbidden(Action::ViewRoleAssignments.describe()).into());
+                        return Err(
+                            Denied::Forbidden(Action::ViewRoleAssignments.describe()).into()
+                        );
                     }
                     Visible {
                         everything,
@@ -301,7 +307,11 @@ impl Organizations {
         new: NewRoleAssignment,
     ) -> Result<RoleAssignment, OrganizationsError> {
         // Anonymous callers are refused before their input is read.
-        may(caller, Action::ViewRoleAssignments, Place::Tenant(scope.tenant_id()))?;
+        may(
+            caller,
+            Action::ViewRoleAssignments,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let (role, grant_scope) = parse_role_and_scope(&new.role, &new.scope)?;
         if role.level() != grant_scope.level() {
             return Err(ValidationErrors::single(
@@ -345,12 +355,17 @@ impl Organizations {
         scope: TenantScope,
         id: i64,
     ) -> Result<(), OrganizationsError> {
-        may(caller, Action::ViewRoleAssignments, Place::Tenant(scope.tenant_id()))?;
+        may(
+            caller,
+            Action::ViewRoleAssignments,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let author = Author::of(caller);
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                let row = grants::find(tx, id)?.ok_or(OrganizationsError::NotFound("role assignment"))?;
+                let row =
+                    grants::find(tx, id)?.ok_or(OrganizationsError::NotFound("role assignment"))?;
                 let assignment = RoleAssignment::from(row.clone());
                 let user = UserId(row.user_id);
                 let lineage = match row.organization_id {
@@ -394,8 +409,10 @@ impl Organizations {
                         after: None,
                     },
                 )?;
-                if let (Some((Role::CourseCreator, GrantScope::Organization(short_name))), Some(org)) =
-                    (&parsed, row.organization_id)
+                if let (
+                    Some((Role::CourseCreator, GrantScope::Organization(short_name))),
+                    Some(org),
+                ) = (&parsed, row.organization_id)
                 {
                     let short_names = HashMap::from([(org, short_name.clone())]);
                     for request in creator_requests::revoke_granted(tx, row.user_id, org)? {

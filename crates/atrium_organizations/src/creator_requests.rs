@@ -10,7 +10,9 @@ use atrium_audit::{Author, Change};
 use atrium_core::{OrganizationId, Page, PageRequest, UserId, ValidationErrors};
 use atrium_db::creator_requests::{self, CreatorRequestRow, RequestFilter, Visible};
 use atrium_db::{organizations, Access, DbError, TenantScope, TenantTx};
-use atrium_permissions::{authorize, holds_at, may, Action, Caller, Denied, GrantScope, Place, Role};
+use atrium_permissions::{
+    authorize, holds_at, may, Action, Caller, Denied, GrantScope, Place, Role,
+};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -135,7 +137,11 @@ impl Organizations {
         scope: TenantScope,
         new: NewCreatorRequest,
     ) -> Result<CourseCreatorRequest, OrganizationsError> {
-        may(caller, Action::RequestCourseCreator, Place::Tenant(scope.tenant_id()))?;
+        may(
+            caller,
+            Action::RequestCourseCreator,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let mut errors = ValidationErrors::default();
         if !crate::is_short_name(&new.organization) {
             errors.add(
@@ -153,13 +159,19 @@ impl Organizations {
                     .ok_or(OrganizationsError::NotFound("organization"))?;
                 let lineage = crate::tx::lineage(tx, OrganizationId(org.id))?
                     .ok_or(OrganizationsError::NotFound("organization"))?;
-                authorize(&caller, Action::RequestCourseCreator, Place::Organization(&lineage))?;
+                authorize(
+                    &caller,
+                    Action::RequestCourseCreator,
+                    Place::Organization(&lineage),
+                )?;
                 let user = user_of(&caller)
                     .ok_or_else(|| Denied::Forbidden(Action::RequestCourseCreator.describe()))?;
                 // Read fresh, not from the caller's cached grants.
                 let already = atrium_permissions::tx::grants_of(tx, user)?
                     .iter()
-                    .any(|g| g.role == Role::CourseCreator && holds_at(g, Place::Organization(&lineage)));
+                    .any(|g| {
+                        g.role == Role::CourseCreator && holds_at(g, Place::Organization(&lineage))
+                    });
                 if already {
                     return Err(OrganizationsError::Conflict(
                         "you are already a course creator in this organization".into(),
@@ -175,7 +187,14 @@ impl Organizations {
                 )?;
                 let short_names = HashMap::from([(org.id, org.short_name)]);
                 let request = CourseCreatorRequest::from_row(row, &short_names);
-                record_request(tx, &author, "course_creator_request.create", None, &request, request.id)?;
+                record_request(
+                    tx,
+                    &author,
+                    "course_creator_request.create",
+                    None,
+                    &request,
+                    request.id,
+                )?;
                 Ok(request)
             })
             .await
@@ -191,9 +210,17 @@ impl Organizations {
         page: PageRequest,
     ) -> Result<Page<CourseCreatorRequest>, OrganizationsError> {
         let tenant = scope.tenant_id();
-        let everything = may(caller, Action::DecideCourseCreatorRequests, Place::Tenant(tenant))?;
+        let everything = may(
+            caller,
+            Action::DecideCourseCreatorRequests,
+            Place::Tenant(tenant),
+        )?;
         if query.state.as_deref().is_some_and(|s| !STATES.contains(&s)) {
-            return Err(ValidationErrors::single("state", format!("must be one of {}", STATES.join(", "))).into());
+            return Err(ValidationErrors::single(
+                "state",
+                format!("must be one of {}", STATES.join(", ")),
+            )
+            .into());
         }
         let caller = caller.clone();
         let (rows, short_names) = self
@@ -253,7 +280,11 @@ impl Organizations {
         scope: TenantScope,
         id: i64,
     ) -> Result<CourseCreatorRequest, OrganizationsError> {
-        may(caller, Action::RequestCourseCreator, Place::Tenant(scope.tenant_id()))?;
+        may(
+            caller,
+            Action::RequestCourseCreator,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Read, move |tx| {
@@ -284,7 +315,11 @@ impl Organizations {
         id: i64,
         decision: CreatorDecision,
     ) -> Result<CourseCreatorRequest, OrganizationsError> {
-        may(caller, Action::DecideCourseCreatorRequests, Place::Tenant(scope.tenant_id()))?;
+        may(
+            caller,
+            Action::DecideCourseCreatorRequests,
+            Place::Tenant(scope.tenant_id()),
+        )?;
         let mut errors = ValidationErrors::default();
         let granting = match decision.state.as_str() {
             "granted" => true,
@@ -312,8 +347,9 @@ impl Organizations {
                     Action::DecideCourseCreatorRequests,
                     Place::Organization(&lineage),
                 )?;
-                let decider = user_of(&caller)
-                    .ok_or_else(|| Denied::Forbidden(Action::DecideCourseCreatorRequests.describe()))?;
+                let decider = user_of(&caller).ok_or_else(|| {
+                    Denied::Forbidden(Action::DecideCourseCreatorRequests.describe())
+                })?;
                 let short_names = short_names_of(tx, std::slice::from_ref(&row))?;
                 let before = CourseCreatorRequest::from_row(row.clone(), &short_names);
                 if row.state != "pending" {
@@ -323,14 +359,13 @@ impl Organizations {
                     )));
                 }
                 let state = if granting { "granted" } else { "denied" };
-                let decided = creator_requests::decide(tx, id, state, decider.0).map_err(|e| {
-                    match e {
-                        DbError::NotFound => OrganizationsError::Conflict(
-                            "the request was decided meanwhile".into(),
-                        ),
+                let decided =
+                    creator_requests::decide(tx, id, state, decider.0).map_err(|e| match e {
+                        DbError::NotFound => {
+                            OrganizationsError::Conflict("the request was decided meanwhile".into())
+                        }
                         other => other.into(),
-                    }
-                })?;
+                    })?;
                 let after = CourseCreatorRequest::from_row(decided, &short_names);
                 #[derive(Serialize)]
                 struct Decided<'a> {
@@ -357,8 +392,16 @@ impl Organizations {
                 if granting {
                     let user = UserId(row.user_id);
                     let grant_scope = GrantScope::Organization(after.organization.clone());
-                    if !atrium_permissions::tx::holds(tx, user, Role::CourseCreator, &grant_scope)? {
-                        write_grant(tx, &author, user, Role::CourseCreator, &grant_scope, Some(org_id))?;
+                    if !atrium_permissions::tx::holds(tx, user, Role::CourseCreator, &grant_scope)?
+                    {
+                        write_grant(
+                            tx,
+                            &author,
+                            user,
+                            Role::CourseCreator,
+                            &grant_scope,
+                            Some(org_id),
+                        )?;
                     }
                 }
                 Ok(after)

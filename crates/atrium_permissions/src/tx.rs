@@ -46,7 +46,12 @@ pub fn find(tx: &mut TenantTx<'_>, id: i64) -> DbResult<Option<Assignment>> {
 }
 
 /// Whether `user` holds exactly `role` on `scope`.
-pub fn holds(tx: &mut TenantTx<'_>, user: UserId, role: Role, scope: &GrantScope) -> DbResult<bool> {
+pub fn holds(
+    tx: &mut TenantTx<'_>,
+    user: UserId,
+    role: Role,
+    scope: &GrantScope,
+) -> DbResult<bool> {
     Ok(roles::find_exact(tx, user.0, role.as_str(), &scope.encode())?.is_some())
 }
 
