@@ -417,14 +417,18 @@ impl Organizations {
                     let short_names = HashMap::from([(org, short_name.clone())]);
                     for request in creator_requests::revoke_granted(tx, row.user_id, org)? {
                         let after = CourseCreatorRequest::from_row(request, &short_names);
+                        let before = CourseCreatorRequest {
+                            state: "granted".into(),
+                            ..after.clone()
+                        };
                         atrium_audit::record(
                             tx,
                             &author,
-                            Change::<(), _> {
+                            Change {
                                 action: "course_creator_request.revoke",
                                 target_type: "course_creator_request",
                                 target_id: after.id.to_string(),
-                                before: None,
+                                before: Some(&before),
                                 after: Some(&after),
                             },
                         )?;
