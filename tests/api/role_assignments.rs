@@ -27,6 +27,13 @@ fn grants_are_validated_listed_and_revoked(backend: Backend) {
     assert_eq!(created["role"], "org_staff");
     assert_eq!(created["scope"], "org:LOW");
     assert!(created["created_at"].is_string());
+    assert_eq!(
+        acme.admin(&app, "GET", &format!("/api/v1/role-assignments/{id}"))
+            .send()
+            .expect(200)
+            .json(),
+        created
+    );
     grant(&app, acme, &acme.admin_token, ada, "org_staff", "org:LOW")
         .expect_problem(409, "conflict");
 
@@ -188,7 +195,19 @@ fn org_roles_are_inherited_down_the_tree(backend: Backend) {
         "course:course-v1:SIB+X+1",
     )
     .expect_problem(403, "forbidden");
-    // Nor revoke there.
+    // Nor read or revoke there.
+    let read = |id: i64| {
+        app.req(
+            "GET",
+            &acme.domain,
+            &format!("/api/v1/role-assignments/{id}"),
+        )
+        .bearer(&boss_token)
+        .send()
+    };
+    read(on_sib).expect_problem(403, "forbidden");
+    read(on_low).expect(200);
+    read(on_course).expect(200);
     revoke(&app, acme, &boss_token, on_sib).expect_problem(403, "forbidden");
 
     // It sees the grants of its subtree only (its own included).

@@ -296,6 +296,38 @@ impl Organizations {
         Ok(Page::from_rows(rows, page, |row| row.id).map(RoleAssignment::from))
     }
 
+    /// One grant, for those who may view grants at its place.
+    pub async fn get_role_assignment(
+        &self,
+        caller: &Caller,
+        scope: TenantScope,
+        id: i64,
+    ) -> Result<RoleAssignment, OrganizationsError> {
+        may(
+            caller,
+            Action::ViewRoleAssignments,
+            Place::Tenant(scope.tenant_id()),
+        )?;
+        let caller = caller.clone();
+        self.db
+            .tenant(scope, Access::Read, move |tx| {
+                let row =
+                    grants::find(tx, id)?.ok_or(OrganizationsError::NotFound("role assignment"))?;
+                let lineage = match row.organization_id {
+                    Some(org) => crate::tx::lineage(tx, OrganizationId(org))?,
+                    None => None,
+                };
+                let decoded = GrantScope::decode(&row.scope);
+                let place = decoded
+                    .as_ref()
+                    .and_then(|s| place_of(tx.tenant_id(), s, lineage.as_ref()))
+                    .unwrap_or(Place::Tenant(tx.tenant_id()));
+                authorize(&caller, Action::ViewRoleAssignments, place)?;
+                Ok(RoleAssignment::from(row))
+            })
+            .await
+    }
+
     /// Grants `role` on `scope` to an account of the tenant. The account
     /// and the organization must be the tenant's (`404` otherwise, another
     /// tenant's looking exactly like a missing one); the caller must be

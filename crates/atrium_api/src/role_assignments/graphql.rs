@@ -37,6 +37,21 @@ impl RoleAssignmentQuery {
             .await?
             .into())
     }
+
+    /// One grant, for those who may view grants at its place.
+    async fn role_assignment(
+        &self,
+        ctx: &Context<'_>,
+        id: i64,
+    ) -> Result<RoleAssignmentDto, ApiError> {
+        let (state, req) = request(ctx)?;
+        let tenant = req.tenant()?.scope;
+        Ok(state
+            .organizations
+            .get_role_assignment(&req.caller, tenant, id)
+            .await?
+            .into())
+    }
 }
 
 #[derive(InputObject)]

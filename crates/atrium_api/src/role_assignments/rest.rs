@@ -65,6 +65,24 @@ pub async fn create(
         .json(RoleAssignmentDto::from(assignment)))
 }
 
+/// Read a grant (for those who may view grants at its place).
+#[utoipa::path(operation_id = "get_role_assignment", get, path = "/api/v1/role-assignments/{id}", tag = "role assignments",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "The grant", body = RoleAssignmentDto)),
+    security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    ctx: RequestContext,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = ctx.tenant()?.scope;
+    let assignment = state
+        .organizations
+        .get_role_assignment(&ctx.caller, scope, *id)
+        .await?;
+    Ok(HttpResponse::Ok().json(RoleAssignmentDto::from(assignment)))
+}
+
 /// Revoke a grant; needs the right to grant its role at its place. The
 /// tenant's last active tenant admin keeps its grant (`409`). Revoking a
 /// course creator marks the request it was granted through `revoked`.
