@@ -301,4 +301,5 @@ through_failure!(
     atrium_sites::SitesError,
     atrium_tenants::TenantsError,
     atrium_audit::AuditError,
+    atrium_organizations::OrganizationsError,
 );

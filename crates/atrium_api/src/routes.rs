@@ -14,7 +14,10 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
-use crate::{api_clients, audit, graphql, identity, operations, operators, sites, tenants, users};
+use crate::{
+    api_clients, audit, course_creator_requests, graphql, identity, operations, operators,
+    role_assignments, sites, tenants, users,
+};
 
 /// Every domain's registrations: one line per domain.
 const DOMAINS: &[fn(&mut Api)] = &[
@@ -26,6 +29,8 @@ const DOMAINS: &[fn(&mut Api)] = &[
     users::routes,
     api_clients::routes,
     audit::routes,
+    role_assignments::routes,
+    course_creator_requests::routes,
     graphql::routes,
 ];
 

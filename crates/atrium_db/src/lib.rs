@@ -85,6 +85,7 @@ pub mod access;
 pub mod account_tokens;
 pub mod api_clients;
 pub mod audit;
+pub mod creator_requests;
 pub mod idempotency;
 pub mod login_throttle;
 pub mod mail_outbox;

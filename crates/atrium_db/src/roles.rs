@@ -98,3 +98,109 @@ pub fn active_holders_locked(tx: &mut TenantTx<'_>, role: &str, scope: &str) -> 
         .select(users::id)
         .load(tx.conn)?)
 }
+
+/// The grant `id` of this tenant.
+pub fn find(tx: &mut TenantTx<'_>, id: i64) -> DbResult<Option<RoleAssignmentRow>> {
+    Ok(role_assignments::table
+        .filter(role_assignments::tenant_id.eq(tx.tenant()))
+        .filter(role_assignments::id.eq(id))
+        .select(RoleAssignmentRow::as_select())
+        .first(tx.conn)
+        .optional()?)
+}
+
+/// The grant of exactly `role` on `scope` to `user_id`, if it exists.
+pub fn find_exact(
+    tx: &mut TenantTx<'_>,
+    user_id: i64,
+    role: &str,
+    scope: &str,
+) -> DbResult<Option<RoleAssignmentRow>> {
+    Ok(role_assignments::table
+        .filter(role_assignments::tenant_id.eq(tx.tenant()))
+        .filter(role_assignments::user_id.eq(user_id))
+        .filter(role_assignments::role.eq(role))
+        .filter(role_assignments::scope.eq(scope))
+        .select(RoleAssignmentRow::as_select())
+        .first(tx.conn)
+        .optional()?)
+}
+
+/// Removes the grant `id`; `NotFound` when the tenant has none.
+pub fn revoke(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
+    let deleted = diesel::delete(
+        role_assignments::table
+            .filter(role_assignments::tenant_id.eq(tx.tenant()))
+            .filter(role_assignments::id.eq(id)),
+    )
+    .execute(tx.conn)?;
+    if deleted == 0 {
+        return Err(crate::error::DbError::NotFound);
+    }
+    Ok(())
+}
+
+/// Whether the tenant has the account `user_id` (a grant names one; the
+/// foreign key would refuse it too, but as an error indistinguishable from
+/// a missing organization).
+pub fn account_exists(tx: &mut TenantTx<'_>, user_id: i64) -> DbResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::tenant_id.eq(tx.tenant()))
+            .filter(users::id.eq(user_id)),
+    ))
+    .get_result(tx.conn)?)
+}
+
+/// Which grants a listing may show: all of the tenant's, or those whose
+/// organization is one of `organizations` or whose scope is one of
+/// `scopes`.
+#[derive(Debug, Clone, Default)]
+pub struct Visible {
+    pub everything: bool,
+    pub organizations: Vec<i64>,
+    pub scopes: Vec<String>,
+}
+
+/// The filters of a listing of grants.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub user_id: Option<i64>,
+    pub role: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// A page of the grants `visible` lets the caller see, in id order.
+pub fn list(
+    tx: &mut TenantTx<'_>,
+    visible: &Visible,
+    filter: &AssignmentFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<RoleAssignmentRow>> {
+    let mut query = role_assignments::table
+        .filter(role_assignments::tenant_id.eq(tx.tenant()))
+        .filter(role_assignments::id.gt(after.unwrap_or(0)))
+        .into_boxed();
+    if !visible.everything {
+        query = query.filter(
+            role_assignments::organization_id
+                .eq_any(visible.organizations.clone())
+                .or(role_assignments::scope.eq_any(visible.scopes.clone())),
+        );
+    }
+    if let Some(user_id) = filter.user_id {
+        query = query.filter(role_assignments::user_id.eq(user_id));
+    }
+    if let Some(role) = &filter.role {
+        query = query.filter(role_assignments::role.eq(role.clone()));
+    }
+    if let Some(scope) = &filter.scope {
+        query = query.filter(role_assignments::scope.eq(scope.clone()));
+    }
+    Ok(query
+        .order(role_assignments::id)
+        .limit(limit)
+        .select(RoleAssignmentRow::as_select())
+        .load(tx.conn)?)
+}

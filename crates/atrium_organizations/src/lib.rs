@@ -7,10 +7,16 @@
 //! method authorizes through `atrium_permissions::authorize` and writes its
 //! audit entry in the transaction of its change.
 
+mod assignments;
+mod creator_requests;
 mod error;
 mod service;
 pub mod tx;
 
+pub use assignments::{NewRoleAssignment, RoleAssignment, RoleAssignmentQuery};
+pub use creator_requests::{
+    CourseCreatorRequest, CreatorDecision, CreatorRequestQuery, NewCreatorRequest,
+};
 pub use error::OrganizationsError;
 pub use service::Organizations;
 

@@ -1,8 +1,10 @@
 //! Role assignments, read and written inside the caller's transaction: the
 //! identity service reads a user's grants when it authenticates a request,
-//! and provisioning grants the first tenant admin with its tenant.
+//! provisioning grants the first tenant admin with its tenant, and the
+//! organizations domain lists, grants and revokes them for its API.
 
 use atrium_core::{OrganizationId, UserId};
+pub use atrium_db::roles::{AssignmentFilter, RoleAssignmentRow as Assignment, Visible};
 use atrium_db::{roles, DbResult, TenantTx};
 
 use crate::{Grant, GrantScope, Role};
@@ -16,14 +18,62 @@ pub fn grant(
     scope: &GrantScope,
     organization: Option<OrganizationId>,
 ) -> DbResult<()> {
+    grant_row(tx, user, role, scope, organization)?;
+    Ok(())
+}
+
+/// [`grant`], answering the stored row (a duplicate is a unique
+/// violation).
+pub fn grant_row(
+    tx: &mut TenantTx<'_>,
+    user: UserId,
+    role: Role,
+    scope: &GrantScope,
+    organization: Option<OrganizationId>,
+) -> DbResult<Assignment> {
     roles::grant(
         tx,
         user.0,
         role.as_str(),
         &scope.encode(),
         organization.map(|org| org.0),
-    )?;
-    Ok(())
+    )
+}
+
+/// The grant `id`, if the tenant has it.
+pub fn find(tx: &mut TenantTx<'_>, id: i64) -> DbResult<Option<Assignment>> {
+    roles::find(tx, id)
+}
+
+/// Whether `user` holds exactly `role` on `scope`.
+pub fn holds(
+    tx: &mut TenantTx<'_>,
+    user: UserId,
+    role: Role,
+    scope: &GrantScope,
+) -> DbResult<bool> {
+    Ok(roles::find_exact(tx, user.0, role.as_str(), &scope.encode())?.is_some())
+}
+
+/// Removes the grant `id` (`NotFound` when absent).
+pub fn revoke(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
+    roles::revoke(tx, id)
+}
+
+/// Whether the tenant has the account `user`, whom a grant would name.
+pub fn account_exists(tx: &mut TenantTx<'_>, user: UserId) -> DbResult<bool> {
+    roles::account_exists(tx, user.0)
+}
+
+/// A page of the grants `visible` shows, filtered, in id order.
+pub fn list(
+    tx: &mut TenantTx<'_>,
+    visible: &Visible,
+    filter: &AssignmentFilter,
+    after: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<Assignment>> {
+    roles::list(tx, visible, filter, after, limit)
 }
 
 /// Every grant `user` holds. Rows this version does not understand (a role

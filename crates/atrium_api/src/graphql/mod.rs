@@ -17,7 +17,9 @@ use crate::context::RequestContext;
 use crate::problem::ApiError;
 use crate::routes::Api;
 use crate::state::AppState;
-use crate::{api_clients, audit, identity, sites, tenants, users};
+use crate::{
+    api_clients, audit, course_creator_requests, identity, role_assignments, sites, tenants, users,
+};
 
 // Every domain's queries: one entry per domain. The doc comment below is
 // the schema's description of the root type, for API users.
@@ -33,6 +35,8 @@ pub struct Query(
     api_clients::graphql::ApiClientQuery,
     users::graphql::UserQuery,
     audit::graphql::AuditQuery,
+    role_assignments::graphql::RoleAssignmentQuery,
+    course_creator_requests::graphql::CreatorRequestQuery,
 );
 
 // Every domain's mutations: one entry per domain.
@@ -44,6 +48,8 @@ pub struct Mutation(
     sites::graphql::SiteMutation,
     api_clients::graphql::ApiClientMutation,
     users::graphql::UserMutation,
+    role_assignments::graphql::RoleAssignmentMutation,
+    course_creator_requests::graphql::CreatorRequestMutation,
 );
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -1,0 +1,15 @@
+//! Studio's course-creator requests at the gateway (REST and GraphQL,
+//! through one service).
+
+pub mod graphql;
+pub mod rest;
+pub mod wire;
+
+use crate::routes::Api;
+
+pub fn routes(api: &mut Api) {
+    api.add::<rest::__path_list, _, _>(rest::list)
+        .add::<rest::__path_create, _, _>(rest::create)
+        .add::<rest::__path_get, _, _>(rest::get)
+        .add::<rest::__path_decide, _, _>(rest::decide);
+}
