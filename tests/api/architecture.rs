@@ -60,7 +60,7 @@ const OWNS: &[(&str, &[&str])] = &[
     ),
     ("atrium_audit", &["audit"]),
     ("atrium_mail", &["mail_outbox"]),
-    ("atrium_organizations", &["organizations"]),
+    ("atrium_organizations", &["organizations", "memberships"]),
     ("atrium_permissions", &["roles"]),
     ("atrium_sites", &["sites", "site_settings", "routing"]),
     ("atrium_tenants", &["tenants"]),

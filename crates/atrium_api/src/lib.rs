@@ -22,6 +22,7 @@ pub mod observability;
 pub mod openapi;
 mod operations;
 mod operators;
+mod organizations;
 pub mod problem;
 pub mod routes;
 mod sites;

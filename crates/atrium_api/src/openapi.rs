@@ -101,6 +101,7 @@ fn problem_response(description: &str) -> RefOr<Response> {
         (name = "sites", description = "A tenant's sites and the public bootstrap of a site"),
         (name = "site configuration", description = "Configuration, theme, history and resolved settings"),
         (name = "users", description = "A tenant's accounts, for its tenant admins"),
+        (name = "organizations", description = "A tenant's organization tree and its memberships"),
         (name = "api clients", description = "Integrators' client credentials (client_credentials grant)"),
         (name = "operations", description = "Probes and metrics (any host)"),
     )

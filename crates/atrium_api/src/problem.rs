@@ -300,4 +300,5 @@ through_failure!(
     atrium_identity::IdentityError,
     atrium_sites::SitesError,
     atrium_tenants::TenantsError,
+    atrium_organizations::OrganizationsError,
 );

@@ -14,7 +14,9 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
-use crate::{api_clients, graphql, identity, operations, operators, sites, tenants, users};
+use crate::{
+    api_clients, graphql, identity, operations, operators, organizations, sites, tenants, users,
+};
 
 /// Every domain's registrations: one line per domain.
 const DOMAINS: &[fn(&mut Api)] = &[
@@ -25,6 +27,7 @@ const DOMAINS: &[fn(&mut Api)] = &[
     sites::routes,
     users::routes,
     api_clients::routes,
+    organizations::routes,
     graphql::routes,
 ];
 

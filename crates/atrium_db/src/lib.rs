@@ -87,6 +87,7 @@ pub mod api_clients;
 pub mod audit;
 pub mod idempotency;
 pub mod login_throttle;
+pub mod memberships;
 pub mod mail_outbox;
 pub mod operators;
 pub mod organizations;

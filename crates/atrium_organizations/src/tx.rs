@@ -1,10 +1,13 @@
 //! Organizations read and written inside the caller's transaction:
 //! provisioning makes the root organization with its tenant, and the sites
 //! domain checks the organizations a `course_org_filter` names; the
-//! identity domain names the organization an API client is limited to.
+//! identity domain names the organization an API client is limited to and
+//! asks, at token time, whether a user is a member where a site requires it.
 
-use atrium_core::OrganizationId;
-use atrium_db::{organizations, DbError, DbResult, TenantTx};
+use std::collections::{HashMap, HashSet};
+
+use atrium_core::{OrganizationId, UserId};
+use atrium_db::{memberships, organizations, DbError, DbResult, TenantTx};
 use atrium_permissions::Lineage;
 
 use crate::{NewOrganization, Organization, OrganizationsError};
@@ -67,4 +70,76 @@ pub fn lineage(tx: &mut TenantTx<'_>, organization: OrganizationId) -> DbResult<
         tenant,
         chain.into_iter().map(OrganizationId).collect(),
     ))
+}
+
+/// Every lineage of the tenant, from one read of the tree's shape: for
+/// the many organizations of a list or a GraphQL page at once.
+pub fn all_lineages(tx: &mut TenantTx<'_>) -> DbResult<HashMap<OrganizationId, Lineage>> {
+    let shape = organizations::shape(tx)?;
+    Ok(lineages_of(tx.tenant_id(), &shape))
+}
+
+/// The lineage of every organization of `shape`, walked in memory.
+pub(crate) fn lineages_of(
+    tenant: atrium_core::TenantId,
+    shape: &[(i64, Option<i64>)],
+) -> HashMap<OrganizationId, Lineage> {
+    let parents: HashMap<i64, Option<i64>> = shape.iter().copied().collect();
+    shape
+        .iter()
+        .filter_map(|&(id, _)| {
+            let mut chain = vec![id];
+            let mut at = parents.get(&id).copied().flatten();
+            // A cycle cannot be written (moves are checked), but a bound
+            // keeps a corrupted tree from looping forever.
+            while let Some(parent) = at {
+                if chain.len() > 64 || chain.contains(&parent) {
+                    break;
+                }
+                chain.push(parent);
+                at = parents.get(&parent).copied().flatten();
+            }
+            chain.reverse();
+            let chain = chain.into_iter().map(OrganizationId).collect();
+            Lineage::new(tenant, chain).map(|lineage| (OrganizationId(id), lineage))
+        })
+        .collect()
+}
+
+/// `roots` and every organization below them, by id.
+pub(crate) fn subtree(shape: &[(i64, Option<i64>)], roots: &[i64]) -> HashSet<i64> {
+    let mut found: HashSet<i64> = roots.iter().copied().collect();
+    loop {
+        let before = found.len();
+        for &(id, parent) in shape {
+            if parent.is_some_and(|p| found.contains(&p)) {
+                found.insert(id);
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}
+
+/// Whether `user` may sign in on a site that requires an organization
+/// membership (`REQUIRE_ORGANIZATION_MEMBERSHIP`): an active membership in
+/// an active organization the site serves. `served` is the site's
+/// `course_org_filter` (the named organizations and everything below
+/// them); empty, any organization of the tenant.
+pub fn is_member_of_served(
+    tx: &mut TenantTx<'_>,
+    user: UserId,
+    served: &[String],
+) -> DbResult<bool> {
+    let mine = memberships::active_organizations_of(tx, user.0)?;
+    if mine.is_empty() || served.is_empty() {
+        return Ok(!mine.is_empty());
+    }
+    let named: Vec<i64> = organizations::find_by_short_names(tx, served)?
+        .into_iter()
+        .map(|org| org.id)
+        .collect();
+    let served = subtree(&organizations::shape(tx)?, &named);
+    Ok(mine.iter().any(|org| served.contains(org)))
 }

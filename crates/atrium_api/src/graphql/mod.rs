@@ -17,7 +17,7 @@ use crate::context::RequestContext;
 use crate::problem::ApiError;
 use crate::routes::Api;
 use crate::state::AppState;
-use crate::{api_clients, identity, sites, tenants, users};
+use crate::{api_clients, identity, organizations, sites, tenants, users};
 
 // Every domain's queries: one entry per domain. The doc comment below is
 // the schema's description of the root type, for API users.
@@ -32,6 +32,7 @@ pub struct Query(
     sites::graphql::SiteQuery,
     api_clients::graphql::ApiClientQuery,
     users::graphql::UserQuery,
+    organizations::graphql::OrganizationQuery,
 );
 
 // Every domain's mutations: one entry per domain.
@@ -43,6 +44,7 @@ pub struct Mutation(
     sites::graphql::SiteMutation,
     api_clients::graphql::ApiClientMutation,
     users::graphql::UserMutation,
+    organizations::graphql::OrganizationMutation,
 );
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;
