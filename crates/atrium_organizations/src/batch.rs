@@ -13,8 +13,8 @@ use atrium_db::organizations;
 use atrium_db::{Access, TenantScope};
 use atrium_permissions::{may, Action, Caller, Lineage, Place};
 
-use crate::tx::all_lineages;
 use crate::tree::with_parents;
+use crate::tx::all_lineages;
 use crate::{Membership, Organization, Organizations, OrganizationsError};
 
 /// Whether `caller` may take `action` at organization `id`.

@@ -96,12 +96,10 @@ impl NewOrganization {
 pub fn is_logo_url(value: &str) -> bool {
     value.is_empty()
         || (value.len() <= 2048
-            && value
-                .strip_prefix("https://")
-                .is_some_and(|rest| {
-                    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-                    !host.is_empty()
-                })
+            && value.strip_prefix("https://").is_some_and(|rest| {
+                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+                !host.is_empty()
+            })
             && !value.chars().any(|c| c.is_whitespace() || c.is_control()))
 }
 

@@ -101,7 +101,10 @@ pub(crate) fn with_parents(
     tx: &mut TenantTx<'_>,
     orgs: &mut [Organization],
 ) -> Result<(), OrganizationsError> {
-    let ids: Vec<i64> = orgs.iter().filter_map(|o| o.parent_id.map(|p| p.0)).collect();
+    let ids: Vec<i64> = orgs
+        .iter()
+        .filter_map(|o| o.parent_id.map(|p| p.0))
+        .collect();
     if ids.is_empty() {
         return Ok(());
     }
@@ -201,7 +204,9 @@ impl Organizations {
                     after = batch.last().map(|row| row.id).or(after);
                     for row in batch {
                         let visible = match lineages.get(&OrganizationId(row.id)) {
-                            Some(l) => may(&caller, Action::ViewOrganizations, Place::Organization(l))?,
+                            Some(l) => {
+                                may(&caller, Action::ViewOrganizations, Place::Organization(l))?
+                            }
                             None => false,
                         };
                         if visible && (rows.len() as i64) < page.fetch_limit() {
@@ -212,7 +217,8 @@ impl Organizations {
                         break;
                     }
                 }
-                let mut orgs: Vec<Organization> = rows.into_iter().map(Organization::from).collect();
+                let mut orgs: Vec<Organization> =
+                    rows.into_iter().map(Organization::from).collect();
                 with_parents(tx, &mut orgs)?;
                 Ok::<_, OrganizationsError>(orgs)
             })
@@ -341,7 +347,10 @@ impl Organizations {
     ) -> Result<Organization, OrganizationsError> {
         let mut errors = ValidationErrors::default();
         if patch.short_name.as_ref().is_some_and(|s| *s != short_name) {
-            errors.add("short_name", "cannot change: course keys and grants name it");
+            errors.add(
+                "short_name",
+                "cannot change: course keys and grants name it",
+            );
         }
         check_fields(
             &mut errors,
@@ -478,9 +487,9 @@ impl Organizations {
                 }
                 organizations::delete(tx, org.id.0).map_err(|error| match error {
                     // Something no check above knows of (a newer table).
-                    DbError::ForeignKeyViolation { .. } => OrganizationsError::Conflict(
-                        "the organization is still referenced".into(),
-                    ),
+                    DbError::ForeignKeyViolation { .. } => {
+                        OrganizationsError::Conflict("the organization is still referenced".into())
+                    }
                     other => other.into(),
                 })?;
                 atrium_audit::record(

@@ -81,8 +81,11 @@ pub fn filters_naming(tx: &mut TenantTx<'_>, short_name: &str) -> atrium_db::DbR
     Ok(atrium_db::site_settings::all_configurations(tx)?
         .into_iter()
         .filter(|row| {
-            serde_json::from_str::<Map<String, Value>>(&row.values_json)
-                .is_ok_and(|values| crate::course_org_filter(&values).iter().any(|o| o == short_name))
+            serde_json::from_str::<Map<String, Value>>(&row.values_json).is_ok_and(|values| {
+                crate::course_org_filter(&values)
+                    .iter()
+                    .any(|o| o == short_name)
+            })
         })
         .map(|row| format!("the course_org_filter of site {}", row.site_id))
         .collect())

@@ -82,7 +82,11 @@ impl OrganizationNode {
     /// The organization's members, in user id order (for those who may
     /// view them: `FORBIDDEN` otherwise).
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<MembershipDto>, ApiError> {
-        match loaders(ctx)?.load_one(MembersOf(self.0.id)).await?.flatten() {
+        match loaders(ctx)?
+            .load_one(MembersOf(self.0.id))
+            .await?
+            .flatten()
+        {
             Some(members) => Ok(members.into_iter().map(Into::into).collect()),
             None => Err(atrium_permissions::Denied::Forbidden(
                 "view this organization's members".into(),
