@@ -436,6 +436,43 @@ fn org_admin_is_inherited_down_the_tree_and_nowhere_else(backend: Backend) {
         .send()
         .expect(401);
     assert_eq!(audited(&app, &acme, "organization.create", "LAB"), 1);
+
+    // An API client limited to UNI sees its subtree only (DEPT, moved
+    // under UNI above, with LAB below it).
+    let client = acme
+        .admin(&app, "POST", "/api/v1/api-clients")
+        .json(&json!({"name": "sync", "scopes": ["organizations:read"], "organization": "UNI"}))
+        .expect(201)
+        .json();
+    let token = app
+        .req("POST", &acme.domain, "/api/v1/auth/token")
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client["client_id"].as_str().unwrap()),
+            ("client_secret", client["client_secret"].as_str().unwrap()),
+        ])
+        .expect(200)
+        .json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let seen = app
+        .req("GET", &acme.domain, "/api/v1/organizations")
+        .bearer(&token)
+        .send()
+        .expect(200)
+        .json();
+    let names: Vec<&str> = seen["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["short_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["UNI", "FACULTY", "DEPT", "LAB"]);
+    app.req("GET", &acme.domain, "/api/v1/organizations/SIBLING")
+        .bearer(&token)
+        .send()
+        .expect_problem(403, "forbidden");
 }
 
 backend_tests!(

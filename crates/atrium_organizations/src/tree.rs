@@ -508,3 +508,16 @@ impl Organizations {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn height_counts_the_levels_of_a_subtree() {
+        let shape = [(1, None), (2, Some(1)), (3, Some(2)), (4, Some(1))];
+        assert_eq!(height(&shape, 1), 3);
+        assert_eq!(height(&shape, 2), 2);
+        assert_eq!(height(&shape, 3), 1);
+    }
+}

@@ -143,3 +143,50 @@ pub fn is_member_of_served(
     let served = subtree(&organizations::shape(tx)?, &named);
     Ok(mine.iter().any(|org| served.contains(org)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use atrium_core::TenantId;
+
+    /// 1 ─┬─ 2 ── 4
+    ///    └─ 3
+    /// 5 (another top-level organization)
+    const SHAPE: &[(i64, Option<i64>)] = &[
+        (1, None),
+        (2, Some(1)),
+        (3, Some(1)),
+        (4, Some(2)),
+        (5, None),
+    ];
+
+    #[test]
+    fn lineages_run_root_first_from_the_shape() {
+        let all = lineages_of(TenantId(7), SHAPE);
+        let chain = |id| -> Vec<i64> {
+            all[&OrganizationId(id)]
+                .chain()
+                .iter()
+                .map(|o| o.0)
+                .collect()
+        };
+        assert_eq!(chain(4), [1, 2, 4]);
+        assert_eq!(chain(3), [1, 3]);
+        assert_eq!(chain(5), [5]);
+        assert_eq!(all[&OrganizationId(4)].tenant(), TenantId(7));
+    }
+
+    #[test]
+    fn a_cycle_in_a_corrupted_shape_ends_the_walk() {
+        let all = lineages_of(TenantId(1), &[(1, Some(2)), (2, Some(1))]);
+        assert_eq!(all[&OrganizationId(1)].chain().len(), 2);
+    }
+
+    #[test]
+    fn subtrees_hold_every_descendant_and_nothing_else() {
+        assert_eq!(subtree(SHAPE, &[2]), HashSet::from([2, 4]));
+        assert_eq!(subtree(SHAPE, &[1]), HashSet::from([1, 2, 3, 4]));
+        assert_eq!(subtree(SHAPE, &[4, 5]), HashSet::from([4, 5]));
+        assert!(subtree(SHAPE, &[]).is_empty());
+    }
+}
