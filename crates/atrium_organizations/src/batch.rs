@@ -8,9 +8,7 @@
 use std::collections::HashMap;
 
 use atrium_core::OrganizationId;
-use atrium_db::memberships;
-use atrium_db::organizations;
-use atrium_db::{Access, TenantScope};
+use atrium_db::{memberships, organizations, Access, TenantScope};
 use atrium_permissions::{may, Action, Caller, Lineage, Place};
 
 use crate::tree::with_parents;
@@ -91,13 +89,13 @@ impl Organizations {
             .await
     }
 
-    /// The members of each of `organizations`; `None` for an organization
+    /// The members of each organization of `ids`; `None` for an organization
     /// whose members the caller may not see.
     pub async fn members_of(
         &self,
         caller: &Caller,
         scope: TenantScope,
-        organizations: Vec<OrganizationId>,
+        ids: Vec<OrganizationId>,
     ) -> Result<HashMap<OrganizationId, Option<Vec<Membership>>>, OrganizationsError> {
         let caller = caller.clone();
         self.db
@@ -105,7 +103,7 @@ impl Organizations {
                 let lineages = all_lineages(tx)?;
                 let mut visible = Vec::new();
                 let mut found = HashMap::new();
-                for id in &organizations {
+                for id in &ids {
                     if allowed(&caller, &lineages, Action::ViewMembers, *id)? {
                         visible.push(id.0);
                         found.insert(*id, Some(Vec::new()));
@@ -113,11 +111,10 @@ impl Organizations {
                         found.insert(*id, None);
                     }
                 }
-                let names: HashMap<i64, String> =
-                    atrium_db::organizations::find_by_ids(tx, &visible)?
-                        .into_iter()
-                        .map(|row| (row.id, row.short_name))
-                        .collect();
+                let names: HashMap<i64, String> = organizations::find_by_ids(tx, &visible)?
+                    .into_iter()
+                    .map(|row| (row.id, row.short_name))
+                    .collect();
                 for row in memberships::of_organizations(tx, &visible)? {
                     let id = OrganizationId(row.organization_id);
                     let name = names.get(&row.organization_id).cloned().unwrap_or_default();
@@ -130,17 +127,17 @@ impl Organizations {
             .await
     }
 
-    /// The lineage of each of `organizations` the tenant has (for the
+    /// The lineage of each organization of `ids` the tenant has (for the
     /// caller's roles there).
     pub async fn lineages_of(
         &self,
         scope: TenantScope,
-        organizations: Vec<OrganizationId>,
+        ids: Vec<OrganizationId>,
     ) -> Result<HashMap<OrganizationId, Lineage>, OrganizationsError> {
         self.db
             .tenant(scope, Access::Read, move |tx| {
                 let mut all = all_lineages(tx)?;
-                Ok(organizations
+                Ok(ids
                     .iter()
                     .filter_map(|id| all.remove(id).map(|lineage| (*id, lineage)))
                     .collect())
