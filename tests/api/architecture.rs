@@ -62,7 +62,7 @@ const OWNS: &[(&str, &[&str])] = &[
     ("atrium_mail", &["mail_outbox"]),
     (
         "atrium_organizations",
-        &["organizations", "creator_requests"],
+        &["organizations", "memberships", "creator_requests"],
     ),
     ("atrium_permissions", &["roles"]),
     ("atrium_sites", &["sites", "site_settings", "routing"]),

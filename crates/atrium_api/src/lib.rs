@@ -24,6 +24,7 @@ pub mod observability;
 pub mod openapi;
 mod operations;
 mod operators;
+mod organizations;
 pub mod problem;
 mod role_assignments;
 pub mod routes;

@@ -10,7 +10,8 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use atrium_sites::Resolution;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::problem::ApiError;
@@ -29,6 +30,9 @@ pub struct Metrics {
     latency: HistogramVec,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
+    /// Follows [`atrium_db::Db::statements_executed`]; the lock keeps two
+    /// renders from adding the same statements twice.
+    statements: std::sync::Mutex<IntCounter>,
 }
 
 impl Metrics {
@@ -61,11 +65,17 @@ impl Metrics {
             "Idle database connections",
         )
         .expect("valid metric");
+        let statements = IntCounter::new(
+            "atrium_db_statements_total",
+            "SQL statements started by the pool's connections",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_idle.clone()),
+            Box::new(statements.clone()),
         ] {
             registry
                 .register(collector)
@@ -77,6 +87,7 @@ impl Metrics {
             latency,
             pool_connections,
             pool_idle,
+            statements: std::sync::Mutex::new(statements),
         }
     }
 }
@@ -87,6 +98,14 @@ impl Metrics {
         let (connections, idle) = db.pool_state();
         self.pool_connections.set(i64::from(connections));
         self.pool_idle.set(i64::from(idle));
+        {
+            let statements = self
+                .statements
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let executed = db.statements_executed();
+            statements.inc_by(executed.saturating_sub(statements.get()));
+        }
         let mut buffer = Vec::new();
         TextEncoder::new()
             .encode(&self.registry.gather(), &mut buffer)

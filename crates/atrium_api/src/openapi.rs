@@ -103,6 +103,7 @@ fn problem_response(description: &str) -> RefOr<Response> {
         (name = "users", description = "A tenant's accounts, for its tenant admins"),
         (name = "role assignments", description = "Grants of roles on the tenant, an organization or a course"),
         (name = "course creator requests", description = "Studio's requests to become a course creator in an organization"),
+        (name = "organizations", description = "A tenant's organization tree and its memberships"),
         (name = "api clients", description = "Integrators' client credentials (client_credentials grant)"),
         (name = "audit", description = "The audit log: a tenant's changes (tenant host), operators' actions (platform host)"),
         (name = "operations", description = "Probes and metrics (any host)"),

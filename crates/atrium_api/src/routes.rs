@@ -16,7 +16,7 @@ use utoipa::openapi::{Paths, RefOr};
 use crate::problem::ApiError;
 use crate::{
     api_clients, audit, course_creator_requests, graphql, identity, operations, operators,
-    role_assignments, sites, tenants, users,
+    organizations, role_assignments, sites, tenants, users,
 };
 
 /// Every domain's registrations: one line per domain.
@@ -31,6 +31,7 @@ const DOMAINS: &[fn(&mut Api)] = &[
     audit::routes,
     role_assignments::routes,
     course_creator_requests::routes,
+    organizations::routes,
     graphql::routes,
 ];
 

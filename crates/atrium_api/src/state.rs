@@ -32,6 +32,18 @@ pub struct AppState {
     pub outbox: Outbox,
 }
 
+/// The organizations service, told what other domains hold an
+/// organization by (its deletion refuses while anything does).
+fn organizations_with_holders(db: &Db) -> atrium_organizations::Organizations {
+    atrium_organizations::Organizations::new(db.clone())
+        .with_holder(Arc::new(|tx, org| {
+            atrium_sites::tx::filters_naming(tx, &org.short_name)
+        }))
+        .with_holder(Arc::new(|tx, org| {
+            atrium_identity::tx::clients_limited_to(tx, org.id)
+        }))
+}
+
 impl AppState {
     /// `keys` from [`KeyStore::open`] on the same database.
     pub fn new(settings: Settings, db: Db, keys: KeyStore) -> Arc<Self> {
@@ -75,7 +87,7 @@ impl AppState {
             sites,
             identity,
             tenants,
-            organizations: Arc::new(atrium_organizations::Organizations::new(db.clone())),
+            organizations: Arc::new(organizations_with_holders(&db)),
             audit: Arc::new(atrium_audit::AuditLog::new(db.clone())),
             db,
             lifecycle: Default::default(),

@@ -96,3 +96,13 @@ pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
     }
     Ok(())
 }
+
+/// How many API clients are limited to `organization_id` (they keep it
+/// from being deleted: the foreign key would delete them with it).
+pub fn count_in_organization(tx: &mut TenantTx<'_>, organization_id: i64) -> DbResult<i64> {
+    Ok(api_clients::table
+        .filter(api_clients::tenant_id.eq(tx.tenant()))
+        .filter(api_clients::organization_id.eq(organization_id))
+        .count()
+        .get_result(tx.conn)?)
+}

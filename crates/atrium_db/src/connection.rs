@@ -1,6 +1,7 @@
 //! One connection type over both backends, pooled, and the one place where
 //! diesel's blocking calls are sent to the blocking thread pool.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,10 +76,22 @@ impl Default for DbOptions {
 #[derive(Debug)]
 struct ConnectionSetup {
     statement_timeout_ms: u128,
+    /// Counts every statement the pool's connections start.
+    statements: Arc<AtomicU64>,
 }
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        let statements = Arc::clone(&self.statements);
+        let count = move |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+                statements.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        match conn {
+            DbConnection::Sqlite(sqlite) => sqlite.set_instrumentation(count),
+            DbConnection::Postgres(pg) => pg.set_instrumentation(count),
+        }
         match conn {
             DbConnection::Sqlite(sqlite) => sqlite.batch_execute(
                 "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
@@ -116,6 +129,8 @@ struct DbInner {
     scrubber: Scrubber,
     /// Told of every access change this process commits (see [`crate::access`]).
     access_hooks: std::sync::RwLock<Vec<crate::access::Hook>>,
+    /// Statements started by the pool's connections since it opened.
+    statements: Arc<AtomicU64>,
 }
 
 /// The handle to the database that every service holds.
@@ -138,6 +153,7 @@ impl Db {
         let backend = Backend::from_url(url)?;
         let scrubber = Scrubber::for_url(url);
         let manager = ConnectionManager::<DbConnection>::new(connect_target(url));
+        let statements = Arc::new(AtomicU64::new(0));
         let pool = Pool::builder()
             .max_size(options.pool_size)
             .min_idle(Some(1))
@@ -148,6 +164,7 @@ impl Db {
             .test_on_check_out(false)
             .connection_customizer(Box::new(ConnectionSetup {
                 statement_timeout_ms: options.statement_timeout.as_millis(),
+                statements: Arc::clone(&statements),
             }))
             .error_handler(Box::new(ScrubbedErrorLog(scrubber.clone())))
             .build(manager)
@@ -159,12 +176,20 @@ impl Db {
                 permits: Arc::new(Semaphore::new(options.pool_size as usize)),
                 scrubber,
                 access_hooks: Default::default(),
+                statements,
             }),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.inner.backend
+    }
+
+    /// How many SQL statements this pool's connections have started (the
+    /// connection setup's own included): for metrics, and for tests that
+    /// show a request's statement count does not grow with its data.
+    pub fn statements_executed(&self) -> u64 {
+        self.inner.statements.load(Ordering::Relaxed)
     }
 
     /// Connections open and idle, for the metrics endpoint.

@@ -89,6 +89,7 @@ pub mod creator_requests;
 pub mod idempotency;
 pub mod login_throttle;
 pub mod mail_outbox;
+pub mod memberships;
 pub mod operators;
 pub mod organizations;
 pub mod refresh_tokens;

@@ -157,3 +157,80 @@ pub fn shape(tx: &mut TenantTx<'_>) -> DbResult<Vec<(i64, Option<i64>)>> {
         .select((organizations::id, organizations::parent_id))
         .load(tx.conn)?)
 }
+
+/// A page of the tenant's organizations in id order; with `parent`, only
+/// its children (`Some(None)`: only top-level ones).
+pub fn list_filtered(
+    tx: &mut TenantTx<'_>,
+    parent: Option<Option<i64>>,
+    after: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<OrganizationRow>> {
+    let mut query = organizations::table
+        .filter(organizations::tenant_id.eq(tx.tenant()))
+        .filter(organizations::id.gt(after.unwrap_or(0)))
+        .into_boxed();
+    match parent {
+        Some(Some(parent)) => query = query.filter(organizations::parent_id.eq(parent)),
+        Some(None) => query = query.filter(organizations::parent_id.is_null()),
+        None => {}
+    }
+    Ok(query
+        .order(organizations::id)
+        .limit(limit)
+        .select(OrganizationRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// The children of any of `parents`, in id order (a GraphQL loader's batch).
+pub fn children_of(tx: &mut TenantTx<'_>, parents: &[i64]) -> DbResult<Vec<OrganizationRow>> {
+    Ok(organizations::table
+        .filter(organizations::tenant_id.eq(tx.tenant()))
+        .filter(organizations::parent_id.eq_any(parents))
+        .order(organizations::id)
+        .select(OrganizationRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// What a change writes; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationChanges<'a> {
+    pub name: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub logo_url: Option<&'a str>,
+    pub is_active: Option<bool>,
+    pub parent_id: Option<Option<i64>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn update(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    mut changes: OrganizationChanges<'_>,
+) -> DbResult<OrganizationRow> {
+    changes.updated_at = Some(now());
+    let changed = diesel::update(
+        organizations::table
+            .filter(organizations::tenant_id.eq(tx.tenant()))
+            .filter(organizations::id.eq(id)),
+    )
+    .set(&changes)
+    .execute(tx.conn)?;
+    if changed == 0 {
+        return Err(crate::DbError::NotFound);
+    }
+    find_by_ids(tx, &[id])?
+        .pop()
+        .ok_or(crate::DbError::NotFound)
+}
+
+/// Deletes an organization; its memberships go with it (cascade).
+pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> DbResult<usize> {
+    Ok(diesel::delete(
+        organizations::table
+            .filter(organizations::tenant_id.eq(tx.tenant()))
+            .filter(organizations::id.eq(id)),
+    )
+    .execute(tx.conn)?)
+}

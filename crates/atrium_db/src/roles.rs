@@ -204,3 +204,13 @@ pub fn list(
         .select(RoleAssignmentRow::as_select())
         .load(tx.conn)?)
 }
+
+/// How many grants name `organization_id` as the organization their scope
+/// lies in (they keep it from being deleted).
+pub fn count_in_organization(tx: &mut TenantTx<'_>, organization_id: i64) -> DbResult<i64> {
+    Ok(role_assignments::table
+        .filter(role_assignments::tenant_id.eq(tx.tenant()))
+        .filter(role_assignments::organization_id.eq(organization_id))
+        .count()
+        .get_result(tx.conn)?)
+}

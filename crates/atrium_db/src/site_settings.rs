@@ -155,3 +155,13 @@ pub fn save_theme(
     }
     theme(tx, site_id)
 }
+
+/// Every site configuration of the tenant: what an organization's deletion
+/// checks for a `course_org_filter` naming it.
+pub fn all_configurations(tx: &mut TenantTx<'_>) -> DbResult<Vec<SiteConfigurationRow>> {
+    Ok(site_configurations::table
+        .filter(site_configurations::tenant_id.eq(tx.tenant()))
+        .order(site_configurations::site_id)
+        .select(SiteConfigurationRow::as_select())
+        .load(tx.conn)?)
+}

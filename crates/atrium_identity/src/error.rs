@@ -41,6 +41,11 @@ pub enum IdentityError {
     /// (a site requiring verification).
     #[error("the email address of this account is not verified yet")]
     EmailNotVerified,
+    /// The credentials are right, but the site requires a membership in an
+    /// organization it serves (`REQUIRE_ORGANIZATION_MEMBERSHIP`) and the
+    /// account has none.
+    #[error("this account is not a member of an organization this site serves")]
+    NotAMember,
     /// A mail could not be composed (an address the mail library refuses).
     #[error("mail: {0}")]
     Mail(String),
@@ -75,6 +80,7 @@ impl From<IdentityError> for Failure {
             | IdentityError::InvalidRefreshToken
             | IdentityError::InvalidToken(_)
             | IdentityError::EmailNotVerified
+            | IdentityError::NotAMember
             | IdentityError::InvalidClient => ErrorKind::Unauthenticated,
             IdentityError::InvalidScope(_) => ErrorKind::BadRequest,
             IdentityError::ApiClientNotFound => ErrorKind::NotFound,

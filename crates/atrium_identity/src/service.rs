@@ -188,11 +188,12 @@ impl Identity {
         self.start_session(None, id).await
     }
 
-    /// Password grant on a tenant host: `login` is a username or an email;
-    /// `client` as for [`Identity::login_operator`].
+    /// Password grant on a tenant host (its site `site`): `login` is a
+    /// username or an email; `client` as for [`Identity::login_operator`].
     pub async fn login_user(
         &self,
         scope: TenantScope,
+        site: SiteId,
         login: &str,
         password: &str,
         client: Option<IpAddr>,
@@ -221,7 +222,39 @@ impl Identity {
         if !verified {
             return Err(IdentityError::EmailNotVerified);
         }
+        self.membership_gate(scope, site, UserId(id)).await?;
         self.start_session(Some(scope), id).await
+    }
+
+    /// `REQUIRE_ORGANIZATION_MEMBERSHIP`: on a site that sets it, only a
+    /// user with an active membership in an active organization the site
+    /// serves gets (or refreshes) a token. Checked at token time only: an
+    /// access token already issued works until it expires.
+    pub(crate) async fn membership_gate(
+        &self,
+        scope: TenantScope,
+        site: SiteId,
+        user: UserId,
+    ) -> Result<(), IdentityError> {
+        let Some(served) = self
+            .site_config
+            .membership_required(scope, site)
+            .await
+            .map_err(|e| IdentityError::Site(Box::new(e)))?
+        else {
+            return Ok(());
+        };
+        let member = self
+            .db
+            .tenant(scope, Access::Read, move |tx| {
+                atrium_organizations::tx::is_member_of_served(tx, user, &served)
+            })
+            .await?;
+        if member {
+            Ok(())
+        } else {
+            Err(IdentityError::NotAMember)
+        }
     }
 
     /// The outcome of a password check; when none ran (the hashing queue

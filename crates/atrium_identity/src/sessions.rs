@@ -21,7 +21,7 @@
 
 use std::net::IpAddr;
 
-use atrium_core::{OperatorId, UserId};
+use atrium_core::{OperatorId, SiteId, UserId};
 use atrium_db::refresh_tokens::{self, NewRefreshToken, RefreshTokenRow};
 use atrium_db::{operators, users, Access, DbError, PlatformTx, TenantScope, TenantTx};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -215,6 +215,7 @@ impl Identity {
     pub async fn refresh(
         &self,
         scope: Option<TenantScope>,
+        site: Option<SiteId>,
         token: &str,
         client: Option<IpAddr>,
     ) -> Result<IssuedToken, IdentityError> {
@@ -240,6 +241,10 @@ impl Identity {
             }
         };
         self.throttle.succeeded(attempt).await?;
+        // The token is spent by now: a refused member's session ends here.
+        if let (Some(scope), Some(site)) = (scope, site) {
+            self.membership_gate(scope, site, UserId(owner)).await?;
+        }
         let mut issued = self.issue(realm, subject_of(scope, owner))?;
         issued.refresh_token = Some(next);
         Ok(issued)

@@ -1,5 +1,6 @@
 //! Accounts written inside the caller's transaction: provisioning makes a
-//! tenant's first admin atomically with its tenant.
+//! tenant's first admin atomically with its tenant; an organization's
+//! deletion asks which API clients are limited to it.
 
 use atrium_db::users::{self, UserRow};
 use atrium_db::TenantTx;
@@ -24,4 +25,18 @@ pub fn insert_account(
         },
     )
     .map_err(crate::accounts::account_write_error)
+}
+
+/// The API clients limited to `organization`, as its deletion reports what
+/// holds it (see `atrium_organizations::HolderCheck`): deleting it would
+/// delete them with it.
+pub fn clients_limited_to(
+    tx: &mut TenantTx<'_>,
+    organization: atrium_core::OrganizationId,
+) -> atrium_db::DbResult<Vec<String>> {
+    let count = atrium_db::api_clients::count_in_organization(tx, organization.0)?;
+    Ok((count > 0)
+        .then(|| format!("{count} API client(s) limited to it"))
+        .into_iter()
+        .collect())
 }

@@ -8,9 +8,12 @@
 //! audit entry in the transaction of its change.
 
 mod assignments;
+mod batch;
 mod creator_requests;
 mod error;
+mod members;
 mod service;
+mod tree;
 pub mod tx;
 
 pub use assignments::{NewRoleAssignment, RoleAssignment, RoleAssignmentQuery};
@@ -18,7 +21,9 @@ pub use creator_requests::{
     CourseCreatorRequest, CreatorDecision, CreatorRequestQuery, NewCreatorRequest,
 };
 pub use error::OrganizationsError;
-pub use service::Organizations;
+pub use members::Membership;
+pub use service::{HolderCheck, Organizations};
+pub use tree::{NewChildOrganization, OrganizationPatch, MAX_DEPTH};
 
 use atrium_core::{OrganizationId, ValidationErrors};
 use atrium_db::organizations::OrganizationRow;
@@ -31,8 +36,24 @@ pub struct Organization {
     pub name: String,
     pub description: String,
     pub parent_id: Option<OrganizationId>,
+    /// The parent's short name (what the API shows); filled by the
+    /// service's reads, `None` for a top-level organization.
+    pub parent: Option<String>,
+    /// An `https://` URL, or empty.
+    pub logo_url: String,
+    pub is_active: bool,
+    /// The organization made at provisioning: it cannot be deleted.
+    pub is_root: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl Organization {
+    /// A deactivated organization keeps its courses but takes no new ones:
+    /// the courses domain asks this before creating one in it.
+    pub fn accepts_new_courses(&self) -> bool {
+        self.is_active
+    }
 }
 
 impl From<OrganizationRow> for Organization {
@@ -43,6 +64,10 @@ impl From<OrganizationRow> for Organization {
             name: row.name,
             description: row.description,
             parent_id: row.parent_id.map(OrganizationId),
+            parent: None,
+            logo_url: row.logo_url,
+            is_active: row.is_active,
+            is_root: row.is_root,
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
@@ -72,6 +97,27 @@ impl NewOrganization {
     }
 }
 
+/// A logo is shown by browsers on pages served over TLS: only `https://`
+/// URLs (or none, empty) are taken.
+pub fn is_logo_url(value: &str) -> bool {
+    value.is_empty()
+        || (value.len() <= 2048
+            && value.strip_prefix("https://").is_some_and(|rest| {
+                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+                !host.is_empty()
+            })
+            && !value.chars().any(|c| c.is_whitespace() || c.is_control()))
+}
+
+/// A description: at most 10,000 characters, without control characters
+/// other than line breaks and tabs.
+pub fn is_description(value: &str) -> bool {
+    value.chars().count() <= 10_000
+        && !value
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 pub fn is_short_name(value: &str) -> bool {
     (1..=64).contains(&value.len())
         && value
@@ -90,5 +136,16 @@ mod tests {
         assert!(!is_short_name("has space"));
         assert!(!is_short_name("plus+sign"));
         assert!(!is_short_name(""));
+        assert!(!is_short_name(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn logos_are_https_or_none() {
+        assert!(is_logo_url(""));
+        assert!(is_logo_url("https://cdn.example.com/logo.png"));
+        assert!(!is_logo_url("http://cdn.example.com/logo.png"));
+        assert!(!is_logo_url("https:///logo.png"));
+        assert!(!is_logo_url("javascript:alert(1)"));
+        assert!(!is_logo_url("https://a.example/ x.png"));
     }
 }

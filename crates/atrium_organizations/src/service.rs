@@ -2,14 +2,38 @@
 //! whose methods live beside the rules they apply (the tree, memberships,
 //! role assignments, course-creator requests).
 
-use atrium_db::Db;
+use std::sync::Arc;
+
+use atrium_db::{Db, DbResult, TenantTx};
+
+use crate::Organization;
+
+/// One more thing that may hold an organization and so refuse its
+/// deletion, owned by another domain (a site's `course_org_filter`, an API
+/// client limited to it, later courses): run inside the deletion's
+/// transaction, it answers what holds the organization (`"site 3's
+/// course_org_filter"`), or nothing. Other domains depend on this crate,
+/// not the reverse, so they hand their checks in at construction.
+pub type HolderCheck =
+    Arc<dyn Fn(&mut TenantTx<'_>, &Organization) -> DbResult<Vec<String>> + Send + Sync>;
 
 pub struct Organizations {
     pub(crate) db: Db,
+    /// Checked, besides children and grants, before a deletion.
+    pub(crate) holders: Vec<HolderCheck>,
 }
 
 impl Organizations {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            holders: Vec::new(),
+        }
+    }
+
+    /// Registers a check that a deletion runs (see [`HolderCheck`]).
+    pub fn with_holder(mut self, check: HolderCheck) -> Self {
+        self.holders.push(check);
+        self
     }
 }

@@ -1,10 +1,13 @@
 //! Organizations read and written inside the caller's transaction:
 //! provisioning makes the root organization with its tenant, and the sites
 //! domain checks the organizations a `course_org_filter` names; the
-//! identity domain names the organization an API client is limited to.
+//! identity domain names the organization an API client is limited to and
+//! asks, at token time, whether a user is a member where a site requires it.
 
-use atrium_core::OrganizationId;
-use atrium_db::{organizations, DbError, DbResult, TenantTx};
+use std::collections::{HashMap, HashSet};
+
+use atrium_core::{OrganizationId, UserId};
+use atrium_db::{memberships, organizations, DbError, DbResult, TenantTx};
 use atrium_permissions::Lineage;
 
 use crate::{NewOrganization, Organization, OrganizationsError};
@@ -67,4 +70,123 @@ pub fn lineage(tx: &mut TenantTx<'_>, organization: OrganizationId) -> DbResult<
         tenant,
         chain.into_iter().map(OrganizationId).collect(),
     ))
+}
+
+/// Every lineage of the tenant, from one read of the tree's shape: for
+/// the many organizations of a list or a GraphQL page at once.
+pub fn all_lineages(tx: &mut TenantTx<'_>) -> DbResult<HashMap<OrganizationId, Lineage>> {
+    let shape = organizations::shape(tx)?;
+    Ok(lineages_of(tx.tenant_id(), &shape))
+}
+
+/// The lineage of every organization of `shape`, walked in memory.
+pub(crate) fn lineages_of(
+    tenant: atrium_core::TenantId,
+    shape: &[(i64, Option<i64>)],
+) -> HashMap<OrganizationId, Lineage> {
+    let parents: HashMap<i64, Option<i64>> = shape.iter().copied().collect();
+    shape
+        .iter()
+        .filter_map(|&(id, _)| {
+            let mut chain = vec![id];
+            let mut at = parents.get(&id).copied().flatten();
+            // A cycle cannot be written (moves are checked), but a bound
+            // keeps a corrupted tree from looping forever.
+            while let Some(parent) = at {
+                if chain.len() > 64 || chain.contains(&parent) {
+                    break;
+                }
+                chain.push(parent);
+                at = parents.get(&parent).copied().flatten();
+            }
+            chain.reverse();
+            let chain = chain.into_iter().map(OrganizationId).collect();
+            Lineage::new(tenant, chain).map(|lineage| (OrganizationId(id), lineage))
+        })
+        .collect()
+}
+
+/// `roots` and every organization below them, by id.
+pub(crate) fn subtree(shape: &[(i64, Option<i64>)], roots: &[i64]) -> HashSet<i64> {
+    let mut found: HashSet<i64> = roots.iter().copied().collect();
+    loop {
+        let before = found.len();
+        for &(id, parent) in shape {
+            if parent.is_some_and(|p| found.contains(&p)) {
+                found.insert(id);
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}
+
+/// Whether `user` may sign in on a site that requires an organization
+/// membership (`REQUIRE_ORGANIZATION_MEMBERSHIP`): an active membership in
+/// an active organization the site serves. `served` is the site's
+/// `course_org_filter` (the named organizations and everything below
+/// them); empty, any organization of the tenant.
+pub fn is_member_of_served(
+    tx: &mut TenantTx<'_>,
+    user: UserId,
+    served: &[String],
+) -> DbResult<bool> {
+    let mine = memberships::active_organizations_of(tx, user.0)?;
+    if mine.is_empty() || served.is_empty() {
+        return Ok(!mine.is_empty());
+    }
+    let named: Vec<i64> = organizations::find_by_short_names(tx, served)?
+        .into_iter()
+        .map(|org| org.id)
+        .collect();
+    let served = subtree(&organizations::shape(tx)?, &named);
+    Ok(mine.iter().any(|org| served.contains(org)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use atrium_core::TenantId;
+
+    /// 1 ─┬─ 2 ── 4
+    ///    └─ 3
+    /// 5 (another top-level organization)
+    const SHAPE: &[(i64, Option<i64>)] = &[
+        (1, None),
+        (2, Some(1)),
+        (3, Some(1)),
+        (4, Some(2)),
+        (5, None),
+    ];
+
+    #[test]
+    fn lineages_run_root_first_from_the_shape() {
+        let all = lineages_of(TenantId(7), SHAPE);
+        let chain = |id| -> Vec<i64> {
+            all[&OrganizationId(id)]
+                .chain()
+                .iter()
+                .map(|o| o.0)
+                .collect()
+        };
+        assert_eq!(chain(4), [1, 2, 4]);
+        assert_eq!(chain(3), [1, 3]);
+        assert_eq!(chain(5), [5]);
+        assert_eq!(all[&OrganizationId(4)].tenant(), TenantId(7));
+    }
+
+    #[test]
+    fn a_cycle_in_a_corrupted_shape_ends_the_walk() {
+        let all = lineages_of(TenantId(1), &[(1, Some(2)), (2, Some(1))]);
+        assert_eq!(all[&OrganizationId(1)].chain().len(), 2);
+    }
+
+    #[test]
+    fn subtrees_hold_every_descendant_and_nothing_else() {
+        assert_eq!(subtree(SHAPE, &[2]), HashSet::from([2, 4]));
+        assert_eq!(subtree(SHAPE, &[1]), HashSet::from([1, 2, 3, 4]));
+        assert_eq!(subtree(SHAPE, &[4, 5]), HashSet::from([4, 5]));
+        assert!(subtree(SHAPE, &[]).is_empty());
+    }
 }

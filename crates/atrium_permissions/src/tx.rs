@@ -103,3 +103,12 @@ pub fn is_last_active_tenant_admin(tx: &mut TenantTx<'_>, user: UserId) -> DbRes
         roles::active_holders_locked(tx, Role::TenantAdmin.as_str(), &GrantScope::Tenant.encode())?;
     Ok(admins == [user.0])
 }
+
+/// How many grants lie in `organization` (their scope names it, or a
+/// course of it): they keep it from being deleted.
+pub fn grants_in_organization(
+    tx: &mut TenantTx<'_>,
+    organization: OrganizationId,
+) -> DbResult<i64> {
+    roles::count_in_organization(tx, organization.0)
+}

@@ -12,6 +12,9 @@ pub const PLATFORM_NAME: &str = "PLATFORM_NAME";
 pub const SITE_NAME: &str = "SITE_NAME";
 pub const COURSE_ORG_FILTER: &str = "course_org_filter";
 pub const ALLOW_PUBLIC_ACCOUNT_CREATION: &str = "ALLOW_PUBLIC_ACCOUNT_CREATION";
+/// When true, only members of an organization the site serves get tokens
+/// on it (checked at token time, not per request).
+pub const REQUIRE_ORGANIZATION_MEMBERSHIP: &str = "REQUIRE_ORGANIZATION_MEMBERSHIP";
 pub const ENABLE_COURSE_SORTING_BY_START_DATE: &str = "ENABLE_COURSE_SORTING_BY_START_DATE";
 pub const PUBLIC_KEYS: &str = "public_keys";
 
@@ -33,6 +36,7 @@ const WELL_KNOWN: &[(&str, Kind)] = &[
     ("ENABLE_COMBINED_LOGIN_REGISTRATION", Kind::Bool),
     (ENABLE_COURSE_SORTING_BY_START_DATE, Kind::Bool),
     (ALLOW_PUBLIC_ACCOUNT_CREATION, Kind::Bool),
+    (REQUIRE_ORGANIZATION_MEMBERSHIP, Kind::Bool),
     ("contact_email", Kind::Email),
     ("LANGUAGE_CODE", Kind::LanguageTag),
     (PUBLIC_KEYS, Kind::KeyList),

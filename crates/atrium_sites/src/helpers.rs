@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::cache::{SiteSettingsCache, SiteSnapshot};
 use crate::configuration::{
-    course_org_filter, ALLOW_PUBLIC_ACCOUNT_CREATION, PLATFORM_NAME, PUBLIC_KEYS, SITE_NAME,
+    course_org_filter, ALLOW_PUBLIC_ACCOUNT_CREATION, PLATFORM_NAME, PUBLIC_KEYS,
+    REQUIRE_ORGANIZATION_MEMBERSHIP, SITE_NAME,
 };
 use crate::theme::Branding;
 use crate::SitesError;
@@ -126,6 +127,29 @@ impl ConfigHelpers {
         self.resolve(snapshot, ALLOW_PUBLIC_ACCOUNT_CREATION)
             .and_then(|(v, _)| v.as_bool())
             .unwrap_or(true)
+    }
+
+    /// When a site requires its users to be members of an organization it
+    /// serves (`REQUIRE_ORGANIZATION_MEMBERSHIP`), the organizations it
+    /// serves (its `course_org_filter`; empty: all of the tenant's);
+    /// `None` when it does not.
+    pub async fn membership_required(
+        &self,
+        scope: TenantScope,
+        site: SiteId,
+    ) -> Result<Option<Vec<String>>, SitesError> {
+        let snapshot = self.cache.snapshot(scope, site).await?;
+        let required = self
+            .resolve(&snapshot, REQUIRE_ORGANIZATION_MEMBERSHIP)
+            .and_then(|(v, _)| v.as_bool())
+            .unwrap_or(false);
+        Ok(required.then(|| {
+            if snapshot.configuration.enabled {
+                course_org_filter(&snapshot.configuration.values)
+            } else {
+                Vec::new()
+            }
+        }))
     }
 
     /// The organizations whose courses a site shows (`course_org_filter`);

@@ -73,3 +73,20 @@ pub fn insert_theme(
     write_theme(tx, &SiteTheme::from_row(site, None)?, &input, author)?;
     Ok(())
 }
+
+/// The sites whose `course_org_filter` names `short_name`, as an
+/// organization's deletion reports what holds it (see
+/// `atrium_organizations::HolderCheck`).
+pub fn filters_naming(tx: &mut TenantTx<'_>, short_name: &str) -> atrium_db::DbResult<Vec<String>> {
+    Ok(atrium_db::site_settings::all_configurations(tx)?
+        .into_iter()
+        .filter(|row| {
+            serde_json::from_str::<Map<String, Value>>(&row.values_json).is_ok_and(|values| {
+                crate::course_org_filter(&values)
+                    .iter()
+                    .any(|o| o == short_name)
+            })
+        })
+        .map(|row| format!("the course_org_filter of site {}", row.site_id))
+        .collect())
+}

@@ -203,7 +203,12 @@ async fn run(
         Err(error) => return Ok(refuse(answer, error)),
     };
     let schema = data.state.graphql.clone();
+    // Made for this request only: loaders must not cache across requests.
+    let loaders = crate::organizations::loaders::for_request(&data.state, &data.context);
     let mut request = request.data(data);
+    if let Some(loaders) = loaders {
+        request = request.data(loaders);
+    }
     if over_get {
         let operation_name = request.operation_name.clone();
         request = request.data(OverGet { operation_name });

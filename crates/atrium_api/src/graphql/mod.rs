@@ -18,7 +18,8 @@ use crate::problem::ApiError;
 use crate::routes::Api;
 use crate::state::AppState;
 use crate::{
-    api_clients, audit, course_creator_requests, identity, role_assignments, sites, tenants, users,
+    api_clients, audit, course_creator_requests, identity, organizations, role_assignments, sites,
+    tenants, users,
 };
 
 // Every domain's queries: one entry per domain. The doc comment below is
@@ -37,6 +38,7 @@ pub struct Query(
     audit::graphql::AuditQuery,
     role_assignments::graphql::RoleAssignmentQuery,
     course_creator_requests::graphql::CreatorRequestQuery,
+    organizations::graphql::OrganizationQuery,
 );
 
 // Every domain's mutations: one entry per domain.
@@ -50,6 +52,7 @@ pub struct Mutation(
     users::graphql::UserMutation,
     role_assignments::graphql::RoleAssignmentMutation,
     course_creator_requests::graphql::CreatorRequestMutation,
+    organizations::graphql::OrganizationMutation,
 );
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -45,6 +45,11 @@ fn grant_failed(error: IdentityError) -> ApiError {
             "invalid_grant",
             "the email address of this account is not verified yet: follow the link mailed to it",
         ),
+        IdentityError::NotAMember => oauth(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "this site admits only members of the organizations it serves",
+        ),
         other => other.into(),
     }
 }
@@ -89,6 +94,14 @@ fn realm(host: &RequestHost) -> Result<Option<TenantScope>, ApiError> {
     }
 }
 
+/// The site of a tenant host.
+fn site_of(host: &RequestHost) -> Result<atrium_core::SiteId, ApiError> {
+    match host.resolution() {
+        Resolution::Tenant(entry) => Ok(entry.site_id),
+        Resolution::Platform | Resolution::Unknown => Err(ApiError::UnknownSite),
+    }
+}
+
 /// A field a grant needs, or `invalid_request` naming it.
 fn required<'a>(value: &'a Option<String>, grant: &str, field: &str) -> Result<&'a str, ApiError> {
     value
@@ -123,12 +136,18 @@ pub async fn token(
             let password = required(&request.password, "password", "password")?;
             match scope {
                 None => identity.login_operator(username, password, client).await,
-                Some(scope) => identity.login_user(scope, username, password, client).await,
+                Some(scope) => {
+                    let site = site_of(&host)?;
+                    identity
+                        .login_user(scope, site, username, password, client)
+                        .await
+                }
             }
         }
         Some("refresh_token") => {
             let token = required(&request.refresh_token, "refresh_token", "refresh_token")?;
-            identity.refresh(scope, token, client).await
+            let site = scope.map(|_| site_of(&host)).transpose()?;
+            identity.refresh(scope, site, token, client).await
         }
         Some("client_credentials") => {
             return client_credentials(&state, &host, &req, &request).await;

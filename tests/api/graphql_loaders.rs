@@ -1,0 +1,175 @@
+//! GraphQL's organization tree: nested fields load through per-request
+//! loaders, so a query's SQL statement count does not grow with the number
+//! of organizations it shows.
+
+use atrium_permissions::Role;
+use atrium_tests::{backend_tests, Backend, Provisioned, TestApp};
+use serde_json::{json, Value};
+
+use crate::organizations::{create_org, create_user, grant};
+
+const TREE: &str = "{ organizations(limit: 100) { items {
+    shortName isActive
+    parent { shortName }
+    children { shortName members { userId } myRoles { role scope } }
+    members { userId isActive }
+    myRoles { role scope }
+} nextCursor } }";
+
+/// A tenant whose root has `children` organizations below it, each with a
+/// member, and a caller holding a tenant and an organization grant.
+fn tree_of(app: &TestApp, slug: &str, children: usize) -> Provisioned {
+    let tenant = app.provision(slug);
+    let member = create_user(app, &tenant, "member");
+    for n in 0..children {
+        let name = format!("D{n}");
+        create_org(app, &tenant, &name, Some(&tenant.org));
+        tenant
+            .admin(
+                app,
+                "POST",
+                &format!("/api/v1/organizations/{name}/members"),
+            )
+            .json(&json!({"user_id": member}))
+            .expect(201);
+    }
+    grant(app, slug, tenant.admin_id, Role::OrgAdmin, Some("D0"));
+    tenant
+}
+
+/// The statements one run of [`TREE`] takes (the fewest of three runs, so
+/// that a background task's statement cannot be counted against it), and
+/// its answer.
+fn statements_of_tree_query(app: &TestApp, tenant: &Provisioned) -> (u64, Value) {
+    // Warm the caller's grants cache first.
+    let answer = app.graphql(&tenant.domain, Some(&tenant.admin_token), TREE, json!({}));
+    let mut fewest = u64::MAX;
+    for _ in 0..3 {
+        let before = app.state.db.statements_executed();
+        app.graphql(&tenant.domain, Some(&tenant.admin_token), TREE, json!({}));
+        fewest = fewest.min(app.state.db.statements_executed() - before);
+    }
+    (fewest, answer)
+}
+
+fn the_tree_query_takes_as_many_statements_for_fifty_organizations_as_for_ten(backend: Backend) {
+    let app = TestApp::start(backend);
+    let small = tree_of(&app, "small", 9);
+    let big = tree_of(&app, "big", 49);
+    let (small_count, small_answer) = statements_of_tree_query(&app, &small);
+    let (big_count, answer) = statements_of_tree_query(&app, &big);
+    assert_eq!(small_answer["errors"], Value::Null, "{small_answer}");
+    assert_eq!(answer["errors"], Value::Null, "{answer}");
+    let items = answer["data"]["organizations"]["items"].as_array().unwrap();
+    assert_eq!(items.len(), 50);
+    let root = &items[0];
+    assert_eq!(root["shortName"], big.org.as_str());
+    assert_eq!(root["parent"], Value::Null);
+    assert_eq!(root["children"].as_array().unwrap().len(), 49);
+    assert_eq!(
+        root["myRoles"],
+        json!([{"role": "tenant_admin", "scope": "tenant"}])
+    );
+    let d0 = &items[1];
+    assert_eq!(d0["parent"]["shortName"], big.org.as_str());
+    assert_eq!(d0["members"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        d0["myRoles"],
+        json!([{"role": "tenant_admin", "scope": "tenant"}, {"role": "org_admin", "scope": "org:D0"}])
+    );
+    assert_eq!(items[2]["myRoles"].as_array().unwrap().len(), 1);
+    assert!(small_count > 0);
+    assert_eq!(
+        small_count, big_count,
+        "10 organizations took {small_count} statements, 50 took {big_count}"
+    );
+}
+
+fn graphql_mutations_and_nested_members_follow_the_same_rules_as_rest(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    let learner = create_user(&app, &acme, "learner");
+    let admin = Some(acme.admin_token.as_str());
+    let created = app.graphql(
+        &acme.domain,
+        admin,
+        "mutation($parent: String) { createOrganization(input: {shortName: \"GQL\", name: \"By GraphQL\", parent: $parent}) { shortName parent { shortName } } }",
+        json!({"parent": acme.org}),
+    );
+    assert_eq!(
+        created["data"]["createOrganization"]["parent"]["shortName"],
+        acme.org.as_str(),
+        "{created}"
+    );
+    let added = app.graphql(
+        &acme.domain,
+        admin,
+        "mutation($u: Int!) { addMember(shortName: \"GQL\", userId: $u) { organization userId isActive } }",
+        json!({"u": learner}),
+    );
+    assert_eq!(added["data"]["addMember"]["userId"], learner, "{added}");
+    let moved = app.graphql(
+        &acme.domain,
+        admin,
+        "mutation { updateOrganization(shortName: \"GQL\", input: {toTopLevel: true}) { parent { shortName } } }",
+        json!({}),
+    );
+    assert_eq!(
+        moved["data"]["updateOrganization"]["parent"],
+        Value::Null,
+        "{moved}"
+    );
+    // A learner reads the tree but not its members.
+    let token = app.login(&acme.domain, "learner", crate::organizations::PASSWORD);
+    let read = app.graphql(
+        &acme.domain,
+        Some(&token),
+        "{ organization(shortName: \"GQL\") { shortName members { userId } } }",
+        json!({}),
+    );
+    assert_eq!(
+        read["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{read}"
+    );
+    let refused = app.graphql(
+        &acme.domain,
+        Some(&token),
+        "mutation { deleteOrganization(shortName: \"GQL\") }",
+        json!({}),
+    );
+    assert_eq!(
+        refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+    let removed = app.graphql(
+        &acme.domain,
+        admin,
+        "mutation($u: Int!) { removeMember(shortName: \"GQL\", userId: $u) }",
+        json!({"u": learner}),
+    );
+    assert_eq!(removed["data"]["removeMember"], true, "{removed}");
+    let deleted = app.graphql(
+        &acme.domain,
+        admin,
+        "mutation { deleteOrganization(shortName: \"GQL\") }",
+        json!({}),
+    );
+    assert_eq!(deleted["data"]["deleteOrganization"], true, "{deleted}");
+    // Another tenant's organization is not found.
+    let globex = app.provision("globex");
+    let foreign = app.graphql(
+        &globex.domain,
+        Some(&globex.admin_token),
+        "query($s: String!) { organization(shortName: $s) { shortName } }",
+        json!({"s": acme.org}),
+    );
+    assert_eq!(
+        foreign["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{foreign}"
+    );
+}
+
+backend_tests!(
+    the_tree_query_takes_as_many_statements_for_fifty_organizations_as_for_ten,
+    graphql_mutations_and_nested_members_follow_the_same_rules_as_rest,
+);
