@@ -332,6 +332,29 @@ fn deletion_is_refused_while_anything_holds_the_organization(backend: Backend) {
     )
     .send()
     .expect(204);
+    // A pending course-creator request; decided ones are history and go.
+    let token = app.login(&acme.domain, "grace", PASSWORD);
+    let request = app
+        .req("POST", &acme.domain, "/api/v1/course-creator-requests")
+        .bearer(&token)
+        .json(&json!({"organization": "CHILD"}))
+        .expect(201)
+        .json();
+    let problem = delete("CHILD").expect_problem(409, "conflict");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("course-creator request"),
+        "{problem}"
+    );
+    acme.admin(
+        &app,
+        "PATCH",
+        &format!("/api/v1/course-creator-requests/{}", request["id"]),
+    )
+    .json(&json!({"state": "denied"}))
+    .expect(200);
     // Nothing holds it now; its members go with it.
     acme.admin(&app, "POST", "/api/v1/organizations/CHILD/members")
         .json(&json!({"user_id": user}))

@@ -174,3 +174,15 @@ pub fn list(
         .select(CreatorRequestRow::as_select())
         .load(tx.conn)?)
 }
+
+/// How many requests for `organization_id` still wait for a decision (they
+/// keep it from being deleted; decided ones are history, and the audit log
+/// keeps them once the organization is gone).
+pub fn count_pending_in_organization(tx: &mut TenantTx<'_>, organization_id: i64) -> DbResult<i64> {
+    Ok(requests::table
+        .filter(requests::tenant_id.eq(tx.tenant()))
+        .filter(requests::organization_id.eq(organization_id))
+        .filter(requests::state.eq("pending"))
+        .count()
+        .get_result(tx.conn)?)
+}

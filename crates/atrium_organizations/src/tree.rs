@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use atrium_audit::{Author, Change};
 use atrium_core::{OrganizationId, Page, PageRequest, ValidationErrors};
+use atrium_db::creator_requests;
 use atrium_db::organizations::{self, OrganizationChanges};
 use atrium_db::{Access, DbError, TenantScope, TenantTx};
 use atrium_permissions::{authorize, may, Action, Caller, Lineage, Place};
@@ -475,6 +476,10 @@ impl Organizations {
                 let grants = atrium_permissions::tx::grants_in_organization(tx, org.id)?;
                 if grants > 0 {
                     held.push(format!("{grants} role assignment(s)"));
+                }
+                let pending = creator_requests::count_pending_in_organization(tx, org.id.0)?;
+                if pending > 0 {
+                    held.push(format!("{pending} pending course-creator request(s)"));
                 }
                 for check in &holders {
                     held.extend(check(tx, &org)?);
