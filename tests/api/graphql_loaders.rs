@@ -37,14 +37,15 @@ fn tree_of(app: &TestApp, slug: &str, children: usize) -> Provisioned {
     tenant
 }
 
-/// The statements one run of [`TREE`] takes (the fewest of three runs, so
-/// that a background task's statement cannot be counted against it), and
-/// its answer.
+/// The statements one run of [`TREE`] takes (the fewest of five runs: the
+/// counter is the pool's, so a background task's statement, such as the
+/// mail spool's poll, may land in a run on a loaded machine), and its
+/// answer.
 fn statements_of_tree_query(app: &TestApp, tenant: &Provisioned) -> (u64, Value) {
     // Warm the caller's grants cache first.
     let answer = app.graphql(&tenant.domain, Some(&tenant.admin_token), TREE, json!({}));
     let mut fewest = u64::MAX;
-    for _ in 0..3 {
+    for _ in 0..5 {
         let before = app.state.db.statements_executed();
         app.graphql(&tenant.domain, Some(&tenant.admin_token), TREE, json!({}));
         fewest = fewest.min(app.state.db.statements_executed() - before);
@@ -78,9 +79,11 @@ fn the_tree_query_takes_as_many_statements_for_fifty_organizations_as_for_ten(ba
         json!([{"role": "tenant_admin", "scope": "tenant"}, {"role": "org_admin", "scope": "org:D0"}])
     );
     assert_eq!(items[2]["myRoles"].as_array().unwrap().len(), 1);
+    // Noise only adds statements, and the fewest of five runs is nearly
+    // always free of it; an N+1 would add forty.
     assert!(small_count > 0);
-    assert_eq!(
-        small_count, big_count,
+    assert!(
+        big_count <= small_count,
         "10 organizations took {small_count} statements, 50 took {big_count}"
     );
 }
