@@ -424,7 +424,33 @@ fn a_grant_and_a_revoke_take_effect_on_the_other_server() {
     }
 }
 
+/// A stored grant whose role does not belong on its scope (an organization
+/// role on the whole tenant, written by hand) grants nothing.
+fn a_role_on_the_wrong_kind_of_scope_grants_nothing(backend: Backend) {
+    let app = TestApp::start(backend);
+    let t = tree(&app, "acme");
+    let acme = &t.tenant;
+    let (ada, token) = account(&app, acme, "ada");
+    app.db.execute_as_owner(&format!(
+        "INSERT INTO role_assignments (tenant_id, user_id, role, scope, created_at) \
+         VALUES ({}, {ada}, 'org_admin', 'tenant', '2026-01-01 00:00:00')",
+        acme.tenant_id
+    ));
+    app.req("GET", &acme.domain, "/api/v1/organizations/LOW/members")
+        .bearer(&token)
+        .send()
+        .expect_problem(403, "forbidden");
+    let me = app
+        .req("GET", &acme.domain, "/api/v1/me")
+        .bearer(&token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(me["roles"], json!([]), "{me}");
+}
+
 backend_tests!(
+    a_role_on_the_wrong_kind_of_scope_grants_nothing,
     grants_are_validated_listed_and_revoked,
     org_roles_are_inherited_down_the_tree,
     escalation_is_refused,

@@ -85,7 +85,10 @@ pub struct Change<'a, B: Serialize, A: Serialize> {
 fn to_json<T: Serialize>(value: Option<&T>) -> Option<String> {
     // A domain type that cannot serialize is a bug; the entry then says so
     // rather than failing the change.
-    value.map(|v| serde_json::to_string(v).unwrap_or_else(|e| format!("\"unserializable: {e}\"")))
+    value.map(|v| {
+        serde_json::to_string(v)
+            .unwrap_or_else(|e| serde_json::json!({ "unserializable": e.to_string() }).to_string())
+    })
 }
 
 /// Writes a tenant entry in the change's transaction.

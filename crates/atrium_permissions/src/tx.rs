@@ -82,9 +82,14 @@ pub fn grants_of(tx: &mut TenantTx<'_>, user: UserId) -> DbResult<Vec<Grant>> {
     Ok(roles::for_user(tx, user.0)?
         .into_iter()
         .filter_map(|row| {
-            Some(Grant {
-                role: Role::parse(&row.role)?,
-                scope: GrantScope::decode(&row.scope)?,
+            let role = Role::parse(&row.role)?;
+            let scope = GrantScope::decode(&row.scope)?;
+            // A role on the wrong kind of scope (an org role on `tenant`,
+            // written by hand or by a bug) would hold where the matrix never
+            // meant it to: it grants nothing.
+            (role.level() == scope.level()).then(|| Grant {
+                role,
+                scope,
                 organization: row.organization_id.map(OrganizationId),
             })
         })

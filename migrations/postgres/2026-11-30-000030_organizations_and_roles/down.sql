@@ -11,6 +11,10 @@ CREATE TABLE site_setting_changes (
     FOREIGN KEY (tenant_id, site_id) REFERENCES sites (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX site_setting_changes_site ON site_setting_changes (tenant_id, site_id, id);
+-- See up.sql: forced row-level security would hide every row from an owner
+-- that is no superuser.
+ALTER TABLE audit_events NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE sites NO FORCE ROW LEVEL SECURITY;
 INSERT INTO site_setting_changes (tenant_id, site_id, kind, actor, changed_at, before_json, after_json)
 SELECT a.tenant_id, a.target_id::BIGINT, split_part(a.action, '.', 2), a.actor, a.occurred_at, a.before_json, a.after_json
   FROM audit_events a
@@ -18,6 +22,7 @@ SELECT a.tenant_id, a.target_id::BIGINT, split_part(a.action, '.', 2), a.actor, 
  WHERE a.target_type = 'site' AND a.action IN ('site.configuration.update', 'site.theme.update')
    AND a.after_json IS NOT NULL
  ORDER BY a.id;
+ALTER TABLE sites FORCE ROW LEVEL SECURITY;
 ALTER TABLE site_setting_changes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE site_setting_changes FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON site_setting_changes USING (tenant_id = atrium_current_tenant())

@@ -2,6 +2,14 @@
 -- organizations and courses, Studio's course-creator requests, and one
 -- audit log that replaces the site settings history.
 
+-- The data steps below read and write rows of tables whose row-level
+-- security is forced: an owner that is no superuser (a managed PostgreSQL's)
+-- would see no row at all, and the steps would silently do nothing. Lifted
+-- for this transaction's statements, forced again at the end.
+ALTER TABLE organizations NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE role_assignments NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE site_setting_changes NO FORCE ROW LEVEL SECURITY;
+
 -- The organization made at provisioning is the tenant's root: it cannot be
 -- deleted. Existing tenants' first organization is theirs.
 ALTER TABLE organizations ADD COLUMN logo_url TEXT NOT NULL DEFAULT '';
@@ -94,6 +102,8 @@ INSERT INTO audit_events (tenant_id, actor, action, target_type, target_id, befo
 SELECT tenant_id, actor, 'site.' || kind || '.update', 'site', site_id::TEXT, before_json, after_json, changed_at
   FROM site_setting_changes ORDER BY id;
 DROP TABLE site_setting_changes;
+ALTER TABLE organizations FORCE ROW LEVEL SECURITY;
+ALTER TABLE role_assignments FORCE ROW LEVEL SECURITY;
 
 DO $$
 DECLARE
@@ -109,5 +119,8 @@ BEGIN
     END LOOP;
 END
 $$;
+-- The log is append-only for the service: a tenant's entries go only with
+-- the tenant (the foreign key's cascade runs as the owner).
+REVOKE UPDATE, DELETE ON audit_events FROM atrium_app;
 GRANT SELECT, INSERT ON platform_audit_events TO atrium_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO atrium_app;
