@@ -13,8 +13,9 @@
 # `*_operators`) run only on the platform host; sites, site configuration
 # and theme (`*site*`), `register`, `get_config_value`, the accounts
 # (`*_user`, `*_users`), the API clients (`*_api_client`, `*_api_clients`),
-# password reset and email verification only on the tenant's host; the rest
-# (token, revoke, me, jwks, health, metrics) on both.
+# password reset and email verification, organizations and their members,
+# role assignments and course-creator requests only on the tenant's host;
+# the rest (token, revoke, me, jwks, the audit log, health, metrics) on both.
 #
 # Narrow exceptions, each with its reason, are in schemathesis.toml beside
 # this script. ATRIUM_ST_BACKENDS="sqlite" (say) runs one backend only.
@@ -50,7 +51,7 @@ trap cleanup EXIT
 
 config=$root/.ci/schemathesis.toml
 platform_only='^[a-z_]+_(tenants?|domain_claims?|operators?)$'
-tenant_only='site|^register$|^get_config_value$|_users?$|_api_clients?$|password_reset$|^verify_email$'
+tenant_only='site|^register$|^get_config_value$|_users?$|_api_clients?$|password_reset$|^verify_email$|organization|role_assignment|course_creator_request'
 
 # One backend: a fresh database, a server, a tenant, then the runs.
 run_backend() {

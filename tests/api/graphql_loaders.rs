@@ -134,6 +134,44 @@ fn graphql_mutations_and_nested_members_follow_the_same_rules_as_rest(backend: B
         read["errors"][0]["extensions"]["code"], "FORBIDDEN",
         "{read}"
     );
+    // The refusal nulls that field only: the rest of the answer stands.
+    assert_eq!(read["data"]["organization"]["shortName"], "GQL", "{read}");
+    assert_eq!(read["data"]["organization"]["members"], Value::Null);
+    // A user's own memberships, as REST lists them; another's are refused.
+    let own = app.graphql(
+        &acme.domain,
+        Some(&token),
+        "query($u: Int!) { userOrganizations(userId: $u) { items { organization } nextCursor } }",
+        json!({"u": learner}),
+    );
+    assert_eq!(own["errors"], Value::Null, "{own}");
+    let rest = app
+        .req(
+            "GET",
+            &acme.domain,
+            &format!("/api/v1/users/{learner}/organizations"),
+        )
+        .bearer(&token)
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(
+        own["data"]["userOrganizations"]["items"]
+            .as_array()
+            .map(Vec::len),
+        rest["items"].as_array().map(Vec::len),
+        "{own} {rest}"
+    );
+    let others = app.graphql(
+        &acme.domain,
+        Some(&token),
+        "query($u: Int!) { userOrganizations(userId: $u) { items { organization } } }",
+        json!({"u": acme.admin_id}),
+    );
+    assert_eq!(
+        others["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{others}"
+    );
     let refused = app.graphql(
         &acme.domain,
         Some(&token),

@@ -234,3 +234,43 @@ pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> DbResult<usize> {
     )
     .execute(tx.conn)?)
 }
+
+/// How a transaction takes the tenant's tree lock (see [`lock_tree`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeLock {
+    /// Changes the tree: creates, moves or deletes an organization.
+    Change,
+    /// Writes a reference to an organization that must not be deleted
+    /// meanwhile (a site's `course_org_filter`, an API client, a
+    /// course-creator request, a grant).
+    Refer,
+}
+
+/// Advisory-lock class of "a tenant's organization tree" (PostgreSQL): the
+/// second key is the tenant.
+const TREE_LOCK: i32 = 0x6f72_6773;
+
+/// Serializes the writes that check the tree's shape and then change it,
+/// so that two of them cannot each pass their checks on the tree as it was
+/// (two crossing moves making a cycle, a move and a create past the depth
+/// limit) and so that a deletion's "nothing holds it" stays true until it
+/// commits. Checks and references share the lock; changes take it alone.
+/// On SQLite a write transaction holds the database's write lock from
+/// `BEGIN IMMEDIATE`, which serializes all of them already.
+pub fn lock_tree(tx: &mut TenantTx<'_>, lock: TreeLock) -> DbResult<()> {
+    let tenant = tx.tenant();
+    if let DbConnection::Postgres(pg) = &mut *tx.conn {
+        use diesel::connection::SimpleConnection;
+        let function = match lock {
+            TreeLock::Change => "pg_advisory_xact_lock",
+            TreeLock::Refer => "pg_advisory_xact_lock_shared",
+        };
+        // Two integers formatted into SQL cannot inject anything; tenants
+        // whose ids agree modulo 2^32 merely share a lock.
+        pg.batch_execute(&format!(
+            "SELECT {function}({TREE_LOCK}, {})",
+            tenant as i32
+        ))?;
+    }
+    Ok(())
+}

@@ -295,6 +295,7 @@ impl Identity {
                 let organization = match new.organization.as_deref() {
                     None => None,
                     Some(short_name) => {
+                        atrium_organizations::tx::hold_tree(tx)?;
                         let found = atrium_organizations::tx::find_by_short_name(tx, short_name)?;
                         if found.is_none() {
                             errors.add(

@@ -23,6 +23,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::creator_requests::CourseCreatorRequest;
+use crate::tx::all_lineages;
 use crate::{Organizations, OrganizationsError};
 
 /// A grant as the API shows it. `role` and `scope` are kept as stored, so
@@ -125,43 +126,16 @@ fn place_of<'a>(
     }
 }
 
-/// Every organization of the tenant with its lineage, from the tree's
-/// shape read once: listings decide per organization without a query each.
-pub(crate) fn all_lineages(
-    tx: &mut TenantTx<'_>,
-) -> Result<HashMap<i64, Lineage>, OrganizationsError> {
-    let parents: HashMap<i64, Option<i64>> = organizations::shape(tx)?.into_iter().collect();
-    let tenant = tx.tenant_id();
-    let mut lineages = HashMap::with_capacity(parents.len());
-    for &id in parents.keys() {
-        let mut chain = vec![OrganizationId(id)];
-        let mut at = id;
-        // The tree is at most 8 deep; the bound only stops a cycle.
-        while let Some(Some(parent)) = parents.get(&at) {
-            if chain.len() > 64 {
-                break;
-            }
-            chain.push(OrganizationId(*parent));
-            at = *parent;
-        }
-        chain.reverse();
-        if let Some(lineage) = Lineage::new(tenant, chain) {
-            lineages.insert(id, lineage);
-        }
-    }
-    Ok(lineages)
-}
-
 /// The organizations at which `caller` may take `action`.
 pub(crate) fn organizations_where(
     caller: &Caller,
     action: Action,
-    lineages: &HashMap<i64, Lineage>,
+    lineages: &HashMap<OrganizationId, Lineage>,
 ) -> Result<Vec<i64>, Denied> {
     let mut found = Vec::new();
     for (id, lineage) in lineages {
         if may(caller, action, Place::Organization(lineage))? {
-            found.push(*id);
+            found.push(id.0);
         }
     }
     Ok(found)
@@ -216,6 +190,7 @@ impl Organizations {
         query: RoleAssignmentQuery,
         page: PageRequest,
     ) -> Result<Page<RoleAssignment>, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let tenant = scope.tenant_id();
         let everything = may(caller, Action::ViewRoleAssignments, Place::Tenant(tenant))?;
         let mut errors = ValidationErrors::default();
@@ -262,7 +237,7 @@ impl Organizations {
                         if let (GrantScope::Course(key), Some(org)) =
                             (&grant.scope, grant.organization)
                         {
-                            if let Some(lineage) = lineages.get(&org.0) {
+                            if let Some(lineage) = lineages.get(&org) {
                                 if may(
                                     &caller,
                                     Action::ViewRoleAssignments,
@@ -303,6 +278,7 @@ impl Organizations {
         scope: TenantScope,
         id: i64,
     ) -> Result<RoleAssignment, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         may(
             caller,
             Action::ViewRoleAssignments,
@@ -338,6 +314,7 @@ impl Organizations {
         scope: TenantScope,
         new: NewRoleAssignment,
     ) -> Result<RoleAssignment, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         // Anonymous callers are refused before their input is read.
         may(
             caller,
@@ -387,6 +364,7 @@ impl Organizations {
         scope: TenantScope,
         id: i64,
     ) -> Result<(), OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         may(
             caller,
             Action::ViewRoleAssignments,

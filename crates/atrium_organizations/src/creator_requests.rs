@@ -16,7 +16,8 @@ use atrium_permissions::{
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::assignments::{all_lineages, organizations_where, write_grant};
+use crate::assignments::{organizations_where, write_grant};
+use crate::tx::all_lineages;
 use crate::{Organizations, OrganizationsError};
 
 /// The states a request goes through: `pending`, then `granted` or
@@ -137,6 +138,7 @@ impl Organizations {
         scope: TenantScope,
         new: NewCreatorRequest,
     ) -> Result<CourseCreatorRequest, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         may(
             caller,
             Action::RequestCourseCreator,
@@ -155,6 +157,7 @@ impl Organizations {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
+                crate::tx::hold_tree(tx)?;
                 let org = organizations::find_by_short_name(tx, &new.organization)?
                     .ok_or(OrganizationsError::NotFound("organization"))?;
                 let lineage = crate::tx::lineage(tx, OrganizationId(org.id))?
@@ -209,6 +212,7 @@ impl Organizations {
         query: CreatorRequestQuery,
         page: PageRequest,
     ) -> Result<Page<CourseCreatorRequest>, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let tenant = scope.tenant_id();
         let everything = may(
             caller,
@@ -280,6 +284,7 @@ impl Organizations {
         scope: TenantScope,
         id: i64,
     ) -> Result<CourseCreatorRequest, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         may(
             caller,
             Action::RequestCourseCreator,
@@ -315,6 +320,7 @@ impl Organizations {
         id: i64,
         decision: CreatorDecision,
     ) -> Result<CourseCreatorRequest, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         may(
             caller,
             Action::DecideCourseCreatorRequests,

@@ -55,6 +55,7 @@ impl Organizations {
         short_name: String,
         page: PageRequest,
     ) -> Result<Page<Membership>, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let caller = caller.clone();
         let rows = self
             .db
@@ -87,6 +88,7 @@ impl Organizations {
         user: UserId,
         is_active: Option<bool>,
     ) -> Result<(Membership, bool), OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let author = Author::of(caller);
         let caller = caller.clone();
         self.db
@@ -146,6 +148,7 @@ impl Organizations {
         short_name: String,
         user: UserId,
     ) -> Result<(), OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let author = Author::of(caller);
         let caller = caller.clone();
         self.db
@@ -185,6 +188,7 @@ impl Organizations {
         user: UserId,
         page: PageRequest,
     ) -> Result<Page<Membership>, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let own = matches!(caller, Caller::User { tenant, id, .. }
             if *tenant == scope.tenant_id() && *id == user);
         if !own {

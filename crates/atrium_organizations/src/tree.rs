@@ -12,13 +12,19 @@
 //! that something still holds (children, grants, or what other domains
 //! register, see [`crate::HolderCheck`]) cannot be deleted either (`409`
 //! naming what holds it).
+//!
+//! Every write here checks the tree and then changes it, so each takes the
+//! tenant's tree lock first (`atrium_db::organizations::lock_tree`): two
+//! crossing moves cannot both pass the cycle check, and what other domains
+//! write referring to an organization (they hold the lock shared, see
+//! [`crate::tx::hold_tree`]) cannot slip in behind a deletion's checks.
 
 use std::collections::HashMap;
 
 use atrium_audit::{Author, Change};
 use atrium_core::{OrganizationId, Page, PageRequest, ValidationErrors};
 use atrium_db::creator_requests;
-use atrium_db::organizations::{self, OrganizationChanges};
+use atrium_db::organizations::{self, OrganizationChanges, TreeLock};
 use atrium_db::{Access, DbError, TenantScope, TenantTx};
 use atrium_permissions::{authorize, may, Action, Caller, Lineage, Place};
 
@@ -172,6 +178,7 @@ impl Organizations {
         parent: Option<String>,
         page: PageRequest,
     ) -> Result<Page<Organization>, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let caller = caller.clone();
         let rows = self
             .db
@@ -233,6 +240,7 @@ impl Organizations {
         scope: TenantScope,
         short_name: String,
     ) -> Result<Organization, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Read, move |tx| {
@@ -255,6 +263,7 @@ impl Organizations {
         scope: TenantScope,
         new: NewChildOrganization,
     ) -> Result<Organization, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let mut errors = ValidationErrors::default();
         if !is_short_name(&new.short_name) {
             errors.add(
@@ -280,6 +289,7 @@ impl Organizations {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
+                organizations::lock_tree(tx, TreeLock::Change)?;
                 let parent = match &new.parent {
                     Some(short_name) => {
                         let (parent, lineage) = parent_named(tx, short_name)?;
@@ -346,6 +356,7 @@ impl Organizations {
         short_name: String,
         patch: OrganizationPatch,
     ) -> Result<Organization, OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let mut errors = ValidationErrors::default();
         if patch.short_name.as_ref().is_some_and(|s| *s != short_name) {
             errors.add(
@@ -364,6 +375,7 @@ impl Organizations {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
+                organizations::lock_tree(tx, TreeLock::Change)?;
                 let before = find(tx, &short_name)?;
                 authorize(
                     &caller,
@@ -451,11 +463,13 @@ impl Organizations {
         scope: TenantScope,
         short_name: String,
     ) -> Result<(), OrganizationsError> {
+        atrium_permissions::authenticated(caller)?;
         let author = Author::of(caller);
         let caller = caller.clone();
         let holders = self.holders.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
+                organizations::lock_tree(tx, TreeLock::Change)?;
                 let org = find(tx, &short_name)?;
                 authorize(
                     &caller,

@@ -36,6 +36,15 @@ pub fn insert_root(
 }
 
 /// The short names among `wanted` that name an organization of the tenant.
+/// Takes the tenant's tree lock for a write that makes another domain's
+/// row refer to organizations (a site's `course_org_filter`, an API
+/// client's organization): a concurrent deletion waits for it, or it for
+/// the deletion, so no reference outlives its organization. Call it before
+/// reading the organizations referred to.
+pub fn hold_tree(tx: &mut TenantTx<'_>) -> DbResult<()> {
+    organizations::lock_tree(tx, organizations::TreeLock::Refer)
+}
+
 pub fn existing_short_names(tx: &mut TenantTx<'_>, wanted: &[String]) -> DbResult<Vec<String>> {
     Ok(organizations::find_by_short_names(tx, wanted)?
         .into_iter()

@@ -126,6 +126,16 @@ impl From<Denied> for Failure {
     }
 }
 
+/// That the caller presented credentials: the services that look up what
+/// an action is on before [`authorize`] can decide call this first, so
+/// that an anonymous request is a 401 whether or not the target exists.
+pub fn authenticated(caller: &Caller) -> Result<(), Denied> {
+    match caller {
+        Caller::Anonymous => Err(Denied::Unauthenticated),
+        _ => Ok(()),
+    }
+}
+
 /// The one authorization decision of Atrium: may `caller` take `action` at
 /// `place`? A place of another tenant is refused like any other (the
 /// services answer 404 for what another tenant owns before they get here).

@@ -390,6 +390,7 @@ fn check_org_filter(tx: &mut TenantTx<'_>, values: &Map<String, Value>) -> Resul
     if wanted.is_empty() {
         return Ok(());
     }
+    atrium_organizations::tx::hold_tree(tx)?;
     let found = atrium_organizations::tx::existing_short_names(tx, &wanted)?;
     let missing: Vec<_> = wanted
         .iter()

@@ -15,6 +15,7 @@ pub struct CourseCreatorRequestDto {
     /// Who asked.
     pub user_id: i64,
     /// The organization's short name.
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub organization: String,
     /// `pending`, then `granted` or `denied`; a granted request becomes
     /// `revoked` when its grant is revoked.
@@ -51,8 +52,10 @@ list_type!(CourseCreatorRequestList, CourseCreatorRequestDto);
 #[into_params(parameter_in = Query)]
 pub struct CreatorRequestSearch {
     /// `pending`, `granted`, `denied` or `revoked`.
+    #[param(pattern = "^(pending|granted|denied|revoked)$")]
     pub state: Option<String>,
     /// An organization's short name.
+    #[param(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub organization: Option<String>,
 }
 
@@ -70,6 +73,7 @@ impl From<CreatorRequestSearch> for atrium_organizations::CreatorRequestQuery {
 #[serde(deny_unknown_fields)]
 pub struct NewCreatorRequestBody {
     /// The organization's short name.
+    #[schema(pattern = "^[A-Za-z0-9_.-]{1,64}$")]
     pub organization: String,
     /// For the deciders; at most 2,000 characters.
     #[serde(default)]
@@ -91,6 +95,7 @@ impl From<NewCreatorRequestBody> for atrium_organizations::NewCreatorRequest {
 #[serde(deny_unknown_fields)]
 pub struct CreatorDecisionBody {
     /// `granted` or `denied`.
+    #[schema(pattern = "^(granted|denied)$")]
     pub state: String,
     /// Why; kept in the audit log (at most 2,000 characters).
     #[schema(max_length = 2000)]

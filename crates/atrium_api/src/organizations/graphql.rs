@@ -9,7 +9,7 @@ use atrium_permissions::{holds_at, Place};
 use chrono::{DateTime, Utc};
 
 use super::loaders::{ById, ChildrenOf, LineageOf, Loaders, MembersOf};
-use super::wire::MembershipDto;
+use super::wire::{MembershipDto, MembershipList};
 use crate::graphql::request;
 use crate::identity::wire::RoleDto;
 use crate::problem::ApiError;
@@ -80,14 +80,15 @@ impl OrganizationNode {
     }
 
     /// The organization's members, in user id order (for those who may
-    /// view them: `FORBIDDEN` otherwise).
-    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<MembershipDto>, ApiError> {
+    /// view them: `null` with a `FORBIDDEN` error otherwise, which leaves
+    /// the rest of the answer standing).
+    async fn members(&self, ctx: &Context<'_>) -> Result<Option<Vec<MembershipDto>>, ApiError> {
         match loaders(ctx)?
             .load_one(MembersOf(self.0.id))
             .await?
             .flatten()
         {
-            Some(members) => Ok(members.into_iter().map(Into::into).collect()),
+            Some(members) => Ok(Some(members.into_iter().map(Into::into).collect())),
             None => Err(atrium_permissions::Denied::Forbidden(
                 "view this organization's members".into(),
             )
@@ -148,6 +149,26 @@ impl OrganizationQuery {
             items: page.items.into_iter().map(OrganizationNode).collect(),
             next_cursor: page.next_cursor,
         })
+    }
+
+    /// The organizations a user is a member of (the tenant's user
+    /// administrators, or the user itself), as `GET
+    /// /api/v1/users/{id}/organizations`.
+    async fn user_organizations(
+        &self,
+        ctx: &Context<'_>,
+        user_id: i64,
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> Result<MembershipList, ApiError> {
+        let (state, req) = request(ctx)?;
+        let scope = req.tenant()?.scope;
+        let page = ListQuery { limit, cursor }.page()?;
+        Ok(state
+            .organizations
+            .organizations_of_user(&req.caller, scope, UserId(user_id), page)
+            .await?
+            .into())
     }
 
     async fn organization(
