@@ -761,8 +761,9 @@ fn no_tenant_sees_anothers_entries(backend: Backend) {
             .map(|e| e["after"]["username"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(created(&acme_log), ["acme-user"]);
-    assert_eq!(created(&globex_log), ["globex-user"]);
+    // Newest first: each tenant's own user, then its first admin.
+    assert_eq!(created(&acme_log), ["acme-user", "admin"]);
+    assert_eq!(created(&globex_log), ["globex-user", "admin"]);
     let ids =
         |log: &[Value]| -> Vec<i64> { log.iter().map(|e| e["id"].as_i64().unwrap()).collect() };
     let globex_ids = ids(&globex_log);
@@ -813,8 +814,9 @@ fn filters_and_paging(backend: Backend) {
     let host = &acme.domain;
 
     // Paging: newest first, no entry twice, none skipped.
+    // Five made, one changed, and the first admin made by provisioning.
     let all = all_entries(&app, host, token, &[("target_type", "user")]);
-    assert_eq!(all.len(), 6);
+    assert_eq!(all.len(), 7);
     let mut paged = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -850,7 +852,8 @@ fn filters_and_paging(backend: Backend) {
             &[("actor", &admin), ("target_type", "user")]
         )
         .len(),
-        6
+        6,
+        "the operator made the first admin"
     );
     assert!(all_entries(&app, host, token, &[("actor", "user:999999")]).is_empty());
     let one = all_entries(
@@ -886,7 +889,7 @@ fn filters_and_paging(backend: Backend) {
             &[("until", "2999-01-01T00:00:00Z"), ("target_type", "user")]
         )
         .len(),
-        6
+        7
     );
 
     // Bad input is a field error.
@@ -1009,6 +1012,174 @@ fn a_graphql_write_is_recorded_alike(backend: Backend) {
     assert_eq!(entries[0]["actor"], format!("user:{}", acme.admin_id));
 }
 
+/// The one platform entry `action` on `target` (an operator's write), for
+/// the actor and request id the tenant's entries of the same write share.
+fn platform_entry(app: &TestApp, action: &str, target: &str) -> Value {
+    let found = all_entries(
+        app,
+        "localhost",
+        &app.operator_token(),
+        &[("action", action), ("target_id", target)],
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+    found[0].clone()
+}
+
+/// The site's `site.update` entries, newest first.
+fn site_updates(app: &TestApp, tenant: &Provisioned, site: i64) -> Vec<Value> {
+    all_entries(
+        app,
+        &tenant.domain,
+        &tenant.admin_token,
+        &[("action", "site.update"), ("target_id", &site.to_string())],
+    )
+}
+
+fn a_new_tenants_log_starts_with_what_provisioning_made(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    let provisioned = platform_entry(&app, "tenant.create", "acme");
+    assert!(provisioned["request_id"].is_string(), "{provisioned}");
+
+    let mut entries = all_entries(&app, &acme.domain, &acme.admin_token, &[]);
+    entries.reverse();
+    let made: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().expect("action"),
+                e["target_type"].as_str().expect("target_type"),
+                e["target_id"].as_str().expect("target_id"),
+            )
+        })
+        .collect();
+    let site = acme.site_id.to_string();
+    let admin = acme.admin_id.to_string();
+    let grant = entries[3]["after"]["id"].to_string();
+    assert_eq!(
+        made,
+        [
+            ("site.create", "site", site.as_str()),
+            ("organization.create", "organization", "ACME"),
+            ("user.create", "user", admin.as_str()),
+            ("role_assignment.create", "role_assignment", grant.as_str()),
+        ]
+    );
+    for entry in &entries {
+        assert_eq!(entry["actor"], provisioned["actor"], "{entry}");
+        assert_eq!(entry["request_id"], provisioned["request_id"], "{entry}");
+        assert!(entry["before"].is_null(), "{entry}");
+        let text = entry.to_string();
+        for secret in ["password_hash", "$argon2", "admin-password"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+    assert_eq!(entries[0]["after"]["is_primary"], true);
+    assert_eq!(entries[1]["after"]["short_name"], "ACME");
+    assert_eq!(entries[2]["after"]["username"], "admin");
+    assert_eq!(entries[2]["after"]["has_password"], true);
+    assert_eq!(entries[3]["after"]["role"], "tenant_admin");
+    assert_eq!(entries[3]["after"]["scope"], "tenant");
+    assert_eq!(entries[3]["after"]["user_id"], acme.admin_id);
+}
+
+fn the_site_that_loses_primary_has_its_own_entry(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    let first = acme.site_id;
+    let admin = format!("user:{}", acme.admin_id);
+
+    // A new primary site (POST) takes the flag from the first one.
+    let second = acme
+        .admin(&app, "POST", "/api/v1/sites")
+        .header("x-request-id", "new-primary")
+        .json(&json!({"domain": "two.acme.test", "name": "Two", "is_primary": true}))
+        .expect(201)
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let demoted = site_updates(&app, &acme, first);
+    assert_eq!(demoted.len(), 1, "{demoted:#?}");
+    assert_eq!(demoted[0]["before"]["is_primary"], true);
+    assert_eq!(demoted[0]["after"]["is_primary"], false);
+    assert_ne!(
+        demoted[0]["before"]["updated_at"],
+        demoted[0]["after"]["updated_at"]
+    );
+    assert_eq!(demoted[0]["actor"], admin.as_str());
+    assert_eq!(demoted[0]["request_id"], "new-primary");
+    let shown = acme
+        .admin(&app, "GET", &format!("/api/v1/sites/{first}"))
+        .send()
+        .expect(200)
+        .json();
+    // The API writes its times with a `Z`, the log as stored.
+    assert_eq!(
+        shown["updated_at"]
+            .as_str()
+            .map(|t| t.trim_end_matches('Z')),
+        demoted[0]["after"]["updated_at"].as_str()
+    );
+
+    // And back (PATCH): the first site's change and the second's.
+    acme.admin(&app, "PATCH", &format!("/api/v1/sites/{first}"))
+        .header("x-request-id", "old-primary")
+        .json(&json!({"is_primary": true}))
+        .expect(200);
+    let promoted = site_updates(&app, &acme, first);
+    assert_eq!(promoted.len(), 2, "{promoted:#?}");
+    assert_eq!(promoted[0]["before"]["is_primary"], false);
+    assert_eq!(promoted[0]["after"]["is_primary"], true);
+    let demoted = site_updates(&app, &acme, second);
+    assert_eq!(demoted.len(), 1, "{demoted:#?}");
+    assert_eq!(demoted[0]["before"]["is_primary"], true);
+    assert_eq!(demoted[0]["after"]["is_primary"], false);
+    assert_eq!(demoted[0]["request_id"], "old-primary");
+    assert_eq!(demoted[0]["actor"], admin.as_str());
+
+    // A change that moves no flag names one site only.
+    acme.admin(&app, "PATCH", &format!("/api/v1/sites/{second}"))
+        .json(&json!({"name": "Second"}))
+        .expect(200);
+    assert_eq!(site_updates(&app, &acme, first).len(), 2);
+}
+
+fn a_decided_domain_claim_is_in_the_tenants_log(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    for (domain, decision, status) in [
+        ("learn.acme.example", "approve", "active"),
+        ("www.acme.example", "reject", "rejected"),
+    ] {
+        let site = acme
+            .admin(&app, "POST", "/api/v1/sites")
+            .json(&json!({"domain": domain, "name": "Claimed"}))
+            .expect(201)
+            .json()["id"]
+            .as_i64()
+            .expect("id");
+        let request_id = format!("{decision}-claim");
+        app.platform(
+            "POST",
+            &format!("/api/v1/domain-claims/{domain}/{decision}"),
+        )
+        .bearer(&app.operator_token())
+        .header("x-request-id", &request_id)
+        .send()
+        .expect(200);
+        let platform = platform_entry(&app, &format!("domain_claim.{decision}"), domain);
+        let changed = site_updates(&app, &acme, site);
+        assert_eq!(changed.len(), 1, "{decision}: {changed:#?}");
+        assert_eq!(changed[0]["actor"], platform["actor"], "{decision}");
+        assert_eq!(changed[0]["request_id"], request_id.as_str(), "{decision}");
+        assert_eq!(
+            changed[0]["before"]["domain_status"], "pending",
+            "{decision}"
+        );
+        assert_eq!(changed[0]["after"]["domain_status"], status, "{decision}");
+    }
+}
+
 backend_tests!(
     a_graphql_write_is_recorded_alike,
     every_tenant_write_has_one_entry,
@@ -1017,4 +1188,7 @@ backend_tests!(
     no_tenant_sees_anothers_entries,
     filters_and_paging,
     an_entry_outlives_its_target,
+    a_new_tenants_log_starts_with_what_provisioning_made,
+    the_site_that_loses_primary_has_its_own_entry,
+    a_decided_domain_claim_is_in_the_tenants_log,
 );

@@ -259,7 +259,67 @@ fn graphql_asks_and_decides_through_the_same_rules(backend: Backend) {
     );
 }
 
+/// A grant made directly while a request waits: deciding the request
+/// grants it all the same (what it asked for holds) and leaves the one
+/// grant. The decision's insert meets the existing grant exactly as it
+/// meets one a concurrent request commits between its reads and its
+/// insert, so this is that race, made deterministic.
+fn granting_a_request_already_held_marks_it_granted(backend: Backend) {
+    let app = TestApp::start(backend);
+    let t = tree(&app, "acme");
+    let acme = &t.tenant;
+    let (ada, ada_token) = account(&app, acme, "ada");
+    let id = ask(&app, acme, &ada_token, json!({"organization": "LOW"}))
+        .expect(201)
+        .json()["id"]
+        .as_i64()
+        .expect("id");
+    let direct = admin_grants(&app, acme, ada, "course_creator", "org:LOW");
+
+    let granted = decide(
+        &app,
+        acme,
+        &acme.admin_token,
+        id,
+        json!({"state": "granted"}),
+    )
+    .expect(200)
+    .json();
+    assert_eq!(granted["state"], "granted");
+    let grants = acme
+        .admin(
+            &app,
+            "GET",
+            &format!("/api/v1/role-assignments?user_id={ada}"),
+        )
+        .send()
+        .expect(200)
+        .json();
+    let ids: Vec<i64> = grants["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|g| g["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids, vec![direct], "{grants}");
+    assert_eq!(
+        audit_count(&app, acme, "course_creator_request.grant", id),
+        1
+    );
+    assert_eq!(audit_count(&app, acme, "role_assignment.create", direct), 1);
+    // The decision stuck: it is no longer pending.
+    decide(
+        &app,
+        acme,
+        &acme.admin_token,
+        id,
+        json!({"state": "denied"}),
+    )
+    .expect_problem(409, "conflict");
+}
+
 backend_tests!(
     a_request_is_granted_then_revoked_with_its_grant,
     graphql_asks_and_decides_through_the_same_rules,
+    granting_a_request_already_held_marks_it_granted,
 );

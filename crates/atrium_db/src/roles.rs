@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::connection::DbConnection;
-use crate::error::DbResult;
+use crate::error::{DbError, DbResult};
 use crate::now;
 use crate::schema::{role_assignments, users};
 use crate::tenancy::TenantTx;
@@ -28,10 +28,51 @@ pub fn grant(
     scope: &str,
     organization_id: Option<i64>,
 ) -> DbResult<RoleAssignmentRow> {
+    let tenant = tx.tenant();
+    Ok(insert_grant(
+        tx.conn,
+        tenant,
+        user_id,
+        role,
+        scope,
+        organization_id,
+    )?)
+}
+
+/// [`grant`], or `None` when the user already holds exactly this grant
+/// (even one a concurrent transaction committed a moment ago). The insert
+/// runs in a savepoint: PostgreSQL aborts the whole transaction on a
+/// failed statement, and the caller's transaction must go on.
+pub fn grant_unless_held(
+    tx: &mut TenantTx<'_>,
+    user_id: i64,
+    role: &str,
+    scope: &str,
+    organization_id: Option<i64>,
+) -> DbResult<Option<RoleAssignmentRow>> {
+    let tenant = tx.tenant();
+    let inserted = tx
+        .conn
+        .transaction(|conn| insert_grant(conn, tenant, user_id, role, scope, organization_id));
+    match inserted.map_err(DbError::from) {
+        Ok(row) => Ok(Some(row)),
+        Err(DbError::UniqueViolation { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+fn insert_grant(
+    conn: &mut DbConnection,
+    tenant: i64,
+    user_id: i64,
+    role: &str,
+    scope: &str,
+    organization_id: Option<i64>,
+) -> QueryResult<RoleAssignmentRow> {
     let created_at = now();
     let id = diesel::insert_into(role_assignments::table)
         .values((
-            role_assignments::tenant_id.eq(tx.tenant()),
+            role_assignments::tenant_id.eq(tenant),
             role_assignments::user_id.eq(user_id),
             role_assignments::role.eq(role),
             role_assignments::scope.eq(scope),
@@ -39,7 +80,7 @@ pub fn grant(
             role_assignments::organization_id.eq(organization_id),
         ))
         .returning(role_assignments::id)
-        .get_result(tx.conn)?;
+        .get_result(conn)?;
     Ok(RoleAssignmentRow {
         id,
         user_id,
@@ -104,23 +145,6 @@ pub fn find(tx: &mut TenantTx<'_>, id: i64) -> DbResult<Option<RoleAssignmentRow
     Ok(role_assignments::table
         .filter(role_assignments::tenant_id.eq(tx.tenant()))
         .filter(role_assignments::id.eq(id))
-        .select(RoleAssignmentRow::as_select())
-        .first(tx.conn)
-        .optional()?)
-}
-
-/// The grant of exactly `role` on `scope` to `user_id`, if it exists.
-pub fn find_exact(
-    tx: &mut TenantTx<'_>,
-    user_id: i64,
-    role: &str,
-    scope: &str,
-) -> DbResult<Option<RoleAssignmentRow>> {
-    Ok(role_assignments::table
-        .filter(role_assignments::tenant_id.eq(tx.tenant()))
-        .filter(role_assignments::user_id.eq(user_id))
-        .filter(role_assignments::role.eq(role))
-        .filter(role_assignments::scope.eq(scope))
         .select(RoleAssignmentRow::as_select())
         .first(tx.conn)
         .optional()?)

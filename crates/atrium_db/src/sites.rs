@@ -61,16 +61,27 @@ pub struct NewSite<'a> {
     pub pending: bool,
 }
 
+/// A site that lost the primary flag to another one: both versions, for
+/// its own audit entry.
+#[derive(Debug, Clone)]
+pub struct Demoted {
+    pub before: SiteRow,
+    pub after: SiteRow,
+}
+
 /// Creates a site and routes its domain to it; a new primary site takes the
-/// flag from the tenant's other sites. A domain already routed anywhere on
-/// the platform is a unique violation naming `domain`.
-pub fn insert(tx: &mut TenantTx<'_>, new: NewSite<'_>) -> DbResult<SiteRow> {
+/// flag from the tenant's other sites (answered as [`Demoted`]). A domain
+/// already routed anywhere on the platform is a unique violation naming
+/// `domain`.
+pub fn insert(tx: &mut TenantTx<'_>, new: NewSite<'_>) -> DbResult<(SiteRow, Vec<Demoted>)> {
     let tenant = tx.tenant();
     let created_at = now();
     let status = if new.pending { PENDING } else { ACTIVE };
-    if new.is_primary {
-        clear_primary(tx)?;
-    }
+    let demoted = if new.is_primary {
+        clear_primary(tx)?
+    } else {
+        Vec::new()
+    };
     let id: i64 = diesel::insert_into(sites::table)
         .values((
             sites::tenant_id.eq(tenant),
@@ -85,7 +96,7 @@ pub fn insert(tx: &mut TenantTx<'_>, new: NewSite<'_>) -> DbResult<SiteRow> {
         .get_result(tx.conn)?;
     route(tx, id, new.domain, status)?;
     notify(tx.conn, ROUTING_CHANNEL)?;
-    Ok(SiteRow {
+    let created = SiteRow {
         id,
         domain: new.domain.to_owned(),
         name: new.name.to_owned(),
@@ -94,7 +105,8 @@ pub fn insert(tx: &mut TenantTx<'_>, new: NewSite<'_>) -> DbResult<SiteRow> {
         updated_at: created_at,
         domain_status: status.to_owned(),
         previous_domain: None,
-    })
+    };
+    Ok((created, demoted))
 }
 
 /// Adds a row for `domain` to the routing table (a unique violation naming
@@ -193,15 +205,33 @@ pub fn after_move<'a>(
 
 /// Unsets the tenant's primary site: the partial unique index allows one
 /// primary per tenant at any moment, so the flag moves in two statements.
-fn clear_primary(tx: &mut TenantTx<'_>) -> DbResult<()> {
-    diesel::update(
-        sites::table
-            .filter(sites::tenant_id.eq(tx.tenant()))
-            .filter(sites::is_primary.eq(true)),
-    )
-    .set(sites::is_primary.eq(false))
-    .execute(tx.conn)?;
-    Ok(())
+/// The demoted site is a new version of it (new `updated_at`, so its
+/// `ETag` changes), answered with the version before.
+fn clear_primary(tx: &mut TenantTx<'_>) -> DbResult<Vec<Demoted>> {
+    let primary = sites::table
+        .filter(sites::tenant_id.eq(tx.tenant()))
+        .filter(sites::is_primary.eq(true));
+    let before: Vec<SiteRow> = primary.select(SiteRow::as_select()).load(tx.conn)?;
+    let after: Vec<SiteRow> = diesel::update(primary)
+        .set((sites::is_primary.eq(false), sites::updated_at.eq(now())))
+        .returning(SITE_COLUMNS)
+        .get_results(tx.conn)?;
+    Ok(after
+        .into_iter()
+        .map(|after| {
+            // A site made primary between the read and the update (by a
+            // writer that committed in between) was primary before.
+            let before = before
+                .iter()
+                .find(|row| row.id == after.id)
+                .cloned()
+                .unwrap_or_else(|| SiteRow {
+                    is_primary: true,
+                    ..after.clone()
+                });
+            Demoted { before, after }
+        })
+        .collect())
 }
 
 /// Applies `changes` to `current` (read in the same transaction) in one
@@ -213,15 +243,17 @@ pub fn update(
     tx: &mut TenantTx<'_>,
     current: &SiteRow,
     changes: SiteChanges<'_>,
-) -> DbResult<SiteRow> {
+) -> DbResult<(SiteRow, Vec<Demoted>)> {
     let tenant = tx.tenant();
     let moved = changes
         .domain
         .filter(|(domain, _)| *domain != current.domain)
         .map(|(domain, pending)| (domain, after_move(current, domain, pending)));
-    if changes.is_primary == Some(true) && !current.is_primary {
-        clear_primary(tx)?;
-    }
+    let demoted = if changes.is_primary == Some(true) && !current.is_primary {
+        clear_primary(tx)?
+    } else {
+        Vec::new()
+    };
     let columns = SiteColumns {
         name: changes.name,
         domain: moved.map(|(domain, _)| domain),
@@ -250,7 +282,7 @@ pub fn update(
     }
     // A name or the primary flag is part of every site snapshot.
     notify(tx.conn, SETTINGS_CHANNEL)?;
-    Ok(updated)
+    Ok((updated, demoted))
 }
 
 /// What `RETURNING` reads back: a whole-model `as_returning()` does not
@@ -323,9 +355,19 @@ pub fn pending_claims(
         .collect())
 }
 
+/// A claim an operator decided, with the site it changed (both versions)
+/// and the site's tenant: the change is the tenant's too.
+#[derive(Debug, Clone)]
+pub struct SettledClaim {
+    pub claim: DomainClaim,
+    pub tenant: TenantRow,
+    pub before: SiteRow,
+    pub after: SiteRow,
+}
+
 /// Routes a pending domain to its site (`NotFound` when no site claims
 /// it): the site's previous domain, kept routed meanwhile, is released.
-pub fn approve_claim(tx: &mut PlatformTx<'_>, domain: &str) -> DbResult<DomainClaim> {
+pub fn approve_claim(tx: &mut PlatformTx<'_>, domain: &str) -> DbResult<SettledClaim> {
     let (tenant, site_id): (TenantRow, i64) = site_domains::table
         .inner_join(tenants::table)
         .filter(site_domains::domain.eq(domain))
@@ -333,7 +375,9 @@ pub fn approve_claim(tx: &mut PlatformTx<'_>, domain: &str) -> DbResult<DomainCl
         .select((TenantRow::as_select(), site_domains::site_id))
         .first(tx.conn)?;
     let tenant_slug = tenant.slug().to_owned();
-    let tx = &mut tx.enter_tenant(&tenant)?;
+    let row = tenant;
+    let tx = &mut tx.enter_tenant(&row)?;
+    let before = get(tx, site_id)?;
     let tenant = tx.tenant();
     diesel::delete(
         site_domains::table
@@ -358,17 +402,23 @@ pub fn approve_claim(tx: &mut PlatformTx<'_>, domain: &str) -> DbResult<DomainCl
     .execute(tx.conn)?;
     notify(tx.conn, ROUTING_CHANNEL)?;
     notify(tx.conn, SETTINGS_CHANNEL)?;
-    Ok(DomainClaim {
-        domain: domain.to_owned(),
-        tenant_slug,
-        site_id,
+    let after = get(tx, site_id)?;
+    Ok(SettledClaim {
+        claim: DomainClaim {
+            domain: domain.to_owned(),
+            tenant_slug,
+            site_id,
+        },
+        tenant: row,
+        before,
+        after,
     })
 }
 
 /// Refuses a pending domain (`NotFound` when no site claims it) and frees
 /// the name: the site falls back to its previous domain, still routed, or,
 /// if it never had one, is left `rejected` for its tenant to move or delete.
-pub fn reject_claim(tx: &mut PlatformTx<'_>, domain: &str) -> DbResult<DomainClaim> {
+pub fn reject_claim(tx: &mut PlatformTx<'_>, domain: &str) -> DbResult<SettledClaim> {
     let (tenant, site_id): (TenantRow, i64) = site_domains::table
         .inner_join(tenants::table)
         .filter(site_domains::domain.eq(domain))
@@ -400,9 +450,15 @@ pub fn reject_claim(tx: &mut PlatformTx<'_>, domain: &str) -> DbResult<DomainCla
     };
     notify(tx.conn, ROUTING_CHANNEL)?;
     notify(tx.conn, SETTINGS_CHANNEL)?;
-    Ok(DomainClaim {
-        domain: domain.to_owned(),
-        tenant_slug,
-        site_id,
+    let after = get(tx, site_id)?;
+    Ok(SettledClaim {
+        claim: DomainClaim {
+            domain: domain.to_owned(),
+            tenant_slug,
+            site_id,
+        },
+        tenant: tenant.clone(),
+        before: site,
+        after,
     })
 }

@@ -27,6 +27,26 @@ pub fn insert_account(
     .map_err(crate::accounts::account_write_error)
 }
 
+/// Records the creation of `account` in the tenant's audit log as the
+/// accounts service does (`user.create`, the API's view of it): for
+/// accounts made by [`insert_account`] outside that service.
+pub fn record_created(
+    tx: &mut TenantTx<'_>,
+    author: &atrium_audit::Author,
+    account: &crate::Account,
+) -> Result<(), IdentityError> {
+    crate::accounts::record_account(
+        tx,
+        author,
+        "user.create",
+        account.id,
+        None,
+        Some(account),
+        false,
+    )?;
+    Ok(())
+}
+
 /// The API clients limited to `organization`, as its deletion reports what
 /// holds it (see `atrium_organizations::HolderCheck`): deleting it would
 /// delete them with it.

@@ -160,9 +160,41 @@ pub(crate) fn write_grant(
         DbError::UniqueViolation { .. } => {
             OrganizationsError::Conflict("the user already holds this role on this scope".into())
         }
+        other => grant_error(other),
+    })?;
+    record_grant(tx, author, user, row)
+}
+
+/// [`write_grant`], or `None` (no grant, no entry) when the user already
+/// holds it, even through a grant a concurrent request just committed.
+pub(crate) fn write_grant_unless_held(
+    tx: &mut TenantTx<'_>,
+    author: &Author,
+    user: UserId,
+    role: Role,
+    scope: &GrantScope,
+    organization: Option<OrganizationId>,
+) -> Result<Option<RoleAssignment>, OrganizationsError> {
+    match grants::grant_row_unless_held(tx, user, role, scope, organization).map_err(grant_error)? {
+        Some(row) => record_grant(tx, author, user, row).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn grant_error(error: DbError) -> OrganizationsError {
+    match error {
         DbError::ForeignKeyViolation { .. } => OrganizationsError::NotFound("user"),
         other => other.into(),
-    })?;
+    }
+}
+
+/// The audit entry and access announcement of a new grant.
+fn record_grant(
+    tx: &mut TenantTx<'_>,
+    author: &Author,
+    user: UserId,
+    row: grants::Assignment,
+) -> Result<RoleAssignment, OrganizationsError> {
     let assignment = RoleAssignment::from(row);
     atrium_audit::record(
         tx,

@@ -16,7 +16,7 @@ use atrium_permissions::{
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::assignments::{organizations_where, write_grant};
+use crate::assignments::{organizations_where, write_grant_unless_held};
 use crate::tx::all_lineages;
 use crate::{Organizations, OrganizationsError};
 
@@ -398,17 +398,18 @@ impl Organizations {
                 if granting {
                     let user = UserId(row.user_id);
                     let grant_scope = GrantScope::Organization(after.organization.clone());
-                    if !atrium_permissions::tx::holds(tx, user, Role::CourseCreator, &grant_scope)?
-                    {
-                        write_grant(
-                            tx,
-                            &author,
-                            user,
-                            Role::CourseCreator,
-                            &grant_scope,
-                            Some(org_id),
-                        )?;
-                    }
+                    // A user who already holds the role there (granted
+                    // directly, before or concurrently with this decision)
+                    // keeps that one grant: the request is still granted,
+                    // since what it asked for is true.
+                    write_grant_unless_held(
+                        tx,
+                        &author,
+                        user,
+                        Role::CourseCreator,
+                        &grant_scope,
+                        Some(org_id),
+                    )?;
                 }
                 Ok(after)
             })

@@ -331,17 +331,7 @@ impl Organizations {
                 };
                 let mut org = Organization::from(row);
                 org.parent = parent.map(|p| p.short_name);
-                atrium_audit::record(
-                    tx,
-                    &author,
-                    Change::<(), _> {
-                        action: "organization.create",
-                        target_type: "organization",
-                        target_id: org.short_name.clone(),
-                        before: None,
-                        after: Some(&org),
-                    },
-                )?;
+                record_created(tx, &author, &org)?;
                 Ok(org)
             })
             .await
@@ -526,6 +516,25 @@ impl Organizations {
             })
             .await
     }
+}
+
+/// Records the creation of `org` in the tenant's audit log.
+pub(crate) fn record_created(
+    tx: &mut TenantTx<'_>,
+    author: &Author,
+    org: &Organization,
+) -> Result<(), DbError> {
+    atrium_audit::record(
+        tx,
+        author,
+        Change::<(), _> {
+            action: "organization.create",
+            target_type: "organization",
+            target_id: org.short_name.clone(),
+            before: None,
+            after: Some(org),
+        },
+    )
 }
 
 #[cfg(test)]

@@ -6,16 +6,19 @@
 
 use std::collections::{HashMap, HashSet};
 
+use atrium_audit::Author;
 use atrium_core::{OrganizationId, UserId};
 use atrium_db::{memberships, organizations, DbError, DbResult, TenantTx};
-use atrium_permissions::Lineage;
+use atrium_permissions::{GrantScope, Lineage, Role};
 
-use crate::{NewOrganization, Organization, OrganizationsError};
+use crate::{NewOrganization, Organization, OrganizationsError, RoleAssignment};
 
-/// Creates the root organization of a tenant.
+/// Creates the root organization of a tenant, recorded as
+/// `organization.create` like any other.
 pub fn insert_root(
     tx: &mut TenantTx<'_>,
     new: &NewOrganization,
+    author: &Author,
 ) -> Result<Organization, OrganizationsError> {
     let row = organizations::insert(
         tx,
@@ -32,7 +35,23 @@ pub fn insert_root(
         DbError::UniqueViolation { .. } => OrganizationsError::ShortNameTaken,
         other => other.into(),
     })?;
-    Ok(row.into())
+    let org = Organization::from(row);
+    crate::tree::record_created(tx, author, &org)?;
+    Ok(org)
+}
+
+/// Grants `role` on `scope` with its `role_assignment.create` entry and
+/// the user's access announcement, as `POST /role-assignments` does: for
+/// grants made outside this crate (a new tenant's first admin).
+pub fn grant(
+    tx: &mut TenantTx<'_>,
+    author: &Author,
+    user: UserId,
+    role: Role,
+    scope: &GrantScope,
+    organization: Option<OrganizationId>,
+) -> Result<RoleAssignment, OrganizationsError> {
+    crate::assignments::write_grant(tx, author, user, role, scope, organization)
 }
 
 /// The short names among `wanted` that name an organization of the tenant.

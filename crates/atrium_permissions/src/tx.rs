@@ -40,19 +40,28 @@ pub fn grant_row(
     )
 }
 
-/// The grant `id`, if the tenant has it.
-pub fn find(tx: &mut TenantTx<'_>, id: i64) -> DbResult<Option<Assignment>> {
-    roles::find(tx, id)
-}
-
-/// Whether `user` holds exactly `role` on `scope`.
-pub fn holds(
+/// [`grant_row`], or `None` when the user already holds this grant (one
+/// a concurrent writer just made included); the caller's transaction goes
+/// on either way.
+pub fn grant_row_unless_held(
     tx: &mut TenantTx<'_>,
     user: UserId,
     role: Role,
     scope: &GrantScope,
-) -> DbResult<bool> {
-    Ok(roles::find_exact(tx, user.0, role.as_str(), &scope.encode())?.is_some())
+    organization: Option<OrganizationId>,
+) -> DbResult<Option<Assignment>> {
+    roles::grant_unless_held(
+        tx,
+        user.0,
+        role.as_str(),
+        &scope.encode(),
+        organization.map(|org| org.0),
+    )
+}
+
+/// The grant `id`, if the tenant has it.
+pub fn find(tx: &mut TenantTx<'_>, id: i64) -> DbResult<Option<Assignment>> {
+    roles::find(tx, id)
 }
 
 /// Removes the grant `id` (`NotFound` when absent).

@@ -16,6 +16,7 @@ use atrium_permissions::{authorize, Action, Caller, Place};
 use crate::cache::SiteSettingsCache;
 use crate::directory::SiteDirectory;
 use crate::domain::normalize_domain;
+use crate::service::Site;
 use crate::SitesError;
 
 /// Whether a site's domain routes.
@@ -167,20 +168,25 @@ pub async fn reject_domain_claim(
 }
 
 /// Runs `decide` on the pending claim of `domain` and records it as
-/// `action` in the platform's audit log; a name that is not one is not
-/// found.
+/// `action` in the platform's audit log, and the change of the site as
+/// `site.update` in its tenant's log; a name that is not one is not found.
 async fn settle(
     db: &Db,
     domain: &str,
     author: &Author,
     action: &'static str,
-    decide: fn(&mut atrium_db::PlatformTx<'_>, &str) -> Result<sites::DomainClaim, DbError>,
+    decide: fn(&mut atrium_db::PlatformTx<'_>, &str) -> Result<sites::SettledClaim, DbError>,
 ) -> Result<sites::DomainClaim, SitesError> {
     let not_found = || SitesError::NotFound("pending domain claim");
     let domain = normalize_domain(domain).map_err(|_| not_found())?;
     let author = author.clone();
     db.platform(Access::Write, move |tx| {
-        let claim = decide(tx, &domain)?;
+        let sites::SettledClaim {
+            claim,
+            tenant,
+            before,
+            after,
+        } = decide(tx, &domain)?;
         atrium_audit::record_platform(
             tx,
             &author,
@@ -196,12 +202,20 @@ async fn settle(
                 })),
             },
         )?;
-        Ok(claim)
+        crate::service::record_site(
+            &mut tx.enter_tenant(&tenant)?,
+            &author,
+            "site.update",
+            SiteId(after.id),
+            Some(&Site::from(before)),
+            Some(&Site::from(after)),
+        )?;
+        Ok::<_, SitesError>(claim)
     })
     .await
-    .map_err(|error| match error {
-        DbError::NotFound => not_found(),
-        other => other.into(),
+    .map_err(|error: SitesError| match error {
+        SitesError::Db(DbError::NotFound) => not_found(),
+        other => other,
     })
 }
 

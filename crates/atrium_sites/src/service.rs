@@ -194,8 +194,9 @@ impl SiteService {
                 if pending && site.is_primary {
                     return Err(unroutable_primary());
                 }
-                let created = crate::tx::insert(tx, &site, pending)?;
+                let (created, demoted) = crate::tx::insert(tx, &site, pending)?;
                 record_site(tx, &author, "site.create", created.id, None, Some(&created))?;
+                record_demoted(tx, &author, demoted)?;
                 Ok(created)
             })
             .await?;
@@ -273,10 +274,11 @@ impl SiteService {
                     match sites::update(tx, &current, changes) {
                         Err(DbError::NotFound) => continue,
                         Err(other) => return Err(domain_conflict(other)),
-                        Ok(row) => {
+                        Ok((row, demoted)) => {
                             let after = Site::from(row);
                             let before = Site::from(current);
                             record_site(tx, &author, "site.update", id, Some(&before), Some(&after))?;
+                            record_demoted(tx, &author, demoted)?;
                             return Ok(after);
                         }
                     }
@@ -334,7 +336,7 @@ impl SiteService {
 }
 
 /// Records a change of a site in the tenant's audit log.
-fn record_site(
+pub(crate) fn record_site(
     tx: &mut TenantTx<'_>,
     author: &Author,
     action: &str,
@@ -353,6 +355,27 @@ fn record_site(
             after,
         },
     )?;
+    Ok(())
+}
+
+/// Records the change of each site that lost the primary flag to another:
+/// a change of its own, though no request named it.
+fn record_demoted(
+    tx: &mut TenantTx<'_>,
+    author: &Author,
+    demoted: Vec<sites::Demoted>,
+) -> Result<(), SitesError> {
+    for sites::Demoted { before, after } in demoted {
+        let id = SiteId(after.id);
+        record_site(
+            tx,
+            author,
+            "site.update",
+            id,
+            Some(&Site::from(before)),
+            Some(&Site::from(after)),
+        )?;
+    }
     Ok(())
 }
 

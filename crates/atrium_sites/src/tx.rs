@@ -7,7 +7,7 @@ use atrium_core::SiteId;
 use atrium_db::{sites, TenantTx};
 use serde_json::{Map, Value};
 
-use crate::service::{domain_conflict, NewSite, Site};
+use crate::service::{domain_conflict, record_site, NewSite, Site};
 use crate::settings::{
     validate_theme, write_configuration, write_theme, SiteConfiguration, SiteTheme,
 };
@@ -16,17 +16,26 @@ use crate::SitesError;
 /// Creates a site whose domain routes at once: for domains an operator
 /// chose (provisioning), which are trusted. Its domain must come from
 /// [`crate::SiteService::check_domain`].
-pub fn insert_site(tx: &mut TenantTx<'_>, site: &NewSite) -> Result<Site, SitesError> {
-    insert(tx, site, false)
+/// Recorded as `site.create`, like a site made through the API.
+pub fn insert_site(
+    tx: &mut TenantTx<'_>,
+    site: &NewSite,
+    author: &Author,
+) -> Result<Site, SitesError> {
+    // A new tenant has no other site to take the primary flag from.
+    let (site, _demoted) = insert(tx, site, false)?;
+    record_site(tx, author, "site.create", site.id, None, Some(&site))?;
+    Ok(site)
 }
 
-/// Creates a site, its domain `pending` (claimed, not routed) or not.
+/// Creates a site, its domain `pending` (claimed, not routed) or not,
+/// with the site it took the primary flag from, if any.
 pub(crate) fn insert(
     tx: &mut TenantTx<'_>,
     site: &NewSite,
     pending: bool,
-) -> Result<Site, SitesError> {
-    let row = sites::insert(
+) -> Result<(Site, Vec<sites::Demoted>), SitesError> {
+    let (row, demoted) = sites::insert(
         tx,
         sites::NewSite {
             domain: &site.domain,
@@ -36,7 +45,7 @@ pub(crate) fn insert(
         },
     )
     .map_err(domain_conflict)?;
-    Ok(row.into())
+    Ok((row.into(), demoted))
 }
 
 /// Writes the first configuration of a new site, enabled.

@@ -3,7 +3,7 @@
 
 use atrium_core::{UserId, ValidationErrors};
 use atrium_db::{tenants, Access, DbError};
-use atrium_identity::{Identity, NewAccount};
+use atrium_identity::{Account, Identity, NewAccount};
 use atrium_organizations::{NewOrganization, Organization};
 use atrium_permissions::{authorize, Action, Caller, GrantScope, Place, Role};
 use atrium_sites::{NewSite, Site};
@@ -82,6 +82,7 @@ impl TenantService {
                         name: request.name.clone(),
                         is_primary: true,
                     },
+                    &author,
                 )?;
                 if let Some(values) = &request.configuration {
                     atrium_sites::tx::insert_configuration(&mut scoped, site.id, values, &author)?;
@@ -89,15 +90,26 @@ impl TenantService {
                 if let Some(theme) = &request.theme {
                     atrium_sites::tx::insert_theme(&mut scoped, site.id, theme, &author)?;
                 }
-                let organization =
-                    atrium_organizations::tx::insert_root(&mut scoped, &request.organization)?;
+                // Inside the tenant, what it starts with is recorded as its
+                // services record it, so its log holds every change.
+                let organization = atrium_organizations::tx::insert_root(
+                    &mut scoped,
+                    &request.organization,
+                    &author,
+                )?;
                 let admin = atrium_identity::tx::insert_account(
                     &mut scoped,
                     &request.admin,
                     &password_hash,
                 )?;
-                atrium_permissions::tx::grant(
+                atrium_identity::tx::record_created(
                     &mut scoped,
+                    &author,
+                    &Account::from(admin.clone()),
+                )?;
+                atrium_organizations::tx::grant(
+                    &mut scoped,
+                    &author,
                     UserId(admin.id),
                     Role::TenantAdmin,
                     &GrantScope::Tenant,
@@ -115,9 +127,7 @@ impl TenantService {
                     },
                 };
                 // One platform entry for the whole provisioning, showing
-                // what it made (the answer of the request: no password);
-                // inside the tenant only its first configuration and theme
-                // have entries, being the start of their history.
+                // what it made (the answer of the request: no password).
                 atrium_audit::record_platform(
                     tx,
                     &author,

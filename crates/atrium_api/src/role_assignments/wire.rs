@@ -44,11 +44,15 @@ pub struct RoleAssignmentSearch {
     /// Only this account's grants.
     pub user_id: Option<i64>,
     /// Only grants of this role.
-    #[param(pattern = "^(tenant_admin|org_admin|course_creator|org_staff|org_instructor|course_instructor|course_staff|beta_tester)$")]
+    #[param(
+        pattern = "^(tenant_admin|org_admin|course_creator|org_staff|org_instructor|course_instructor|course_staff|beta_tester)$"
+    )]
     pub role: Option<String>,
     /// Only grants on exactly this scope (`tenant`, `org:SHORT_NAME`,
     /// `course:COURSE_KEY`).
-    #[param(pattern = "^(tenant|org:[A-Za-z0-9_.-]{1,64}|course:course-v1:[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64})$")]
+    #[param(
+        pattern = "^(tenant|org:[A-Za-z0-9_.-]{1,64}|course:course-v1:[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64})$"
+    )]
     pub scope: Option<String>,
 }
 
@@ -72,12 +76,16 @@ pub struct NewRoleAssignmentBody {
     /// `org_admin`, `course_creator`, `org_staff`, `org_instructor` on
     /// `org:SHORT_NAME`; `course_instructor`, `course_staff`, `beta_tester`
     /// on `course:COURSE_KEY`.
-    #[schema(pattern = "^(tenant_admin|org_admin|course_creator|org_staff|org_instructor|course_instructor|course_staff|beta_tester)$")]
+    #[schema(
+        pattern = "^(tenant_admin|org_admin|course_creator|org_staff|org_instructor|course_instructor|course_staff|beta_tester)$"
+    )]
     pub role: String,
     /// `tenant`, `org:SHORT_NAME` or `course:course-v1:ORG+NUMBER+RUN`; the
     /// organization (a course key's `ORG`) must be this tenant's (`404`
     /// otherwise).
-    #[schema(pattern = "^(tenant|org:[A-Za-z0-9_.-]{1,64}|course:course-v1:[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64})$")]
+    #[schema(
+        pattern = "^(tenant|org:[A-Za-z0-9_.-]{1,64}|course:course-v1:[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64})$"
+    )]
     pub scope: String,
 }
 
