@@ -93,6 +93,15 @@ fn a_request_is_granted_then_revoked_with_its_grant(backend: Backend) {
         listed(&app, acme, &top_token, "?organization=SIB"),
         Vec::<i64>::new()
     );
+    // An organization filter that cannot name one is a field error.
+    app.req(
+        "GET",
+        &acme.domain,
+        "/api/v1/course-creator-requests?organization=",
+    )
+    .bearer(&top_token)
+    .send()
+    .expect_problem(400, "validation");
     assert_eq!(listed(&app, acme, &sib_token, ""), Vec::<i64>::new());
     assert_eq!(
         listed(&app, acme, &acme.admin_token, "?state=granted"),

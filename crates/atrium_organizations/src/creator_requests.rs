@@ -226,6 +226,17 @@ impl Organizations {
             )
             .into());
         }
+        if query
+            .organization
+            .as_deref()
+            .is_some_and(|name| !crate::is_short_name(name))
+        {
+            return Err(ValidationErrors::single(
+                "organization",
+                "must be an organization's short name (1 to 64 letters, digits, '_', '.' or '-')",
+            )
+            .into());
+        }
         let caller = caller.clone();
         let (rows, short_names) = self
             .db
