@@ -308,6 +308,113 @@ const TENANT_WRITES: &[Write] = &[
         after: false,
     },
     Write {
+        name: "create an organization",
+        send: |f, rid| {
+            f.admin("POST", "/api/v1/organizations", rid)
+                .json(&json!({"short_name": "DEPT", "name": "Department", "parent": f.tenant.org}))
+                .expect(201);
+            "DEPT".into()
+        },
+        action: "organization.create",
+        target_type: "organization",
+        actor: Actor::Admin,
+        before: false,
+        after: true,
+    },
+    Write {
+        name: "change an organization",
+        send: |f, rid| {
+            f.admin("PATCH", "/api/v1/organizations/DEPT", rid)
+                .json(&json!({"name": "Department of Audits"}))
+                .expect(200);
+            "DEPT".into()
+        },
+        action: "organization.update",
+        target_type: "organization",
+        actor: Actor::Admin,
+        before: true,
+        after: true,
+    },
+    Write {
+        name: "add a member",
+        send: |f, rid| {
+            let user = f.saved("admin_made");
+            f.admin("POST", "/api/v1/organizations/DEPT/members", rid)
+                .json(&json!({"user_id": user.parse::<i64>().expect("an id")}))
+                .expect(201);
+            format!("DEPT:{user}")
+        },
+        action: "membership.create",
+        target_type: "membership",
+        actor: Actor::Admin,
+        before: false,
+        after: true,
+    },
+    Write {
+        name: "remove a member",
+        send: |f, rid| {
+            let user = f.saved("admin_made");
+            f.admin(
+                "DELETE",
+                &format!("/api/v1/organizations/DEPT/members/{user}"),
+                rid,
+            )
+            .send()
+            .expect(204);
+            format!("DEPT:{user}")
+        },
+        action: "membership.delete",
+        target_type: "membership",
+        actor: Actor::Admin,
+        before: true,
+        after: false,
+    },
+    Write {
+        name: "grant a role",
+        send: |f, rid| {
+            let user = f.saved("admin_made");
+            let grant = f
+                .admin("POST", "/api/v1/role-assignments", rid)
+                .json(&json!({"user_id": user.parse::<i64>().expect("an id"), "role": "org_staff", "scope": "org:DEPT"}))
+                .expect(201);
+            f.save("grant", Fixture::id_of(grant))
+        },
+        action: "role_assignment.create",
+        target_type: "role_assignment",
+        actor: Actor::Admin,
+        before: false,
+        after: true,
+    },
+    Write {
+        name: "revoke a role",
+        send: |f, rid| {
+            let id = f.saved("grant");
+            f.admin("DELETE", &format!("/api/v1/role-assignments/{id}"), rid)
+                .send()
+                .expect(204);
+            id
+        },
+        action: "role_assignment.delete",
+        target_type: "role_assignment",
+        actor: Actor::Admin,
+        before: true,
+        after: false,
+    },
+    Write {
+        name: "delete an organization",
+        send: |f, rid| {
+            f.admin("DELETE", "/api/v1/organizations/DEPT", rid)
+                .send()
+                .expect(204);
+            "DEPT".into()
+        },
+        action: "organization.delete",
+        target_type: "organization",
+        actor: Actor::Admin,
+        before: true,
+        after: false,
+    },
+    Write {
         name: "delete an account",
         send: |f, rid| {
             let id = f.saved("admin_made");
