@@ -79,6 +79,7 @@ fn the_tree_query_takes_as_many_statements_for_fifty_organizations_as_for_ten(ba
         json!([{"role": "tenant_admin", "scope": "tenant"}, {"role": "org_admin", "scope": "org:D0"}])
     );
     assert_eq!(items[2]["myRoles"].as_array().unwrap().len(), 1);
+    eprintln!("tree query: {small_count} statements for 10 organizations, {big_count} for 50");
     // Noise only adds statements, and the fewest of five runs is nearly
     // always free of it; an N+1 would add forty.
     assert!(small_count > 0);
