@@ -211,7 +211,65 @@ fn graphql_mutations_and_nested_members_follow_the_same_rules_as_rest(backend: B
     );
 }
 
+/// A nested `members` shows an organization's first 100 members, however
+/// many it has, and each organization its own.
+fn nested_members_are_bounded_per_organization(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    create_org(&app, &acme, "SMALL", Some(&acme.org));
+    let t = acme.tenant_id;
+    app.db.execute_as_owner(&format!(
+        "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 103) \
+         INSERT INTO users (tenant_id, email, username, name, password_hash, is_active, created_at, updated_at) \
+         SELECT {t}, 'bulk' || i || '@acme.test', 'bulk' || i, '', '', TRUE, '2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM n"
+    ));
+    app.db.execute_as_owner(&format!(
+        "INSERT INTO organization_members (tenant_id, organization_id, user_id, is_active, created_at, updated_at) \
+         SELECT {t}, o.id, u.id, TRUE, '2026-01-01 00:00:00', '2026-01-01 00:00:00' \
+           FROM users u, organizations o \
+          WHERE u.tenant_id = {t} AND o.tenant_id = {t} AND u.username LIKE 'bulk%' \
+            AND (o.short_name = '{root}' OR (o.short_name = 'SMALL' AND u.username IN ('bulk1', 'bulk2')))",
+        root = acme.org
+    ));
+    let answer = app.graphql(
+        &acme.domain,
+        Some(&acme.admin_token),
+        "{ organizations(limit: 10) { items { shortName members { userId } } } }",
+        json!({}),
+    );
+    assert_eq!(answer["errors"], Value::Null, "{answer}");
+    let counts: Vec<(String, usize)> = answer["data"]["organizations"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|org| {
+            (
+                org["shortName"].as_str().unwrap().to_owned(),
+                org["members"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [(acme.org.clone(), 100), ("SMALL".to_owned(), 2)],
+        "{answer}"
+    );
+    // REST pages through all 103.
+    let first = acme
+        .admin(
+            &app,
+            "GET",
+            &format!("/api/v1/organizations/{}/members?limit=100", acme.org),
+        )
+        .send()
+        .expect(200)
+        .json();
+    assert_eq!(first["items"].as_array().unwrap().len(), 100);
+    assert!(first["next_cursor"].is_string(), "{first}");
+}
+
 backend_tests!(
+    nested_members_are_bounded_per_organization,
     the_tree_query_takes_as_many_statements_for_fifty_organizations_as_for_ten,
     graphql_mutations_and_nested_members_follow_the_same_rules_as_rest,
 );

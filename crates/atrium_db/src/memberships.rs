@@ -4,12 +4,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::connection::DbConnection;
 use crate::error::DbResult;
 use crate::now;
 use crate::schema::{organization_members, organizations};
 use crate::tenancy::TenantTx;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = organization_members)]
 pub struct MembershipRow {
     pub organization_id: i64,
@@ -106,20 +107,48 @@ pub fn of_organization(
         .load(tx.conn)?)
 }
 
-/// Every membership of any of `organization_ids` (a GraphQL loader's batch).
-pub fn of_organizations(
+/// The first `per_organization` memberships (in user id order) of each of
+/// `organization_ids`, in one statement: a GraphQL loader's batch, bounded
+/// however many members an organization has.
+pub fn first_of_organizations(
     tx: &mut TenantTx<'_>,
     organization_ids: &[i64],
+    per_organization: i64,
 ) -> DbResult<Vec<MembershipRow>> {
-    Ok(organization_members::table
-        .filter(organization_members::tenant_id.eq(tx.tenant()))
-        .filter(organization_members::organization_id.eq_any(organization_ids))
-        .order((
-            organization_members::organization_id,
-            organization_members::user_id,
-        ))
-        .select(MembershipRow::as_select())
-        .load(tx.conn)?)
+    use diesel::sql_types::{Array, BigInt, Text};
+    // A window function has no place in diesel's DSL; the list of ids is an
+    // array on PostgreSQL and a JSON array read by json_each on SQLite.
+    const RANKED: &str =
+        "SELECT organization_id, user_id, is_active, created_at, updated_at FROM ( \
+           SELECT organization_id, user_id, is_active, created_at, updated_at, \
+                  ROW_NUMBER() OVER (PARTITION BY organization_id ORDER BY user_id) AS n \
+             FROM organization_members \
+            WHERE tenant_id = $1 AND organization_id IN (IDS)) ranked \
+         WHERE n <= $3 ORDER BY organization_id, user_id";
+    let tenant = tx.tenant();
+    Ok(match &mut *tx.conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(RANKED.replace("IDS", "SELECT unnest($2)"))
+            .bind::<BigInt, _>(tenant)
+            .bind::<Array<BigInt>, _>(organization_ids)
+            .bind::<BigInt, _>(per_organization)
+            .load(pg)?,
+        DbConnection::Sqlite(sqlite) => {
+            // Integers written as a JSON array: nothing to escape.
+            let ids = organization_ids
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let ids = format!("[{ids}]");
+            // `$N` are named parameters to SQLite, numbered in order of
+            // first appearance: here 1, 2, 3 as bound.
+            diesel::sql_query(RANKED.replace("IDS", "SELECT value FROM json_each($2)"))
+                .bind::<BigInt, _>(tenant)
+                .bind::<Text, _>(ids)
+                .bind::<BigInt, _>(per_organization)
+                .load(sqlite)?
+        }
+    })
 }
 
 /// A page of a user's memberships, in organization id order.

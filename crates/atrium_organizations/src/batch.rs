@@ -15,6 +15,11 @@ use crate::tree::with_parents;
 use crate::tx::all_lineages;
 use crate::{Membership, Organization, Organizations, OrganizationsError};
 
+/// The most members a batch read shows of one organization (the first, by
+/// user id): a query over many organizations must not read every
+/// membership of each; the members listing pages through the rest.
+pub const MEMBERS_PER_ORGANIZATION: i64 = 100;
+
 /// Whether `caller` may take `action` at organization `id`.
 fn allowed(
     caller: &Caller,
@@ -89,8 +94,9 @@ impl Organizations {
             .await
     }
 
-    /// The members of each organization of `ids`; `None` for an organization
-    /// whose members the caller may not see.
+    /// The first [`MEMBERS_PER_ORGANIZATION`] members of each organization
+    /// of `ids`, in user id order; `None` for an organization whose members
+    /// the caller may not see.
     pub async fn members_of(
         &self,
         caller: &Caller,
@@ -115,7 +121,9 @@ impl Organizations {
                     .into_iter()
                     .map(|row| (row.id, row.short_name))
                     .collect();
-                for row in memberships::of_organizations(tx, &visible)? {
+                for row in
+                    memberships::first_of_organizations(tx, &visible, MEMBERS_PER_ORGANIZATION)?
+                {
                     let id = OrganizationId(row.organization_id);
                     let name = names.get(&row.organization_id).cloned().unwrap_or_default();
                     if let Some(Some(list)) = found.get_mut(&id) {

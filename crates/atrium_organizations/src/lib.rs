@@ -17,6 +17,7 @@ mod tree;
 pub mod tx;
 
 pub use assignments::{NewRoleAssignment, RoleAssignment, RoleAssignmentQuery};
+pub use batch::MEMBERS_PER_ORGANIZATION;
 pub use creator_requests::{
     CourseCreatorRequest, CreatorDecision, CreatorRequestQuery, NewCreatorRequest,
 };

@@ -79,9 +79,11 @@ impl OrganizationNode {
             .collect())
     }
 
-    /// The organization's members, in user id order (for those who may
-    /// view them: `null` with a `FORBIDDEN` error otherwise, which leaves
-    /// the rest of the answer standing).
+    /// The organization's first 100 members, in user id order (the REST
+    /// listing `GET /api/v1/organizations/{short_name}/members` pages
+    /// through them all); for those who may view them: `null` with a
+    /// `FORBIDDEN` error otherwise, which leaves the rest of the answer
+    /// standing.
     async fn members(&self, ctx: &Context<'_>) -> Result<Option<Vec<MembershipDto>>, ApiError> {
         match loaders(ctx)?
             .load_one(MembersOf(self.0.id))
