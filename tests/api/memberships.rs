@@ -222,7 +222,51 @@ fn a_site_requiring_membership_refuses_non_members_at_token_time(backend: Backen
     token_request(&app, &acme.domain, "member").expect_problem(400, "oauth");
 }
 
+/// Racing adds of the same member: one makes it (201), the others find it
+/// made (200), none is a conflict.
+fn racing_adds_of_one_member_all_succeed(backend: Backend) {
+    use std::sync::{Arc, Barrier};
+    let app = Arc::new(TestApp::start(backend));
+    let acme = app.provision("acme");
+    create_org(&app, &acme, "RACE", Some(&acme.org));
+    for round in 0..5 {
+        let user = create_user(&app, &acme, &format!("racer{round}"));
+        let racers = 4;
+        let start = Arc::new(Barrier::new(racers));
+        let statuses: Vec<u16> = (0..racers)
+            .map(|_| {
+                let (app, start, domain, token) = (
+                    Arc::clone(&app),
+                    Arc::clone(&start),
+                    acme.domain.clone(),
+                    acme.admin_token.clone(),
+                );
+                std::thread::spawn(move || {
+                    start.wait();
+                    app.req("POST", &domain, "/api/v1/organizations/RACE/members")
+                        .bearer(&token)
+                        .json(&json!({"user_id": user}))
+                        .status
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|racer| racer.join().expect("racer"))
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| [200, 201].contains(s)),
+            "{statuses:?}"
+        );
+    }
+}
+
 backend_tests!(
+    racing_adds_of_one_member_all_succeed,
     members_are_added_updated_listed_and_removed,
     a_site_requiring_membership_refuses_non_members_at_token_time,
 );

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::connection::DbConnection;
-use crate::error::DbResult;
+use crate::error::{DbError, DbResult};
 use crate::now;
 use crate::schema::{organization_members, organizations};
 use crate::tenancy::TenantTx;
@@ -34,30 +34,41 @@ pub fn find(
         .optional()?)
 }
 
-pub fn insert(
+/// Adds `user_id` to the organization; `None` when it is a member
+/// already (a concurrent add may have committed since the caller looked).
+/// The insert runs in a savepoint: PostgreSQL aborts the whole transaction
+/// on a unique violation otherwise.
+pub fn insert_unless_member(
     tx: &mut TenantTx<'_>,
     organization_id: i64,
     user_id: i64,
     is_active: bool,
-) -> DbResult<MembershipRow> {
+) -> DbResult<Option<MembershipRow>> {
+    let tenant = tx.tenant();
     let at = now();
-    diesel::insert_into(organization_members::table)
-        .values((
-            organization_members::tenant_id.eq(tx.tenant()),
-            organization_members::organization_id.eq(organization_id),
-            organization_members::user_id.eq(user_id),
-            organization_members::is_active.eq(is_active),
-            organization_members::created_at.eq(at),
-            organization_members::updated_at.eq(at),
-        ))
-        .execute(tx.conn)?;
-    Ok(MembershipRow {
-        organization_id,
-        user_id,
-        is_active,
-        created_at: at,
-        updated_at: at,
-    })
+    let inserted = tx.conn.transaction(|conn| {
+        diesel::insert_into(organization_members::table)
+            .values((
+                organization_members::tenant_id.eq(tenant),
+                organization_members::organization_id.eq(organization_id),
+                organization_members::user_id.eq(user_id),
+                organization_members::is_active.eq(is_active),
+                organization_members::created_at.eq(at),
+                organization_members::updated_at.eq(at),
+            ))
+            .execute(conn)
+    });
+    match inserted.map_err(DbError::from) {
+        Ok(_) => Ok(Some(MembershipRow {
+            organization_id,
+            user_id,
+            is_active,
+            created_at: at,
+            updated_at: at,
+        })),
+        Err(DbError::UniqueViolation { .. }) => Ok(None),
+        Err(other) => Err(other),
+    }
 }
 
 pub fn set_active(

@@ -103,14 +103,24 @@ impl Organizations {
                     return Err(no_user());
                 }
                 let target_id = format!("{}:{}", org.short_name, user.0);
-                let existing = memberships::find(tx, org.id.0, user.0)?;
-                let (row, created, before) = match existing {
-                    None => {
-                        let row =
-                            memberships::insert(tx, org.id.0, user.0, is_active.unwrap_or(true))?;
-                        (row, true, None)
-                    }
-                    Some(current) => match is_active {
+                // `Err`: a member already, or since a concurrent add
+                // committed between the look-up and the insert.
+                let added = match memberships::find(tx, org.id.0, user.0)? {
+                    Some(current) => Err(current),
+                    None => match memberships::insert_unless_member(
+                        tx,
+                        org.id.0,
+                        user.0,
+                        is_active.unwrap_or(true),
+                    )? {
+                        Some(row) => Ok(row),
+                        None => Err(memberships::find(tx, org.id.0, user.0)?
+                            .ok_or(OrganizationsError::NotFound("membership"))?),
+                    },
+                };
+                let (row, created, before) = match added {
+                    Ok(row) => (row, true, None),
+                    Err(current) => match is_active {
                         Some(active) if active != current.is_active => {
                             let row = memberships::set_active(tx, org.id.0, user.0, active)?;
                             (row, false, Some(current))
