@@ -496,6 +496,53 @@ fn org_admin_is_inherited_down_the_tree_and_nowhere_else(backend: Backend) {
         .bearer(&token)
         .send()
         .expect_problem(403, "forbidden");
+
+    // Its pages cost as many statements however many organizations lie
+    // outside its subtree: 40 others stand between LAB and NEWLAB in id
+    // order. Each page is counted as the fewest of three runs (the pool's
+    // counter also sees background polls).
+    for n in 0..40 {
+        create_org(&app, &acme, &format!("ELSEWHERE{n}"), None);
+    }
+    create_org(&app, &acme, "NEWLAB", Some("UNI"));
+    let page_at = |cursor: &Option<String>| {
+        let path = match cursor {
+            Some(c) => format!("/api/v1/organizations?limit=2&cursor={c}"),
+            None => "/api/v1/organizations?limit=2".to_owned(),
+        };
+        let mut fewest = u64::MAX;
+        let mut page = Value::Null;
+        for _ in 0..3 {
+            let before = app.state.db.statements_executed();
+            page = app
+                .req("GET", &acme.domain, &path)
+                .bearer(&token)
+                .send()
+                .expect(200)
+                .json();
+            fewest = fewest.min(app.state.db.statements_executed() - before);
+        }
+        (fewest, page)
+    };
+    let (mut cursor, mut seen, mut costs) = (None, Vec::new(), Vec::new());
+    loop {
+        let (cost, page) = page_at(&cursor);
+        costs.push(cost);
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["short_name"].as_str().unwrap().to_owned()),
+        );
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, ["UNI", "FACULTY", "DEPT", "LAB", "NEWLAB"]);
+    eprintln!("a narrowed caller's pages cost {costs:?} statements");
+    assert!(costs.iter().all(|c| *c <= costs[0]), "{costs:?}");
 }
 
 backend_tests!(

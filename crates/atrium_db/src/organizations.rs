@@ -158,30 +158,6 @@ pub fn shape(tx: &mut TenantTx<'_>) -> DbResult<Vec<(i64, Option<i64>)>> {
         .load(tx.conn)?)
 }
 
-/// A page of the tenant's organizations in id order; with `parent`, only
-/// its children (`Some(None)`: only top-level ones).
-pub fn list_filtered(
-    tx: &mut TenantTx<'_>,
-    parent: Option<Option<i64>>,
-    after: Option<i64>,
-    limit: i64,
-) -> DbResult<Vec<OrganizationRow>> {
-    let mut query = organizations::table
-        .filter(organizations::tenant_id.eq(tx.tenant()))
-        .filter(organizations::id.gt(after.unwrap_or(0)))
-        .into_boxed();
-    match parent {
-        Some(Some(parent)) => query = query.filter(organizations::parent_id.eq(parent)),
-        Some(None) => query = query.filter(organizations::parent_id.is_null()),
-        None => {}
-    }
-    Ok(query
-        .order(organizations::id)
-        .limit(limit)
-        .select(OrganizationRow::as_select())
-        .load(tx.conn)?)
-}
-
 /// The children of any of `parents`, in id order (a GraphQL loader's batch).
 pub fn children_of(tx: &mut TenantTx<'_>, parents: &[i64]) -> DbResult<Vec<OrganizationRow>> {
     Ok(organizations::table
