@@ -66,20 +66,6 @@ pub fn insert(tx: &mut TenantTx<'_>, new: NewOrganization<'_>) -> DbResult<Organ
     })
 }
 
-pub fn list(
-    tx: &mut TenantTx<'_>,
-    after: Option<i64>,
-    limit: i64,
-) -> DbResult<Vec<OrganizationRow>> {
-    Ok(organizations::table
-        .filter(organizations::tenant_id.eq(tx.tenant()))
-        .filter(organizations::id.gt(after.unwrap_or(0)))
-        .order(organizations::id)
-        .limit(limit)
-        .select(OrganizationRow::as_select())
-        .load(tx.conn)?)
-}
-
 /// The organizations among `short_names` that exist in this tenant.
 pub fn find_by_short_names(
     tx: &mut TenantTx<'_>,
@@ -234,19 +220,5 @@ const TREE_LOCK: i32 = 0x6f72_6773;
 /// On SQLite a write transaction holds the database's write lock from
 /// `BEGIN IMMEDIATE`, which serializes all of them already.
 pub fn lock_tree(tx: &mut TenantTx<'_>, lock: TreeLock) -> DbResult<()> {
-    let tenant = tx.tenant();
-    if let DbConnection::Postgres(pg) = &mut *tx.conn {
-        use diesel::connection::SimpleConnection;
-        let function = match lock {
-            TreeLock::Change => "pg_advisory_xact_lock",
-            TreeLock::Refer => "pg_advisory_xact_lock_shared",
-        };
-        // Two integers formatted into SQL cannot inject anything; tenants
-        // whose ids agree modulo 2^32 merely share a lock.
-        pg.batch_execute(&format!(
-            "SELECT {function}({TREE_LOCK}, {})",
-            tenant as i32
-        ))?;
-    }
-    Ok(())
+    tx.lock_tenant(TREE_LOCK, lock == TreeLock::Refer)
 }

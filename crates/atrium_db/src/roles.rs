@@ -116,16 +116,8 @@ const ROLE_HOLDERS_LOCK: i32 = 0x726f_6c65;
 /// the query after it, under READ COMMITTED, sees what the previous holder
 /// committed.
 pub fn active_holders_locked(tx: &mut TenantTx<'_>, role: &str, scope: &str) -> DbResult<Vec<i64>> {
+    tx.lock_tenant(ROLE_HOLDERS_LOCK, false)?;
     let tenant = tx.tenant();
-    if let DbConnection::Postgres(pg) = &mut *tx.conn {
-        use diesel::connection::SimpleConnection;
-        // Two integers formatted into SQL cannot inject anything; tenants
-        // whose ids agree modulo 2^32 merely share a lock.
-        pg.batch_execute(&format!(
-            "SELECT pg_advisory_xact_lock({ROLE_HOLDERS_LOCK}, {})",
-            tenant as i32
-        ))?;
-    }
     let holders = role_assignments::table
         .filter(role_assignments::tenant_id.eq(tenant))
         .filter(role_assignments::role.eq(role))

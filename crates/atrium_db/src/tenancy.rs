@@ -53,6 +53,26 @@ impl TenantTx<'_> {
     pub fn tenant_id(&self) -> TenantId {
         self.scope.tenant_id
     }
+
+    /// Takes the transaction-level advisory lock `class` of this tenant
+    /// on PostgreSQL (`shared`: with other shared holders), held until the
+    /// transaction ends; for checks that must not interleave with another
+    /// writer's check and write. Nothing on SQLite, where a write
+    /// transaction holds the database's write lock from `BEGIN IMMEDIATE`.
+    pub(crate) fn lock_tenant(&mut self, class: i32, shared: bool) -> Result<(), DbError> {
+        let tenant = self.tenant();
+        if let DbConnection::Postgres(pg) = &mut *self.conn {
+            let function = if shared {
+                "pg_advisory_xact_lock_shared"
+            } else {
+                "pg_advisory_xact_lock"
+            };
+            // Two integers formatted into SQL cannot inject anything;
+            // tenants whose ids agree modulo 2^32 merely share a lock.
+            pg.batch_execute(&format!("SELECT {function}({class}, {})", tenant as i32))?;
+        }
+        Ok(())
+    }
 }
 
 /// A transaction of the platform layer: tenants, operators, routing. It can

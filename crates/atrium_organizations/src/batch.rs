@@ -9,10 +9,10 @@ use std::collections::HashMap;
 
 use atrium_core::OrganizationId;
 use atrium_db::{memberships, organizations, Access, TenantScope};
-use atrium_permissions::{may, Action, Caller, Lineage, Place};
+use atrium_permissions::{Action, Caller, Lineage};
 
 use crate::tree::with_parents;
-use crate::tx::all_lineages;
+use crate::tx::{all_lineages, allowed};
 use crate::{Membership, Organization, Organizations, OrganizationsError};
 
 /// The most members a batch read shows of one organization (the first, by
@@ -21,18 +21,6 @@ use crate::{Membership, Organization, Organizations, OrganizationsError};
 pub const MEMBERS_PER_ORGANIZATION: i64 = 100;
 
 /// Whether `caller` may take `action` at organization `id`.
-fn allowed(
-    caller: &Caller,
-    lineages: &HashMap<OrganizationId, Lineage>,
-    action: Action,
-    id: OrganizationId,
-) -> Result<bool, OrganizationsError> {
-    Ok(match lineages.get(&id) {
-        Some(lineage) => may(caller, action, Place::Organization(lineage))?,
-        None => false,
-    })
-}
-
 impl Organizations {
     /// The organizations among `ids` that the caller may see.
     pub async fn organizations_by_ids(

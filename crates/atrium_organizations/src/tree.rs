@@ -26,9 +26,9 @@ use atrium_core::{OrganizationId, Page, PageRequest, ValidationErrors};
 use atrium_db::creator_requests;
 use atrium_db::organizations::{self, OrganizationChanges, TreeLock};
 use atrium_db::{Access, DbError, TenantScope, TenantTx};
-use atrium_permissions::{authorize, may, Action, Caller, Lineage, Place};
+use atrium_permissions::{authorize, Action, Caller, Lineage, Place};
 
-use crate::tx::{lineage, lineages_of, subtree};
+use crate::tx::{allowed, lineage, lineages_of, subtree};
 use crate::{
     is_description, is_logo_url, is_short_name, Organization, Organizations, OrganizationsError,
 };
@@ -216,11 +216,12 @@ impl Organizations {
                     if chosen.len() as i64 >= page.fetch_limit() {
                         break;
                     }
-                    let visible = match lineages.get(&OrganizationId(id)) {
-                        Some(l) => may(&caller, Action::ViewOrganizations, Place::Organization(l))?,
-                        None => false,
-                    };
-                    if visible {
+                    if allowed(
+                        &caller,
+                        &lineages,
+                        Action::ViewOrganizations,
+                        OrganizationId(id),
+                    )? {
                         chosen.push(id);
                     }
                 }

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use atrium_audit::Author;
 use atrium_core::{OrganizationId, UserId};
 use atrium_db::{memberships, organizations, DbError, DbResult, TenantTx};
-use atrium_permissions::{GrantScope, Lineage, Role};
+use atrium_permissions::{may, Action, Caller, Denied, GrantScope, Lineage, Place, Role};
 
 use crate::{NewOrganization, Organization, OrganizationsError, RoleAssignment};
 
@@ -105,6 +105,21 @@ pub fn lineage(tx: &mut TenantTx<'_>, organization: OrganizationId) -> DbResult<
 pub fn all_lineages(tx: &mut TenantTx<'_>) -> DbResult<HashMap<OrganizationId, Lineage>> {
     let shape = organizations::shape(tx)?;
     Ok(lineages_of(tx.tenant_id(), &shape))
+}
+
+/// Whether `caller` may take `action` at organization `id`, from the
+/// lineages of the whole tree read once ([`all_lineages`]); an id the tree
+/// does not have allows nothing.
+pub(crate) fn allowed(
+    caller: &Caller,
+    lineages: &HashMap<OrganizationId, Lineage>,
+    action: Action,
+    id: OrganizationId,
+) -> Result<bool, Denied> {
+    Ok(match lineages.get(&id) {
+        Some(lineage) => may(caller, action, Place::Organization(lineage))?,
+        None => false,
+    })
 }
 
 /// The lineage of every organization of `shape`, walked in memory.
