@@ -80,11 +80,14 @@ fn the_tree_query_takes_as_many_statements_for_fifty_organizations_as_for_ten(ba
     );
     assert_eq!(items[2]["myRoles"].as_array().unwrap().len(), 1);
     eprintln!("tree query: {small_count} statements for 10 organizations, {big_count} for 50");
-    // Noise only adds statements, and the fewest of five runs is nearly
-    // always free of it; an N+1 would add forty.
+    // Each loader runs at most one batch per level of the query, so the
+    // count is bounded whatever the tree; it is not a fixed number, though:
+    // on a fast run a nested level's keys can join a batch of the level
+    // above that has not fired yet (22 instead of 30 was seen). A statement
+    // per organization (an N+1) would take at least 50 for the big tree.
     assert!(small_count > 0);
     assert!(
-        big_count <= small_count,
+        big_count < 50 && small_count < 50,
         "10 organizations took {small_count} statements, 50 took {big_count}"
     );
 }
