@@ -51,7 +51,7 @@ trap cleanup EXIT
 
 config=$root/.ci/schemathesis.toml
 platform_only='^[a-z_]+_(tenants?|domain_claims?|operators?)$'
-tenant_only='site|^register$|^get_config_value$|_users?$|_api_clients?$|password_reset$|^verify_email$|organization|role_assignment|course_creator_request'
+tenant_only='site|^register$|^get_config_value$|_users?$|_api_clients?$|password_reset$|^verify_email$|organization|role_assignment|course|catalog|enrollment|librar'
 
 # One backend: a fresh database, a server, a tenant, then the runs.
 run_backend() {

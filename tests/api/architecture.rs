@@ -59,6 +59,10 @@ const OWNS: &[(&str, &[&str])] = &[
         ],
     ),
     ("atrium_audit", &["audit"]),
+    (
+        "atrium_courses",
+        &["courses", "enrollments", "libraries", "catalog"],
+    ),
     ("atrium_mail", &["mail_outbox"]),
     (
         "atrium_organizations",

@@ -19,7 +19,9 @@ use atrium_permissions::{Caller, Grant, GrantScope, Lineage, Role, ScopeSet};
 use atrium_tests::{Provisioned, Response, TestApp};
 use serde_json::json;
 
-/// A course of TOP: course roles are granted on it.
+/// A course of TOP: course roles are granted on it. The tree has three
+/// more: `course-v1:TOP+OTHER+2026`, `course-v1:LOW+X+1` and
+/// `course-v1:SIB+X+1`.
 pub const COURSE: &str = "course-v1:TOP+C1+2026";
 pub const PASSWORD: &str = "a long enough password";
 
@@ -57,6 +59,43 @@ pub fn insert_org(app: &TestApp, slug: &str, short_name: &str, parent: Option<i6
         .id
 }
 
+/// Inserts the course `key` into organization `org` of `slug`'s tenant,
+/// for tests that need one to grant course roles on.
+pub fn insert_course(app: &TestApp, slug: &str, org: i64, key: &str) {
+    let (slug, key) = (slug.to_owned(), key.to_owned());
+    let db = app.state.db.clone();
+    actix_web::rt::System::new()
+        .block_on(db.platform(Access::Write, move |tx| {
+            let tenant = atrium_db::tenants::find_by_slug(tx, &slug)?;
+            let mut scoped = tx.enter_tenant(&tenant)?;
+            let mut parts = key.trim_start_matches("course-v1:").split('+');
+            let (_, number, run) = (parts.next(), parts.next(), parts.next());
+            atrium_db::courses::insert(
+                &mut scoped,
+                atrium_db::courses::NewCourse {
+                    organization_id: org,
+                    course_key: &key,
+                    number: number.unwrap_or_default(),
+                    run: run.unwrap_or_default(),
+                    rerun_of: None,
+                    settings: &atrium_db::courses::CourseSettings {
+                        display_name: key.clone(),
+                        short_description: String::new(),
+                        language: String::new(),
+                        visibility: "public".into(),
+                        invitation_only: false,
+                        enrollment_limit: None,
+                        starts_at: None,
+                        ends_at: None,
+                        enrollment_starts_at: None,
+                        enrollment_ends_at: None,
+                    },
+                },
+            )
+        }))
+        .expect("insert course");
+}
+
 fn root_of(app: &TestApp, slug: &str) -> i64 {
     let slug = slug.to_owned();
     let db = app.state.db.clone();
@@ -82,6 +121,14 @@ pub fn tree(app: &TestApp, slug: &str) -> Tree {
     let low = insert_org(app, slug, "LOW", Some(mid));
     let sib = insert_org(app, slug, "SIB", Some(root));
     let sibkid = insert_org(app, slug, "SIBKID", Some(sib));
+    for (org, key) in [
+        (top, COURSE),
+        (top, "course-v1:TOP+OTHER+2026"),
+        (low, "course-v1:LOW+X+1"),
+        (sib, "course-v1:SIB+X+1"),
+    ] {
+        insert_course(app, slug, org, key);
+    }
     Tree {
         tenant,
         root,

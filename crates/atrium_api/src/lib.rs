@@ -2,7 +2,7 @@
 //! OpenAPI document (utoipa) over the domain crates.
 //!
 //! One folder per domain (`identity/`, `sites/`, `tenants/`,
-//! `operators/`, `operations/`) holds its REST handlers, GraphQL parts and wire types;
+//! `organizations/`, `courses/`, `operations/`…) holds its REST handlers, GraphQL parts and wire types;
 //! the files beside them are shared: the route table ([`routes`]), the
 //! request context ([`context`]), errors as problems ([`problem`]),
 //! conditional requests, idempotency, and the framework's own failures.
@@ -11,14 +11,19 @@
 
 mod api_clients;
 mod audit;
+mod catalog;
 mod client_address;
 mod conditional;
 mod context;
 mod course_creator_requests;
+mod course_team;
+mod courses;
+mod enrollments;
 mod framework;
 pub mod graphql;
 mod idempotency;
 mod identity;
+mod libraries;
 pub mod limits;
 pub mod observability;
 pub mod openapi;

@@ -15,8 +15,9 @@ use utoipa::openapi::{Paths, RefOr};
 
 use crate::problem::ApiError;
 use crate::{
-    api_clients, audit, course_creator_requests, graphql, identity, operations, operators,
-    organizations, role_assignments, sites, tenants, users,
+    api_clients, audit, catalog, course_creator_requests, course_team, courses, enrollments,
+    graphql, identity, libraries, operations, operators, organizations, role_assignments, sites,
+    tenants, users,
 };
 
 /// Every domain's registrations: one line per domain.
@@ -32,6 +33,11 @@ const DOMAINS: &[fn(&mut Api)] = &[
     role_assignments::routes,
     course_creator_requests::routes,
     organizations::routes,
+    courses::routes,
+    course_team::routes,
+    catalog::routes,
+    enrollments::routes,
+    libraries::routes,
     graphql::routes,
 ];
 

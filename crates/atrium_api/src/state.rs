@@ -24,6 +24,8 @@ pub struct AppState {
     pub tenants: Arc<TenantService>,
     /// The organization tree, memberships, grants and creator requests.
     pub organizations: Arc<atrium_organizations::Organizations>,
+    /// Courses, their teams and enrollments, the catalog, libraries.
+    pub courses: Arc<atrium_courses::Courses>,
     /// The audit log's reading side.
     pub audit: Arc<atrium_audit::AuditLog>,
     pub lifecycle: crate::limits::Lifecycle,
@@ -42,6 +44,8 @@ fn organizations_with_holders(db: &Db) -> atrium_organizations::Organizations {
         .with_holder(Arc::new(|tx, org| {
             atrium_identity::tx::clients_limited_to(tx, org.id)
         }))
+        .with_holder(Arc::new(|tx, org| atrium_courses::tx::holding(tx, org.id)))
+        .with_content(Arc::new(atrium_courses::tx::content_exists))
 }
 
 impl AppState {
@@ -88,6 +92,7 @@ impl AppState {
             identity,
             tenants,
             organizations: Arc::new(organizations_with_holders(&db)),
+            courses: Arc::new(atrium_courses::Courses::new(db.clone())),
             audit: Arc::new(atrium_audit::AuditLog::new(db.clone())),
             db,
             lifecycle: Default::default(),

@@ -31,4 +31,8 @@ id_type!(
     /// An integrator's API client of a tenant (its row id, not its public
     /// `client_id`).
     ApiClientId,
+    /// A course of a tenant (its row id; the API names courses by key).
+    CourseId,
+    /// A content library of a tenant (its row id; the API names it by key).
+    LibraryId,
 );

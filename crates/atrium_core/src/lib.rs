@@ -19,4 +19,4 @@ pub use net::Cidr;
 pub use page::{Page, PageRequest};
 pub use secrets::{redact_url, Scrubber};
 pub use settings::Settings;
-pub use validation::{is_email, is_name, FieldError, ValidationErrors};
+pub use validation::{is_email, is_key_part, is_name, FieldError, ValidationErrors};

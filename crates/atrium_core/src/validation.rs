@@ -86,6 +86,16 @@ pub fn is_email(value: &str) -> bool {
 
 /// A human-readable name: 1 to `max` characters, not blank, no control
 /// characters (NUL cannot even be stored by PostgreSQL).
+/// Whether `value` may stand as a part of a course or library key
+/// (`course-v1:ORG+NUMBER+RUN`, `lib:ORG:SLUG`), organizations' short names
+/// included: 1 to 64 letters, digits, `_`, `.` or `-`, as Open edX allows.
+pub fn is_key_part(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
 pub fn is_name(value: &str, max: usize) -> bool {
     !value.trim().is_empty() && value.chars().count() <= max && !value.chars().any(char::is_control)
 }

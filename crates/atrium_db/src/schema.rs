@@ -268,6 +268,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    courses (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        organization_id -> BigInt,
+        course_key -> Text,
+        number -> Text,
+        run -> Text,
+        display_name -> Text,
+        short_description -> Text,
+        language -> Text,
+        visibility -> Text,
+        invitation_only -> Bool,
+        enrollment_limit -> Nullable<Integer>,
+        starts_at -> Nullable<Timestamp>,
+        ends_at -> Nullable<Timestamp>,
+        enrollment_starts_at -> Nullable<Timestamp>,
+        enrollment_ends_at -> Nullable<Timestamp>,
+        rerun_of -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enrollments (tenant_id, course_id, user_id) {
+        tenant_id -> BigInt,
+        course_id -> BigInt,
+        user_id -> BigInt,
+        mode -> Text,
+        is_active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    libraries (tenant_id, id) {
+        tenant_id -> BigInt,
+        id -> BigInt,
+        organization_id -> BigInt,
+        library_key -> Text,
+        slug -> Text,
+        display_name -> Text,
+        description -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
     operators,
@@ -290,6 +342,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     account_tokens,
     mail_outbox,
+    courses,
+    enrollments,
+    libraries,
 );
 
 diesel::joinable!(site_domains -> tenants (tenant_id));

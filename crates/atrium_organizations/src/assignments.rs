@@ -77,7 +77,7 @@ fn parse_role_and_scope(role: &str, scope: &str) -> Result<(Role, GrantScope), V
     if parsed_scope.is_none() {
         errors.add(
             "scope",
-            "must be `tenant`, `org:SHORT_NAME` or `course:course-v1:ORG+NUMBER+RUN`",
+            "must be `tenant`, `org:SHORT_NAME`, `course:course-v1:ORG+NUMBER+RUN` or `course:lib:ORG:SLUG`",
         );
     }
     errors.into_result()?;
@@ -240,7 +240,7 @@ impl Organizations {
         {
             errors.add(
                 "scope",
-                "must be `tenant`, `org:SHORT_NAME` or `course:course-v1:ORG+NUMBER+RUN`",
+                "must be `tenant`, `org:SHORT_NAME`, `course:course-v1:ORG+NUMBER+RUN` or `course:lib:ORG:SLUG`",
             );
         }
         errors.into_result()?;
@@ -357,9 +357,15 @@ impl Organizations {
         let author = Author::of(caller);
         let caller = caller.clone();
         let user = UserId(new.user_id);
+        let content = self.content.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 let resolved = resolve_scope(tx, &grant_scope)?;
+                if let (GrantScope::Course(key), Some(exists)) = (&grant_scope, &content) {
+                    if !exists(tx, key)? {
+                        return Err(OrganizationsError::NotFound("course"));
+                    }
+                }
                 let (organization, lineage) = match resolved {
                     Some((org, lineage)) => (Some(org), Some(lineage)),
                     None => (None, None),

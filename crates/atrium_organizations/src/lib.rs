@@ -23,7 +23,7 @@ pub use creator_requests::{
 };
 pub use error::OrganizationsError;
 pub use members::Membership;
-pub use service::{HolderCheck, Organizations};
+pub use service::{ContentCheck, HolderCheck, Organizations};
 pub use tree::{NewChildOrganization, OrganizationPatch, MAX_DEPTH};
 
 use atrium_core::{OrganizationId, ValidationErrors};
@@ -119,11 +119,9 @@ pub fn is_description(value: &str) -> bool {
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
+/// Short names stand as the `ORG` of course and library keys.
 pub fn is_short_name(value: &str) -> bool {
-    (1..=64).contains(&value.len())
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    atrium_core::is_key_part(value)
 }
 
 #[cfg(test)]

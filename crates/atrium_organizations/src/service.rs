@@ -17,10 +17,18 @@ use crate::Organization;
 pub type HolderCheck =
     Arc<dyn Fn(&mut TenantTx<'_>, &Organization) -> DbResult<Vec<String>> + Send + Sync>;
 
+/// Whether the tenant has the course or library of a key (what a
+/// course-scoped grant names), answered inside the grant's transaction by
+/// the domain that keeps them.
+pub type ContentCheck = Arc<dyn Fn(&mut TenantTx<'_>, &str) -> DbResult<bool> + Send + Sync>;
+
 pub struct Organizations {
     pub(crate) db: Db,
     /// Checked, besides children and grants, before a deletion.
     pub(crate) holders: Vec<HolderCheck>,
+    /// Checked before a grant on a course scope; none: only the key's
+    /// organization is checked.
+    pub(crate) content: Option<ContentCheck>,
 }
 
 impl Organizations {
@@ -28,7 +36,16 @@ impl Organizations {
         Self {
             db,
             holders: Vec::new(),
+            content: None,
         }
+    }
+
+    /// Makes a grant on a course scope name an existing course or library
+    /// (see [`ContentCheck`]): a grant on a key the tenant does not have is
+    /// a `404`.
+    pub fn with_content(mut self, check: ContentCheck) -> Self {
+        self.content = Some(check);
+        self
     }
 
     /// Registers a check that a deletion runs (see [`HolderCheck`]).

@@ -55,6 +55,9 @@ pub enum Action {
     PreviewCourse,
     /// Enroll and unenroll others in a course; read its roster.
     ManageEnrollments,
+    /// Enroll oneself in a course open to it (public or unlisted, not by
+    /// invitation only, inside its enrollment window), and unenroll.
+    EnrollSelf,
 }
 
 /// A column of the matrix: an operator, a role, or any account of the
@@ -94,7 +97,7 @@ impl Column {
 const Y: bool = true;
 const N: bool = false;
 #[rustfmt::skip]
-const MATRIX: [(Action, [bool; 10]); 29] = [
+const MATRIX: [(Action, [bool; 10]); 30] = [
     //                                      op ta oa cc os oi ci cs bt le
     (Action::ManageTenants,                 [Y, N, N, N, N, N, N, N, N, N]),
     (Action::ManageOperators,               [Y, N, N, N, N, N, N, N, N, N]),
@@ -125,6 +128,7 @@ const MATRIX: [(Action, [bool; 10]); 29] = [
     (Action::ManageCourseTeam,              [N, Y, Y, N, N, Y, Y, N, N, N]),
     (Action::PreviewCourse,                 [N, Y, Y, N, Y, Y, Y, Y, Y, N]),
     (Action::ManageEnrollments,             [N, Y, Y, N, Y, Y, Y, Y, N, N]),
+    (Action::EnrollSelf,                    [N, Y, Y, Y, Y, Y, Y, Y, Y, Y]),
 ];
 
 impl Action {
@@ -170,7 +174,8 @@ impl Action {
             | Action::Grant(_)
             | Action::RequestCourseCreator
             | Action::DecideCourseCreatorRequests
-            | Action::ManageCourseTeam => None,
+            | Action::ManageCourseTeam
+            | Action::EnrollSelf => None,
         }
     }
 
@@ -199,6 +204,7 @@ impl Action {
             Action::ManageCourseTeam => "manage this course's team",
             Action::PreviewCourse => "preview this course",
             Action::ManageEnrollments => "manage this course's enrollments",
+            Action::EnrollSelf => "enroll oneself in this course",
         };
         text.to_owned()
     }

@@ -126,18 +126,19 @@ impl GrantScope {
     }
 }
 
-/// The `ORG` of a course key `course-v1:ORG+NUMBER+RUN`; `None` when the key
-/// has not that shape.
+/// The `ORG` of a course key `course-v1:ORG+NUMBER+RUN` or of a library
+/// key `lib:ORG:SLUG` (course roles are granted on libraries too, whose
+/// team is kept like a course's); `None` when the key has neither shape.
 pub fn course_organization(key: &str) -> Option<&str> {
+    use atrium_core::is_key_part;
+    if let Some(rest) = key.strip_prefix("lib:") {
+        let (org, slug) = rest.split_once(':')?;
+        return (is_key_part(org) && is_key_part(slug)).then_some(org);
+    }
     let mut parts = key.strip_prefix("course-v1:")?.split('+');
     let (org, number, run) = (parts.next()?, parts.next()?, parts.next()?);
-    let part_ok = |p: &str| {
-        !p.is_empty()
-            && p.len() <= 64
-            && p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-    };
-    (parts.next().is_none() && part_ok(org) && part_ok(number) && part_ok(run)).then_some(org)
+    (parts.next().is_none() && is_key_part(org) && is_key_part(number) && is_key_part(run))
+        .then_some(org)
 }
 
 /// A role a user holds, on a scope; `organization` is the organization the
@@ -161,6 +162,7 @@ mod tests {
             GrantScope::Tenant,
             GrantScope::Organization("MIT".into()),
             GrantScope::Course("course-v1:MIT+6.001+2026".into()),
+            GrantScope::Course("lib:MIT:problems".into()),
         ] {
             assert_eq!(GrantScope::decode(&scope.encode()), Some(scope));
         }
@@ -170,6 +172,8 @@ mod tests {
             "course:",
             "course:MIT+1+2",
             "course:course-v1:A+B",
+            "course:lib:MIT",
+            "course:lib:MIT:a:b",
             "site:1",
         ] {
             assert_eq!(GrantScope::decode(bad), None, "{bad}");

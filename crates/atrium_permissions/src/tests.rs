@@ -59,7 +59,7 @@ fn place_of(action: Action, lineage: &Lineage) -> Place<'_> {
         | CreateCourse => Place::Organization(lineage),
         // A course's grants are the finest place grants are read.
         ViewRoleAssignments | AuthorCourse | ManageCourseTeam | PreviewCourse
-        | ManageEnrollments => Place::Course(lineage, COURSE),
+        | ManageEnrollments | EnrollSelf => Place::Course(lineage, COURSE),
     }
 }
 
@@ -95,6 +95,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("manage this course's team", "tenant_admin org_admin org_instructor course_instructor"),
     ("preview this course", "tenant_admin org_admin org_staff org_instructor course_instructor course_staff beta_tester"),
     ("manage this course's enrollments", "tenant_admin org_admin org_staff org_instructor course_instructor course_staff"),
+    ("enroll oneself in this course", "tenant_admin org_admin course_creator org_staff org_instructor course_instructor course_staff beta_tester learner"),
 ];
 
 fn caller_for(column: Column) -> Caller {

@@ -51,7 +51,7 @@ pub struct RoleAssignmentSearch {
     /// Only grants on exactly this scope (`tenant`, `org:SHORT_NAME`,
     /// `course:COURSE_KEY`).
     #[param(
-        pattern = "^(tenant|org:[A-Za-z0-9_.-]{1,64}|course:course-v1:[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64})$"
+        pattern = "^(tenant|org:[A-Za-z0-9_.-]{1,64}|course:course-v1:[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}|course:lib:[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64})$"
     )]
     pub scope: Option<String>,
 }
@@ -80,11 +80,12 @@ pub struct NewRoleAssignmentBody {
         pattern = "^(tenant_admin|org_admin|course_creator|org_staff|org_instructor|course_instructor|course_staff|beta_tester)$"
     )]
     pub role: String,
-    /// `tenant`, `org:SHORT_NAME` or `course:course-v1:ORG+NUMBER+RUN`; the
+    /// `tenant`, `org:SHORT_NAME`, `course:course-v1:ORG+NUMBER+RUN` or
+    /// `course:lib:ORG:SLUG`; the
     /// organization (a course key's `ORG`) must be this tenant's (`404`
     /// otherwise).
     #[schema(
-        pattern = "^(tenant|org:[A-Za-z0-9_.-]{1,64}|course:course-v1:[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64})$"
+        pattern = "^(tenant|org:[A-Za-z0-9_.-]{1,64}|course:course-v1:[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}\\+[A-Za-z0-9_.-]{1,64}|course:lib:[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64})$"
     )]
     pub scope: String,
 }

@@ -1,0 +1,3 @@
+DROP TABLE libraries;
+DROP TABLE enrollments;
+DROP TABLE courses;
