@@ -8,6 +8,7 @@
 //! Every method authorizes through `atrium_permissions::authorize` and
 //! writes its audit entry in the transaction of its change.
 
+mod access;
 mod error;
 pub mod keys;
 mod service;
