@@ -16,7 +16,7 @@ pub use failure::{ErrorKind, Failure};
 pub use host::{HostName, InvalidHost};
 pub use ids::*;
 pub use net::Cidr;
-pub use page::{Page, PageRequest};
+pub use page::{Page, PageRequest, SeekKey, SeekRequest};
 pub use secrets::{redact_url, Scrubber};
 pub use settings::Settings;
 pub use validation::{is_email, is_key_part, is_name, FieldError, ValidationErrors};

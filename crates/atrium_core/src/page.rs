@@ -104,6 +104,118 @@ fn decode_cursor(cursor: &str) -> Option<i64> {
     text.strip_prefix(CURSOR_TAG)?.parse().ok()
 }
 
+/// Where a page of a list in a sort order other than id's ends: the sort
+/// key of its last item (`None` for a null key) and that item's id, which
+/// breaks ties. Its cursor names the order it was issued for, so a cursor
+/// of one order is refused by a list in another instead of skipping rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeekKey {
+    pub key: Option<String>,
+    pub id: i64,
+}
+
+const SEEK_TAG: &str = "k1";
+
+/// A validated request for one page of a keyset list sorted by `order`
+/// (then id): at most `limit` rows after `after`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeekRequest {
+    pub limit: i64,
+    pub order: &'static str,
+    pub after: Option<SeekKey>,
+}
+
+impl SeekRequest {
+    /// Validates the raw query values for a list sorted by `order`; a bad
+    /// limit, a cursor this API did not issue, or one issued for another
+    /// order is a field error.
+    pub fn parse(
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        order: &'static str,
+    ) -> Result<Self, ValidationErrors> {
+        let limit = PageRequest::parse(limit, None)?.limit;
+        let after = match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => match decode_seek(c) {
+                Some((issued_for, key)) if issued_for == order => Some(key),
+                Some(_) => {
+                    let mut errors = ValidationErrors::default();
+                    errors.add(
+                        "cursor",
+                        "was issued for another sort order (start again without it)",
+                    );
+                    return Err(errors);
+                }
+                None => {
+                    let mut errors = ValidationErrors::default();
+                    errors.add("cursor", "is not a cursor this API issued");
+                    return Err(errors);
+                }
+            },
+        };
+        Ok(Self {
+            limit,
+            order,
+            after,
+        })
+    }
+
+    pub fn fetch_limit(&self) -> i64 {
+        self.limit + 1
+    }
+}
+
+impl<T> Page<T> {
+    /// Builds a page from rows fetched with [`SeekRequest::fetch_limit`].
+    pub fn from_seek_rows(
+        mut rows: Vec<T>,
+        request: &SeekRequest,
+        key_of: impl Fn(&T) -> SeekKey,
+    ) -> Self {
+        let has_more = rows.len() as i64 > request.limit;
+        rows.truncate(request.limit as usize);
+        let next_cursor = if has_more {
+            rows.last()
+                .map(|last| encode_seek(request.order, &key_of(last)))
+        } else {
+            None
+        };
+        Self {
+            items: rows,
+            next_cursor,
+        }
+    }
+}
+
+/// `k1:ORDER:ID:` then `-` for a null key or `=` and the key (which may
+/// hold any character, `:` included: it is last).
+pub fn encode_seek(order: &str, at: &SeekKey) -> String {
+    let key = match &at.key {
+        None => "-".to_owned(),
+        Some(key) => format!("={key}"),
+    };
+    URL_SAFE_NO_PAD.encode(format!("{SEEK_TAG}:{order}:{}:{key}", at.id))
+}
+
+fn decode_seek(cursor: &str) -> Option<(String, SeekKey)> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let mut parts = text.splitn(4, ':');
+    if parts.next()? != SEEK_TAG {
+        return None;
+    }
+    let order = parts.next()?.to_owned();
+    let id = parts.next()?.parse().ok()?;
+    let rest = parts.next()?;
+    let key = if rest == "-" {
+        None
+    } else {
+        Some(rest.strip_prefix('=')?.to_owned())
+    };
+    Some((order, SeekKey { key, id }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +247,26 @@ mod tests {
         assert_eq!(page.next_cursor, Some(encode_cursor(2)));
         let page = Page::from_rows(vec![1, 2], request, |x| *x);
         assert_eq!(page.next_cursor, None);
+    }
+
+    #[test]
+    fn seek_cursors_round_trip_and_name_their_order() {
+        for key in [None, Some("a:b=c".to_owned()), Some(String::new())] {
+            let at = SeekKey { key, id: 7 };
+            let cursor = encode_seek("name", &at);
+            let page = SeekRequest::parse(Some(3), Some(&cursor), "name").unwrap();
+            assert_eq!(page.after, Some(at));
+            assert_eq!(page.limit, 3);
+            let err = SeekRequest::parse(None, Some(&cursor), "start").unwrap_err();
+            assert_eq!(err.errors[0].field, "cursor");
+        }
+        for bad in [
+            "garbage",
+            &encode_cursor(5),
+            &URL_SAFE_NO_PAD.encode("k1:name:x:-"),
+        ] {
+            let err = SeekRequest::parse(None, Some(bad), "name").unwrap_err();
+            assert_eq!(err.errors[0].field, "cursor", "{bad}");
+        }
     }
 }

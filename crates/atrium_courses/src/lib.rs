@@ -9,12 +9,16 @@
 //! writes its audit entry in the transaction of its change.
 
 mod access;
+mod catalog;
+mod enrollments;
 mod error;
 pub mod keys;
 mod service;
 mod settings;
 pub mod tx;
 
+pub use catalog::{CatalogOrder, CatalogQuery, CatalogSite};
+pub use enrollments::{Enrolled, Enrollment, ENROLLMENTS_PER_COURSE, MODES};
 pub use error::CoursesError;
 pub use keys::{CourseKey, LibraryKey};
 pub use service::Courses;

@@ -39,6 +39,8 @@ pub struct Query(
     role_assignments::graphql::RoleAssignmentQuery,
     course_creator_requests::graphql::CreatorRequestQuery,
     organizations::graphql::OrganizationQuery,
+    crate::catalog::graphql::CatalogQuery,
+    crate::enrollments::graphql::EnrollmentQuery,
 );
 
 // Every domain's mutations: one entry per domain.
@@ -53,6 +55,7 @@ pub struct Mutation(
     role_assignments::graphql::RoleAssignmentMutation,
     course_creator_requests::graphql::CreatorRequestMutation,
     organizations::graphql::OrganizationMutation,
+    crate::enrollments::graphql::EnrollmentMutation,
 );
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;

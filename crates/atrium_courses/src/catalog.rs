@@ -1,0 +1,191 @@
+//! The catalog: what learners and anonymous visitors find on a site. The
+//! public courses of the organizations the site serves (its
+//! `course_org_filter`, with everything below them; all of the tenant's
+//! when the filter is empty), in the site's order. Public information
+//! only, and the same for every caller: no token is needed, so nothing
+//! here is authorized beyond the host's tenant.
+
+use std::collections::HashSet;
+
+use atrium_core::{OrganizationId, Page, SeekKey, SeekRequest, ValidationErrors};
+use atrium_db::catalog::{self, CatalogFilter, CatalogSeek, Timing};
+use atrium_db::{Access, TenantScope, TenantTx};
+use atrium_organizations::tx::{all_lineages, find_by_short_name};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+
+use crate::{Course, Courses, CoursesError};
+
+/// The catalog's order, chosen by the site
+/// (`ENABLE_COURSE_SORTING_BY_START_DATE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogOrder {
+    /// By display name, then id.
+    DisplayName,
+    /// By start date, courses without one last, then id.
+    StartDate,
+}
+
+impl CatalogOrder {
+    /// The name its cursors carry: a cursor of one order is refused by the
+    /// other (`400`), so a site that changes its order cannot make a
+    /// client skip or repeat courses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CatalogOrder::DisplayName => "name",
+            CatalogOrder::StartDate => "start",
+        }
+    }
+}
+
+/// The catalog's filters, as sent (validated by [`Courses::catalog`]).
+#[derive(Debug, Clone, Default)]
+pub struct CatalogQuery {
+    /// A short name: that organization and those below it (within what the
+    /// site serves).
+    pub organization: Option<String>,
+    pub language: Option<String>,
+    /// Text in the display name, without regard to case.
+    pub text: Option<String>,
+    /// `upcoming`, `current` or `ended`.
+    pub status: Option<String>,
+}
+
+/// What the site serves: its `course_org_filter` (empty: everything) and
+/// its order, read by the gateway from the site's configuration.
+#[derive(Debug, Clone)]
+pub struct CatalogSite {
+    pub course_org_filter: Vec<String>,
+    pub order: CatalogOrder,
+}
+
+const STATUSES: &str = "upcoming, current or ended";
+
+fn timing(status: &str) -> Option<Timing> {
+    Some(match status {
+        "upcoming" => Timing::Upcoming,
+        "current" => Timing::Current,
+        "ended" => Timing::Ended,
+        _ => return None,
+    })
+}
+
+/// A start date as a cursor carries it (RFC 3339, microseconds).
+fn encode_start(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn decode_start(text: &str) -> Option<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|at| at.naive_utc())
+}
+
+/// The organizations whose courses the catalog shows: those named by the
+/// site's filter and everything below them, narrowed to `organization`
+/// and everything below it. `None`: all of the tenant's.
+fn served_organizations(
+    tx: &mut TenantTx<'_>,
+    site_filter: &[String],
+    organization: Option<&str>,
+) -> Result<Option<Vec<i64>>, CoursesError> {
+    if site_filter.is_empty() && organization.is_none() {
+        return Ok(None);
+    }
+    // One look-up per name: a site's filter names a handful.
+    let mut ids_of = |names: &mut dyn Iterator<Item = &str>| {
+        let mut ids = HashSet::new();
+        for name in names {
+            if let Some(org) = find_by_short_name(tx, name)? {
+                ids.insert(org.id);
+            }
+        }
+        Ok::<_, CoursesError>(ids)
+    };
+    let named = ids_of(&mut site_filter.iter().map(String::as_str))?;
+    let chosen = ids_of(&mut organization.into_iter())?;
+    let lineages = all_lineages(tx)?;
+    let below = |roots: &HashSet<OrganizationId>, id: &OrganizationId| {
+        lineages
+            .get(id)
+            .is_some_and(|lineage| lineage.chain().iter().any(|at| roots.contains(at)))
+    };
+    Ok(Some(
+        lineages
+            .keys()
+            .filter(|id| site_filter.is_empty() || below(&named, id))
+            .filter(|id| organization.is_none() || below(&chosen, id))
+            .map(|id| id.0)
+            .collect(),
+    ))
+}
+
+impl Courses {
+    /// A page of the site's catalog. `page` must have been parsed for
+    /// `site.order` ([`CatalogOrder::as_str`]).
+    pub async fn catalog(
+        &self,
+        scope: TenantScope,
+        site: CatalogSite,
+        query: CatalogQuery,
+        page: SeekRequest,
+    ) -> Result<Page<Course>, CoursesError> {
+        let mut errors = ValidationErrors::default();
+        let timing = match query.status.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(status) => match timing(status) {
+                Some(timing) => Some((timing, Utc::now().naive_utc())),
+                None => {
+                    errors.add("status", format!("must be {STATUSES}"));
+                    None
+                }
+            },
+        };
+        let seek = match (site.order, page.after.clone()) {
+            (CatalogOrder::DisplayName, after) => {
+                CatalogSeek::Name(after.map(|at| (at.key.unwrap_or_default(), at.id)))
+            }
+            (CatalogOrder::StartDate, None) => CatalogSeek::Start(None),
+            (CatalogOrder::StartDate, Some(at)) => match at.key.as_deref().map(decode_start) {
+                None => CatalogSeek::Start(Some((None, at.id))),
+                Some(Some(start)) => CatalogSeek::Start(Some((Some(start), at.id))),
+                Some(None) => {
+                    errors.add("cursor", "is not a cursor this API issued");
+                    CatalogSeek::Start(None)
+                }
+            },
+        };
+        errors.into_result()?;
+        let non_empty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+        let organization = non_empty(query.organization);
+        let mut filter = CatalogFilter {
+            organizations: None,
+            language: non_empty(query.language),
+            text: non_empty(query.text),
+            timing,
+        };
+        let limit = page.fetch_limit();
+        let rows = self
+            .db
+            .tenant(scope, Access::Read, move |tx| {
+                filter.organizations =
+                    served_organizations(tx, &site.course_org_filter, organization.as_deref())?;
+                if filter.organizations.as_ref().is_some_and(Vec::is_empty) {
+                    return Ok(Vec::new());
+                }
+                Ok::<_, CoursesError>(catalog::public_courses(tx, &filter, &seek, limit)?)
+            })
+            .await?;
+        let order = site.order;
+        Ok(Page::from_seek_rows(
+            rows.into_iter().map(Course::from).collect(),
+            &page,
+            |course| SeekKey {
+                key: match order {
+                    CatalogOrder::DisplayName => Some(course.display_name.clone()),
+                    CatalogOrder::StartDate => course.start.map(encode_start),
+                },
+                id: course.id.0,
+            },
+        ))
+    }
+}
