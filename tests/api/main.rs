@@ -7,6 +7,7 @@ mod api_clients;
 mod architecture;
 mod audit;
 mod auth;
+mod catalog;
 mod contracts;
 mod creator_requests;
 mod domain_claims;

@@ -69,9 +69,10 @@ fn timing(status: &str) -> Option<Timing> {
     })
 }
 
-/// A start date as a cursor carries it (RFC 3339, microseconds).
+/// A start date as a cursor carries it: RFC 3339 at the precision stored
+/// (SQLite keeps what it is given), so the seek compares equal to it.
 fn encode_start(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 fn decode_start(text: &str) -> Option<NaiveDateTime> {
