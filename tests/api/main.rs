@@ -11,6 +11,7 @@ mod catalog;
 mod contracts;
 mod creator_requests;
 mod domain_claims;
+mod enrollments;
 mod errors;
 mod exposure;
 mod graphql;

@@ -158,6 +158,12 @@ impl Courses {
                 let staff = may(&caller, Action::ManageEnrollments, at.place())?;
                 if !staff {
                     if itself {
+                        // Every account of the tenant holds `EnrollSelf`, so
+                        // `authorize_visible` alone would let a learner learn
+                        // that a private course exists.
+                        if !can_see(&caller, &at)? {
+                            return Err(CoursesError::NotFound("course"));
+                        }
                         authorize_visible(&caller, Action::EnrollSelf, &at)?;
                         if let Some(reason) = closed_to_learners(&at.course, Utc::now().naive_utc())
                         {
