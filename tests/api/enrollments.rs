@@ -740,10 +740,98 @@ fn graphql_enrolls_and_lists_like_rest(backend: Backend) {
     );
 }
 
+/// Enrolls `users` in `course` of `slug`'s tenant directly (the loader's
+/// test needs many).
+fn insert_enrollments(app: &TestApp, slug: &str, course: i64, users: Vec<i64>) {
+    let slug = slug.to_owned();
+    let db = app.state.db.clone();
+    actix_web::rt::System::new()
+        .block_on(db.platform(Access::Write, move |tx| {
+            let tenant = atrium_db::tenants::find_by_slug(tx, &slug)?;
+            let mut scoped = tx.enter_tenant(&tenant)?;
+            for user in users {
+                atrium_db::enrollments::insert(&mut scoped, course, user, "audit")?;
+            }
+            Ok::<_, atrium_db::DbError>(())
+        }))
+        .expect("insert enrollments");
+}
+
+/// The domain function behind GraphQL's `Course.enrollments` loader: fifty
+/// courses in a handful of statements, each course's list for those who
+/// manage its enrollments only.
+fn the_roster_loader_reads_fifty_courses_in_a_few_statements(backend: Backend) {
+    use atrium_core::CourseId;
+    use atrium_permissions::Role;
+    let app = TestApp::start(backend);
+    let t = tree(&app, "acme");
+    let acme = t.tenant.clone();
+    let users = insert_users(&app, "acme", 3);
+    let mut ids = Vec::new();
+    for n in 0..50 {
+        let id = insert_course_with(
+            &app,
+            "acme",
+            t.sibkid,
+            &format!("course-v1:SIBKID+L{n}+1"),
+            settings(&format!("Loaded {n}")),
+        );
+        // Course n has n % 4 learners.
+        insert_enrollments(
+            &app,
+            "acme",
+            id,
+            users.iter().copied().take(n % 4).collect(),
+        );
+        ids.push(CourseId(id));
+    }
+    let scope = actix_web::rt::System::new()
+        .block_on(app.state.sites.directory.resolve(&acme.domain))
+        .expect("resolve");
+    let atrium_sites::Resolution::Tenant(entry) = scope else {
+        panic!("a tenant host");
+    };
+    let load = |caller: atrium_permissions::Caller| {
+        let courses = std::sync::Arc::clone(&app.state.courses);
+        let ids = ids.clone();
+        let before = app.state.db.statements_executed();
+        let found = actix_web::rt::System::new()
+            .block_on(courses.first_enrollments_of_courses(&caller, entry.scope, ids))
+            .expect("load");
+        (found, app.state.db.statements_executed() - before)
+    };
+
+    let admin = t.user_caller(acme.admin_id, Some((Role::TenantAdmin, "tenant")));
+    let (found, statements) = load(admin);
+    assert_eq!(found.len(), 50);
+    for (n, id) in ids.iter().enumerate() {
+        let list = found[id].as_ref().expect("the admin manages every course");
+        assert_eq!(list.len(), n % 4, "course {n}");
+        assert!(list.iter().all(|e| e.is_active && e.course_id == *id));
+    }
+    // BEGIN, the courses, the tree, the enrollments, COMMIT (and the
+    // tenant setting on PostgreSQL): not one per course.
+    assert!(statements <= 8, "{statements} statements for 50 courses");
+
+    // Course staff of one course: its list, and null for the others.
+    let staff = t.user_caller(
+        users[0],
+        Some((Role::CourseStaff, "course:course-v1:SIBKID+L3+1")),
+    );
+    let (found, _) = load(staff);
+    assert_eq!(found[&ids[3]].as_ref().map(Vec::len), Some(3));
+    assert!(ids
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| *n != 3)
+        .all(|(_, id)| found[id].is_none()));
+}
+
 backend_tests!(
     learners_enroll_themselves_where_the_course_lets_them,
     staff_enroll_others_anywhere_in_their_courses,
     unenrolling_keeps_the_record_and_enrolling_again_reactivates_it,
     fifty_racing_enrollments_fill_a_course_of_ten_exactly,
     graphql_enrolls_and_lists_like_rest,
+    the_roster_loader_reads_fifty_courses_in_a_few_statements,
 );
