@@ -410,6 +410,19 @@ fn filters_narrow_by_language_text_and_timing(backend: Backend) {
     app.req("GET", &acme.domain, "/api/v1/catalog?status=someday")
         .send()
         .expect(400);
+    // Filters out of their declared shape are field errors.
+    for (query, field) in [
+        ("?organization=", "organization"),
+        ("?organization=a%20b", "organization"),
+        (&format!("?q={}", "x".repeat(256)), "q"),
+        (&format!("?language={}", "x".repeat(65)), "language"),
+    ] {
+        let fields = app
+            .req("GET", &acme.domain, &format!("/api/v1/catalog{query}"))
+            .send()
+            .field_errors();
+        assert_eq!(fields, [field], "{query}");
+    }
     // Filters combine.
     assert_eq!(
         found("?status=current&language=en&q=british"),

@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use atrium_core::{OrganizationId, Page, SeekKey, SeekRequest, ValidationErrors};
+use atrium_core::{is_key_part, OrganizationId, Page, SeekKey, SeekRequest, ValidationErrors};
 use atrium_db::catalog::{self, CatalogFilter, CatalogSeek, Timing};
 use atrium_db::{Access, TenantScope, TenantTx};
 use atrium_organizations::tx::{all_lineages, find_by_short_name};
@@ -155,9 +155,27 @@ impl Courses {
                 }
             },
         };
+        if let Some(org) = &query.organization {
+            if !is_key_part(org) {
+                errors.add(
+                    "organization",
+                    "must be a short name: 1 to 64 letters, digits, _, . or -",
+                );
+            }
+        }
+        if query
+            .language
+            .as_ref()
+            .is_some_and(|l| l.chars().count() > 64)
+        {
+            errors.add("language", "must be at most 64 characters");
+        }
+        if query.text.as_ref().is_some_and(|t| t.chars().count() > 255) {
+            errors.add("q", "must be at most 255 characters");
+        }
         errors.into_result()?;
         let non_empty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
-        let organization = non_empty(query.organization);
+        let organization = query.organization;
         let mut filter = CatalogFilter {
             organizations: None,
             language: non_empty(query.language),

@@ -9,6 +9,7 @@ use crate::wire::list_type;
 
 /// A course as the catalog shows it to anyone.
 #[derive(Debug, Clone, serde::Serialize, ToSchema, SimpleObject)]
+#[schema(as = CatalogCourse)]
 #[graphql(name = "CatalogCourse")]
 pub struct CatalogCourseDto {
     /// `course-v1:ORG+NUMBER+RUN`.

@@ -9,6 +9,7 @@ use crate::wire::{list_type, utc};
 
 /// A user's enrollment in a course.
 #[derive(Debug, Clone, Serialize, ToSchema, SimpleObject)]
+#[schema(as = Enrollment)]
 #[graphql(name = "Enrollment")]
 pub struct EnrollmentDto {
     /// `course-v1:ORG+NUMBER+RUN`.
@@ -77,7 +78,7 @@ pub struct NewEnrollmentBody {
     /// clients (who must send it).
     pub user_id: Option<i64>,
     /// `audit`, `honor` or `verified` (anything else is a `400` on `mode`).
-    /// Read as text so that a wrong one is a field error.
+    // Read as text so that a wrong one is a field error, not a body error.
     #[schema(value_type = EnrollmentMode)]
     pub mode: String,
 }
