@@ -81,6 +81,21 @@ fn decode_start(text: &str) -> Option<NaiveDateTime> {
         .map(|at| at.naive_utc())
 }
 
+/// The ids of the organizations `names` name (those the tenant has): one
+/// look-up per name, as a site's filter names a handful.
+fn ids_named<'a>(
+    tx: &mut TenantTx<'_>,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<HashSet<OrganizationId>, CoursesError> {
+    let mut ids = HashSet::new();
+    for name in names {
+        if let Some(org) = find_by_short_name(tx, name)? {
+            ids.insert(org.id);
+        }
+    }
+    Ok(ids)
+}
+
 /// The organizations whose courses the catalog shows: those named by the
 /// site's filter and everything below them, narrowed to `organization`
 /// and everything below it. `None`: all of the tenant's.
@@ -92,18 +107,8 @@ fn served_organizations(
     if site_filter.is_empty() && organization.is_none() {
         return Ok(None);
     }
-    // One look-up per name: a site's filter names a handful.
-    let mut ids_of = |names: &mut dyn Iterator<Item = &str>| {
-        let mut ids = HashSet::new();
-        for name in names {
-            if let Some(org) = find_by_short_name(tx, name)? {
-                ids.insert(org.id);
-            }
-        }
-        Ok::<_, CoursesError>(ids)
-    };
-    let named = ids_of(&mut site_filter.iter().map(String::as_str))?;
-    let chosen = ids_of(&mut organization.into_iter())?;
+    let named = ids_named(tx, site_filter.iter().map(String::as_str))?;
+    let chosen = ids_named(tx, organization)?;
     let lineages = all_lineages(tx)?;
     let below = |roots: &HashSet<OrganizationId>, id: &OrganizationId| {
         lineages
