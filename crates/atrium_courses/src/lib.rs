@@ -9,16 +9,21 @@
 //! writes its audit entry in the transaction of its change.
 
 mod access;
+pub mod batch;
 mod error;
 pub mod keys;
+mod reruns;
 mod service;
 mod settings;
+mod studio;
 pub mod tx;
 
 pub use error::CoursesError;
 pub use keys::{CourseKey, LibraryKey};
+pub use reruns::Rerun;
 pub use service::Courses;
 pub use settings::{CourseFields, CoursePatch, NewCourse, Visibility};
+pub use studio::CourseChange;
 
 use atrium_core::{CourseId, OrganizationId};
 use atrium_db::courses::CourseRow;
