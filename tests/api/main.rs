@@ -8,6 +8,7 @@ mod architecture;
 mod audit;
 mod auth;
 mod contracts;
+mod courses;
 mod creator_requests;
 mod domain_claims;
 mod errors;
