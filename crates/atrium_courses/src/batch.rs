@@ -12,8 +12,8 @@ use std::collections::{HashMap, HashSet};
 
 use atrium_audit::Author;
 use atrium_core::ValidationErrors;
-use atrium_db::{courses, organizations, Access, TenantScope};
-use atrium_organizations::tx::{all_lineages, hold_tree};
+use atrium_db::{courses, Access, TenantScope};
+use atrium_organizations::tx::{all_lineages, find_by_short_names, hold_tree};
 use atrium_organizations::Organization;
 use atrium_permissions::{authenticated, may, Action, Caller, Denied, Place};
 
@@ -74,11 +74,10 @@ impl Courses {
                     .collect::<HashSet<_>>()
                     .into_iter()
                     .collect();
-                let orgs: HashMap<String, Organization> =
-                    organizations::find_by_short_names(tx, &names)?
-                        .into_iter()
-                        .map(|row| (row.short_name.clone(), Organization::from(row)))
-                        .collect();
+                let orgs: HashMap<String, Organization> = find_by_short_names(tx, &names)?
+                    .into_iter()
+                    .map(|org| (org.short_name.clone(), org))
+                    .collect();
                 let lineages = all_lineages(tx)?;
                 let keys: Vec<String> = first_of.keys().cloned().collect();
                 let taken: HashSet<String> = courses::find_by_keys(tx, &keys)?

@@ -6,8 +6,7 @@ use diesel::prelude::*;
 use crate::connection::DbConnection;
 use crate::error::DbResult;
 use crate::now;
-use crate::roles::RoleAssignmentRow;
-use crate::schema::{courses, enrollments, role_assignments};
+use crate::schema::{courses, enrollments};
 use crate::tenancy::TenantTx;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -221,27 +220,4 @@ pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
     )
     .execute(tx.conn)?;
     Ok(())
-}
-
-/// The grants made on `scope` (`course:KEY`): a course's team.
-pub fn grants_on(tx: &mut TenantTx<'_>, scope: &str) -> DbResult<Vec<RoleAssignmentRow>> {
-    Ok(role_assignments::table
-        .filter(role_assignments::tenant_id.eq(tx.tenant()))
-        .filter(role_assignments::scope.eq(scope))
-        .order(role_assignments::id)
-        .select(RoleAssignmentRow::as_select())
-        .load(tx.conn)?)
-}
-
-/// Removes every grant made on `scope`, answering them: a deleted course's
-/// team goes with it.
-pub fn revoke_all_on(tx: &mut TenantTx<'_>, scope: &str) -> DbResult<Vec<RoleAssignmentRow>> {
-    let rows = grants_on(tx, scope)?;
-    diesel::delete(
-        role_assignments::table
-            .filter(role_assignments::tenant_id.eq(tx.tenant()))
-            .filter(role_assignments::scope.eq(scope)),
-    )
-    .execute(tx.conn)?;
-    Ok(rows)
 }

@@ -129,12 +129,12 @@ pub fn grants_in_organization(
 
 /// The grants made on `scope` (a course's team, on `course:KEY`).
 pub fn grants_on_scope(tx: &mut TenantTx<'_>, scope: &GrantScope) -> DbResult<Vec<Assignment>> {
-    atrium_db::courses::grants_on(tx, &scope.encode())
+    roles::on_scope(tx, &scope.encode())
 }
 
 /// Removes every grant made on `scope`, answering them so the caller can
 /// announce each account's access change and audit it (a deleted course's
 /// team goes with the course).
 pub fn revoke_scope(tx: &mut TenantTx<'_>, scope: &GrantScope) -> DbResult<Vec<Assignment>> {
-    atrium_db::courses::revoke_all_on(tx, &scope.encode())
+    roles::revoke_on_scope(tx, &scope.encode())
 }
