@@ -1039,6 +1039,53 @@ fn graphql_takes_the_same_paths(backend: Backend) {
     );
 }
 
+/// The statements of one GraphQL page of courses with their nested
+/// organizations (the fewest of five runs, as the organization loaders'
+/// test counts them), and its answer.
+fn statements_of_course_page(app: &TestApp, tenant: &Provisioned) -> (u64, Value) {
+    let query =
+        "{ courses(limit: 100) { items { key organization { shortName parent { shortName } } } } }";
+    let answer = app.graphql(&tenant.domain, Some(&tenant.admin_token), query, json!({}));
+    let mut fewest = u64::MAX;
+    for _ in 0..5 {
+        let before = app.state.db.statements_executed();
+        app.graphql(&tenant.domain, Some(&tenant.admin_token), query, json!({}));
+        fewest = fewest.min(app.state.db.statements_executed() - before);
+    }
+    (fewest, answer)
+}
+
+fn fifty_courses_load_their_organizations_in_batches(backend: Backend) {
+    let app = TestApp::start(backend);
+    let acme = app.provision("acme");
+    for n in 0..10 {
+        acme.admin(&app, "POST", "/api/v1/organizations")
+            .json(&json!({"short_name": format!("D{n}"), "name": format!("D{n}"), "parent": acme.org}))
+            .expect(201);
+    }
+    let courses: Vec<Value> = (0..50)
+        .map(|i| new_course(&format!("D{}", i % 10), &format!("N{i}"), "1"))
+        .collect();
+    let (small, _) = statements_of_course_page(&app, &acme);
+    acme.admin(&app, "POST", "/api/v1/courses/batch")
+        .json(&json!({"courses": courses}))
+        .expect(201);
+    let (big, answer) = statements_of_course_page(&app, &acme);
+    assert_eq!(answer["errors"], Value::Null, "{answer}");
+    let items = answer["data"]["courses"]["items"]
+        .as_array()
+        .expect("items");
+    assert_eq!(items.len(), 50);
+    assert_eq!(items[13]["organization"]["shortName"], "D3");
+    assert_eq!(
+        items[13]["organization"]["parent"]["shortName"],
+        acme.org.as_str()
+    );
+    eprintln!("course page: {small} statements for no courses, {big} for 50");
+    // A statement per course (an N+1) would take at least 50.
+    assert!(big < 20, "50 courses took {big} statements");
+}
+
 backend_tests!(
     creation_checks_every_field_and_makes_the_creator_instructor,
     idempotency_keys_replay_the_first_answer,
@@ -1052,4 +1099,5 @@ backend_tests!(
     keys_are_taken_literally_and_percent_encoded,
     api_clients_create_within_their_organization,
     graphql_takes_the_same_paths,
+    fifty_courses_load_their_organizations_in_batches,
 );
