@@ -699,6 +699,15 @@ fn reruns_copy_settings_and_team(backend: Backend) {
         .json();
     assert_eq!(next["rerun_of"], key);
     assert_eq!(next["display_name"], "Biology 2027");
+    // A deactivated organization takes no reruns either.
+    acme.admin(&app, "PATCH", "/api/v1/organizations/LOW")
+        .json(&json!({"is_active": false}))
+        .expect(200);
+    send(
+        &rerunner_token,
+        json!({"run": "2029", "end": "2029-06-01T00:00:00Z"}),
+    )
+    .expect_problem(409, "conflict");
     // A source the caller cannot see is a 404.
     let (_, learner) = account(&app, acme, "learner");
     let mut private = new_course("SIB", "HID", "1");

@@ -26,7 +26,7 @@ pub struct Rerun {
 impl Courses {
     /// Makes a rerun of `source` (which the caller must see, else `404`):
     /// it needs `CreateCourse` at the course's organization, which must be
-    /// active. Every course-scoped grant of the source is made again on
+    /// active (else `409`). Every course-scoped grant of the source is made again on
     /// the rerun, and a user who makes it becomes its instructor too.
     pub async fn rerun_course(
         &self,
@@ -53,10 +53,19 @@ impl Courses {
                     Action::CreateCourse,
                     Place::Organization(&at.lineage),
                 )?;
-                let org = atrium_organizations::tx::find_by_ids(tx, &[at.course.organization_id])?
-                    .into_iter()
-                    .next();
-                crate::studio::organization_for_new_course(org, "org")?;
+                // The rerun names no organization of its own, so a
+                // deactivated one is the state's fault: a 409, not a field.
+                let active =
+                    atrium_organizations::tx::find_by_ids(tx, &[at.course.organization_id])?
+                        .into_iter()
+                        .next()
+                        .is_some_and(|org| org.accepts_new_courses());
+                if !active {
+                    return Err(CoursesError::Conflict(format!(
+                        "the organization {} is deactivated and takes no new courses",
+                        at.course.org
+                    )));
+                }
                 let key = CourseKey {
                     org: at.course.org.clone(),
                     number: at.course.number.clone(),

@@ -253,7 +253,7 @@ pub async fn delete(
     request_body = RerunBody,
     responses(
         (status = 201, description = "The new run", body = CourseDto, headers(("Location" = String))),
-        (status = 409, description = "The new key is taken, or the same Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The new key is taken, the organization is deactivated, or the same Idempotency-Key is in flight", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
