@@ -855,6 +855,14 @@ fn keys_are_taken_literally_and_percent_encoded(backend: Backend) {
     )
     .send()
     .expect_problem(404, "not-found");
+    // Decoded once: `%252B` is the text `%2B`, not a plus.
+    acme.admin(
+        &app,
+        "GET",
+        "/api/v1/courses/course-v1%3AACME%252BCS.101%252B2026_T1",
+    )
+    .send()
+    .expect_problem(404, "not-found");
     for malformed in [
         "nothing",
         "course-v1:ACME+CS.101",
