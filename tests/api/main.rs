@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod catalog;
 mod contracts;
+mod courses;
 mod creator_requests;
 mod domain_claims;
 mod enrollments;

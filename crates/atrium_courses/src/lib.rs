@@ -9,20 +9,25 @@
 //! writes its audit entry in the transaction of its change.
 
 mod access;
+pub mod batch;
 mod catalog;
 mod enrollments;
 mod error;
 pub mod keys;
+mod reruns;
 mod service;
 mod settings;
+mod studio;
 pub mod tx;
 
 pub use catalog::{CatalogOrder, CatalogQuery, CatalogSite};
 pub use enrollments::{Enrolled, Enrollment, ENROLLMENTS_PER_COURSE, MODES};
 pub use error::CoursesError;
 pub use keys::{CourseKey, LibraryKey};
+pub use reruns::Rerun;
 pub use service::Courses;
 pub use settings::{CourseFields, CoursePatch, NewCourse, Visibility};
+pub use studio::CourseChange;
 
 use atrium_core::{CourseId, OrganizationId};
 use atrium_db::courses::CourseRow;

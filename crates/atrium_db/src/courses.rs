@@ -3,9 +3,10 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::connection::DbConnection;
 use crate::error::DbResult;
 use crate::now;
-use crate::schema::courses;
+use crate::schema::{courses, enrollments};
 use crate::tenancy::TenantTx;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -126,4 +127,97 @@ pub fn count_in_organization(tx: &mut TenantTx<'_>, organization: i64) -> DbResu
         .filter(courses::organization_id.eq(organization))
         .count()
         .get_result(tx.conn)?)
+}
+
+/// The courses among `keys` that this tenant has (a batch's taken keys).
+pub fn find_by_keys(tx: &mut TenantTx<'_>, keys: &[String]) -> DbResult<Vec<CourseRow>> {
+    Ok(courses::table
+        .filter(courses::tenant_id.eq(tx.tenant()))
+        .filter(courses::course_key.eq_any(keys))
+        .select(CourseRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// A page of the courses that lie in one of `organizations` or whose key
+/// is among `keys`, in id order after `after`: Studio's listing, whose
+/// caller may author exactly those.
+pub fn list_in(
+    tx: &mut TenantTx<'_>,
+    organizations: &[i64],
+    keys: &[String],
+    after: Option<i64>,
+    limit: i64,
+) -> DbResult<Vec<CourseRow>> {
+    Ok(courses::table
+        .filter(courses::tenant_id.eq(tx.tenant()))
+        .filter(
+            courses::organization_id
+                .eq_any(organizations)
+                .or(courses::course_key.eq_any(keys)),
+        )
+        .filter(courses::id.gt(after.unwrap_or(0)))
+        .order(courses::id)
+        .limit(limit)
+        .select(CourseRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// Holds the course row until the transaction ends, against writers that
+/// refer to it (an enrollment's insert waits, or is waited for), so that
+/// what is checked before a deletion still holds at the deletion. On
+/// SQLite the write transaction holds the database's write lock already.
+pub fn lock(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
+    let tenant = tx.tenant();
+    if let DbConnection::Postgres(pg) = &mut *tx.conn {
+        courses::table
+            .filter(courses::tenant_id.eq(tenant))
+            .filter(courses::id.eq(id))
+            .select(courses::id)
+            .for_update()
+            .load::<i64>(pg)?;
+    }
+    Ok(())
+}
+
+/// Writes `settings` over the course `id` if it is still at `version`,
+/// making it `version + 1`; `false` when another change came first (no
+/// lost updates, whatever the isolation level).
+pub fn update_settings(
+    tx: &mut TenantTx<'_>,
+    id: i64,
+    version: i64,
+    settings: &CourseSettings,
+) -> DbResult<bool> {
+    let changed = diesel::update(
+        courses::table
+            .filter(courses::tenant_id.eq(tx.tenant()))
+            .filter(courses::id.eq(id))
+            .filter(courses::version.eq(version)),
+    )
+    .set((
+        settings,
+        courses::version.eq(version + 1),
+        courses::updated_at.eq(now()),
+    ))
+    .execute(tx.conn)?;
+    Ok(changed == 1)
+}
+
+/// Deletes the course `id` with its (inactive) enrollments; the caller
+/// checks there are no active ones, under [`lock`].
+pub fn delete(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
+    let tenant = tx.tenant();
+    diesel::delete(
+        enrollments::table
+            .filter(enrollments::tenant_id.eq(tenant))
+            .filter(enrollments::course_id.eq(id)),
+    )
+    .execute(tx.conn)?;
+    diesel::delete(
+        courses::table
+            .filter(courses::tenant_id.eq(tenant))
+            .filter(courses::id.eq(id)),
+    )
+    .execute(tx.conn)?;
+    Ok(())
 }

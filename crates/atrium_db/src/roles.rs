@@ -230,3 +230,26 @@ pub fn count_in_organization(tx: &mut TenantTx<'_>, organization_id: i64) -> DbR
         .count()
         .get_result(tx.conn)?)
 }
+
+/// The grants made on `scope` exactly (a course's team, on `course:KEY`).
+pub fn on_scope(tx: &mut TenantTx<'_>, scope: &str) -> DbResult<Vec<RoleAssignmentRow>> {
+    Ok(role_assignments::table
+        .filter(role_assignments::tenant_id.eq(tx.tenant()))
+        .filter(role_assignments::scope.eq(scope))
+        .order(role_assignments::id)
+        .select(RoleAssignmentRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// Removes every grant made on `scope`, answering them (a deleted course's
+/// team goes with it).
+pub fn revoke_on_scope(tx: &mut TenantTx<'_>, scope: &str) -> DbResult<Vec<RoleAssignmentRow>> {
+    let rows = on_scope(tx, scope)?;
+    diesel::delete(
+        role_assignments::table
+            .filter(role_assignments::tenant_id.eq(tx.tenant()))
+            .filter(role_assignments::scope.eq(scope)),
+    )
+    .execute(tx.conn)?;
+    Ok(rows)
+}

@@ -79,6 +79,18 @@ pub fn find_by_short_name(
     Ok(organizations::find_by_short_name(tx, short_name)?.map(Organization::from))
 }
 
+/// The organizations the tenant has among those named `short_names`, in
+/// one read (a batch of courses names many).
+pub fn find_by_short_names(
+    tx: &mut TenantTx<'_>,
+    short_names: &[String],
+) -> DbResult<Vec<Organization>> {
+    Ok(organizations::find_by_short_names(tx, short_names)?
+        .into_iter()
+        .map(Organization::from)
+        .collect())
+}
+
 /// The organizations among `ids` that the tenant has.
 pub fn find_by_ids(tx: &mut TenantTx<'_>, ids: &[OrganizationId]) -> DbResult<Vec<Organization>> {
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();

@@ -126,3 +126,15 @@ pub fn grants_in_organization(
 ) -> DbResult<i64> {
     roles::count_in_organization(tx, organization.0)
 }
+
+/// The grants made on `scope` (a course's team, on `course:KEY`).
+pub fn grants_on_scope(tx: &mut TenantTx<'_>, scope: &GrantScope) -> DbResult<Vec<Assignment>> {
+    roles::on_scope(tx, &scope.encode())
+}
+
+/// Removes every grant made on `scope`, answering them so the caller can
+/// announce each account's access change and audit it (a deleted course's
+/// team goes with the course).
+pub fn revoke_scope(tx: &mut TenantTx<'_>, scope: &GrantScope) -> DbResult<Vec<Assignment>> {
+    roles::revoke_on_scope(tx, &scope.encode())
+}

@@ -2,6 +2,21 @@
 //! delete), reruns and batch creation (REST and GraphQL), through
 //! `atrium_courses`.
 
+pub mod graphql;
+pub mod rest;
+pub mod wire;
+
 use crate::routes::Api;
 
-pub fn routes(_api: &mut Api) {}
+pub fn routes(api: &mut Api) {
+    // `/courses/batch` before `/courses/{course_key}`: the router tries
+    // resources in this order, and a course key always starts with
+    // `course-v1:`, so no key is taken for `batch`.
+    api.add::<rest::__path_create_batch, _, _>(rest::create_batch)
+        .add::<rest::__path_list, _, _>(rest::list)
+        .add::<rest::__path_create, _, _>(rest::create)
+        .add::<rest::__path_get, _, _>(rest::get)
+        .add::<rest::__path_update, _, _>(rest::update)
+        .add::<rest::__path_delete, _, _>(rest::delete)
+        .add::<rest::__path_rerun, _, _>(rest::rerun);
+}

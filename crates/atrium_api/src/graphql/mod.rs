@@ -18,8 +18,8 @@ use crate::problem::ApiError;
 use crate::routes::Api;
 use crate::state::AppState;
 use crate::{
-    api_clients, audit, course_creator_requests, identity, organizations, role_assignments, sites,
-    tenants, users,
+    api_clients, audit, catalog, course_creator_requests, courses, enrollments, identity,
+    organizations, role_assignments, sites, tenants, users,
 };
 
 // Every domain's queries: one entry per domain. The doc comment below is
@@ -39,8 +39,9 @@ pub struct Query(
     role_assignments::graphql::RoleAssignmentQuery,
     course_creator_requests::graphql::CreatorRequestQuery,
     organizations::graphql::OrganizationQuery,
-    crate::catalog::graphql::CatalogQuery,
-    crate::enrollments::graphql::EnrollmentQuery,
+    catalog::graphql::CatalogQuery,
+    enrollments::graphql::EnrollmentQuery,
+    courses::graphql::CourseQuery,
 );
 
 // Every domain's mutations: one entry per domain.
@@ -55,7 +56,8 @@ pub struct Mutation(
     role_assignments::graphql::RoleAssignmentMutation,
     course_creator_requests::graphql::CreatorRequestMutation,
     organizations::graphql::OrganizationMutation,
-    crate::enrollments::graphql::EnrollmentMutation,
+    enrollments::graphql::EnrollmentMutation,
+    courses::graphql::CourseMutation,
 );
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;
