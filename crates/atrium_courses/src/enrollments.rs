@@ -177,7 +177,7 @@ impl Courses {
                     return Err(CoursesError::NotFound("user"));
                 }
                 let course_id = at.course.id.0;
-                enrollments::lock_course(tx, course_id)?;
+                courses::lock(tx, course_id)?;
                 let current = enrollments::find(tx, course_id, user.0)?;
                 if let Some(current) = &current {
                     // A learner does not change its own mode (an upgrade to

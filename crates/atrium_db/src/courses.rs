@@ -162,10 +162,12 @@ pub fn list_in(
         .load(tx.conn)?)
 }
 
-/// Holds the course row until the transaction ends, against writers that
-/// refer to it (an enrollment's insert waits, or is waited for), so that
-/// what is checked before a deletion still holds at the deletion. On
-/// SQLite the write transaction holds the database's write lock already.
+/// Holds the course row until the transaction ends, so that the writes
+/// that count or refer to its enrollments are decided one at a time: a
+/// count of active enrollments read after it (the enrollment limit, a
+/// deletion's check) stays true until the commit. PostgreSQL: `SELECT …
+/// FOR UPDATE`. SQLite: a write transaction holds the database's write
+/// lock from `BEGIN IMMEDIATE` already.
 pub fn lock(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
     let tenant = tx.tenant();
     if let DbConnection::Postgres(pg) = &mut *tx.conn {

@@ -31,23 +31,6 @@ pub fn count_active(tx: &mut TenantTx<'_>, course: i64) -> DbResult<i64> {
         .get_result(tx.conn)?)
 }
 
-/// Locks the row of `course` until the transaction ends, so that the
-/// enrollments of one course are decided one at a time: a count of active
-/// enrollments read after it stays true until the commit. PostgreSQL:
-/// `SELECT … FOR UPDATE` (a second enrollment waits here for the first to
-/// commit, then counts again). SQLite: a write transaction already holds
-/// the database's write lock from `BEGIN IMMEDIATE`, so nothing to do.
-pub fn lock_course(tx: &mut TenantTx<'_>, course: i64) -> DbResult<()> {
-    let query = courses::table
-        .filter(courses::tenant_id.eq(tx.tenant()))
-        .filter(courses::id.eq(course))
-        .select(courses::id);
-    if let DbConnection::Postgres(pg) = &mut *tx.conn {
-        query.for_update().load::<i64>(pg)?;
-    }
-    Ok(())
-}
-
 pub fn find(tx: &mut TenantTx<'_>, course: i64, user: i64) -> DbResult<Option<EnrollmentRow>> {
     Ok(enrollments::table
         .filter(enrollments::tenant_id.eq(tx.tenant()))
@@ -59,7 +42,7 @@ pub fn find(tx: &mut TenantTx<'_>, course: i64, user: i64) -> DbResult<Option<En
 }
 
 /// Enrolls `user` (active) in `course`; the caller has locked the course
-/// ([`lock_course`]) and found no row, so the key is free.
+/// ([`crate::courses::lock`]) and found no row, so the key is free.
 pub fn insert(
     tx: &mut TenantTx<'_>,
     course: i64,
