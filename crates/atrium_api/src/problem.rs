@@ -302,4 +302,5 @@ through_failure!(
     atrium_tenants::TenantsError,
     atrium_audit::AuditError,
     atrium_organizations::OrganizationsError,
+    atrium_courses::CoursesError,
 );

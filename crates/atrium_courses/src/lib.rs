@@ -11,14 +11,18 @@
 mod access;
 mod error;
 pub mod keys;
+mod libraries;
 mod service;
 mod settings;
+mod team;
 pub mod tx;
 
 pub use error::CoursesError;
 pub use keys::{CourseKey, LibraryKey};
+pub use libraries::{Library, LibraryPatch, NewLibrary};
 pub use service::Courses;
 pub use settings::{CourseFields, CoursePatch, NewCourse, Visibility};
+pub use team::{TeamMember, TEAM_PER_COURSE, TEAM_ROLES};
 
 use atrium_core::{CourseId, OrganizationId};
 use atrium_db::courses::CourseRow;

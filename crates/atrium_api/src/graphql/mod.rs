@@ -18,8 +18,8 @@ use crate::problem::ApiError;
 use crate::routes::Api;
 use crate::state::AppState;
 use crate::{
-    api_clients, audit, course_creator_requests, identity, organizations, role_assignments, sites,
-    tenants, users,
+    api_clients, audit, course_creator_requests, course_team, identity, libraries, organizations,
+    role_assignments, sites, tenants, users,
 };
 
 // Every domain's queries: one entry per domain. The doc comment below is
@@ -39,6 +39,8 @@ pub struct Query(
     role_assignments::graphql::RoleAssignmentQuery,
     course_creator_requests::graphql::CreatorRequestQuery,
     organizations::graphql::OrganizationQuery,
+    course_team::graphql::CourseTeamQuery,
+    libraries::graphql::LibraryQuery,
 );
 
 // Every domain's mutations: one entry per domain.
@@ -53,6 +55,8 @@ pub struct Mutation(
     role_assignments::graphql::RoleAssignmentMutation,
     course_creator_requests::graphql::CreatorRequestMutation,
     organizations::graphql::OrganizationMutation,
+    course_team::graphql::CourseTeamMutation,
+    libraries::graphql::LibraryMutation,
 );
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;
