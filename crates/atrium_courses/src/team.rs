@@ -235,7 +235,10 @@ impl crate::Courses {
                     };
                     if may_view_team(&caller, &at)? {
                         teams.insert(at.course.id, Some(Vec::new()));
-                        readable.insert(GrantScope::Course(at.course.key.clone()).encode(), at.course.id);
+                        readable.insert(
+                            GrantScope::Course(at.course.key.clone()).encode(),
+                            at.course.id,
+                        );
                     }
                 }
                 let scopes: Vec<GrantScope> = readable
@@ -243,9 +246,8 @@ impl crate::Courses {
                     .filter_map(|s| GrantScope::decode(s))
                     .collect();
                 for row in grants::first_on_scopes(tx, &scopes, TEAM_PER_COURSE)? {
-                    if let Some(Some(team)) = readable
-                        .get(&row.scope)
-                        .and_then(|id| teams.get_mut(id))
+                    if let Some(Some(team)) =
+                        readable.get(&row.scope).and_then(|id| teams.get_mut(id))
                     {
                         team.push(TeamMember::from(row));
                     }
