@@ -16,7 +16,7 @@ use crate::wire::ListQuery;
 /// order they were added: for whoever may author or preview the course. A
 /// course the caller cannot see is a `404`.
 #[utoipa::path(operation_id = "list_course_team", get, path = "/api/v1/courses/{course_key}/team", tag = "course team",
-    params(("course_key" = String, Path, description = "`course-v1:ORG+NUMBER+RUN`, literally or percent-encoded"), ListQuery),
+    params(("course_key" = String, Path, pattern = r"^course-v1:[A-Za-z0-9_.-]{1,64}\+[A-Za-z0-9_.-]{1,64}\+[A-Za-z0-9_.-]{1,64}$", description = "`course-v1:ORG+NUMBER+RUN`, literally or percent-encoded"), ListQuery),
     responses(
         (status = 200, description = "A page of the team", body = TeamMemberList),
         (status = 404, description = "No such course, or one the caller cannot see", body = Problem, content_type = "application/problem+json"),
@@ -41,7 +41,7 @@ pub async fn list(
 /// above them (org instructors and admins of its organization's lineage,
 /// tenant admins); others who can see the course get `403`.
 #[utoipa::path(operation_id = "add_course_team_member", post, path = "/api/v1/courses/{course_key}/team", tag = "course team",
-    params(("course_key" = String, Path, description = "`course-v1:ORG+NUMBER+RUN`, literally or percent-encoded")),
+    params(("course_key" = String, Path, pattern = r"^course-v1:[A-Za-z0-9_.-]{1,64}\+[A-Za-z0-9_.-]{1,64}\+[A-Za-z0-9_.-]{1,64}$", description = "`course-v1:ORG+NUMBER+RUN`, literally or percent-encoded")),
     request_body = NewTeamMemberBody,
     responses(
         (status = 201, description = "The new team entry", body = TeamMemberDto, headers(("Location" = String))),
@@ -79,7 +79,7 @@ pub async fn add(
 /// the course (all or none, each needing the right to grant it). `404`
 /// when the user holds none of them.
 #[utoipa::path(operation_id = "remove_course_team_member", delete, path = "/api/v1/courses/{course_key}/team/{user_id}", tag = "course team",
-    params(("course_key" = String, Path, description = "`course-v1:ORG+NUMBER+RUN`, literally or percent-encoded"), ("user_id" = i64, Path), RemoveTeamMemberQuery),
+    params(("course_key" = String, Path, pattern = r"^course-v1:[A-Za-z0-9_.-]{1,64}\+[A-Za-z0-9_.-]{1,64}\+[A-Za-z0-9_.-]{1,64}$", description = "`course-v1:ORG+NUMBER+RUN`, literally or percent-encoded"), ("user_id" = i64, Path), RemoveTeamMemberQuery),
     responses(
         (status = 204, description = "Removed"),
         (status = 404, description = "No such course (or one the caller cannot see), or nothing to remove", body = Problem, content_type = "application/problem+json"),

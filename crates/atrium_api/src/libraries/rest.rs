@@ -84,7 +84,7 @@ pub async fn create(
 /// Read a library, with its `ETag` (send it as `If-Match` to change it). A
 /// library the caller may neither author nor preview is a `404`.
 #[utoipa::path(operation_id = "get_library", get, path = "/api/v1/libraries/{library_key}", tag = "libraries",
-    params(("library_key" = String, Path, description = "`lib:ORG:SLUG`, literally or percent-encoded")),
+    params(("library_key" = String, Path, pattern = r"^lib:[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64}$", description = "`lib:ORG:SLUG`, literally or percent-encoded")),
     responses(
         (status = 200, description = "The library", body = LibraryDto, headers(("ETag" = String))),
         (status = 404, description = "No such library, or one the caller cannot see", body = Problem, content_type = "application/problem+json"),
@@ -108,7 +108,7 @@ pub async fn get(
 /// (the `ETag` of a read) the change applies only to that version, else
 /// `412`.
 #[utoipa::path(operation_id = "update_library", patch, path = "/api/v1/libraries/{library_key}", tag = "libraries",
-    params(("library_key" = String, Path, description = "`lib:ORG:SLUG`, literally or percent-encoded"), ("If-Match" = Option<String>, Header, description = "The ETag this change is based on")),
+    params(("library_key" = String, Path, pattern = r"^lib:[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64}$", description = "`lib:ORG:SLUG`, literally or percent-encoded"), ("If-Match" = Option<String>, Header, description = "The ETag this change is based on")),
     request_body = LibraryPatchBody,
     responses(
         (status = 200, description = "The changed library", body = LibraryDto, headers(("ETag" = String))),
@@ -141,7 +141,7 @@ pub async fn update(
 /// organization may, and so may who manages its team (its course
 /// instructors, org instructors and admins above it).
 #[utoipa::path(operation_id = "delete_library", delete, path = "/api/v1/libraries/{library_key}", tag = "libraries",
-    params(("library_key" = String, Path, description = "`lib:ORG:SLUG`, literally or percent-encoded")),
+    params(("library_key" = String, Path, pattern = r"^lib:[A-Za-z0-9_.-]{1,64}:[A-Za-z0-9_.-]{1,64}$", description = "`lib:ORG:SLUG`, literally or percent-encoded")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such library, or one the caller cannot see", body = Problem, content_type = "application/problem+json"),
