@@ -224,7 +224,10 @@ impl crate::Courses {
                 let lineages = all_lineages(tx)?;
                 let mut teams: HashMap<CourseId, Option<Vec<TeamMember>>> =
                     courses.iter().map(|id| (*id, None)).collect();
+                // The scopes of the teams the caller may read, and whose
+                // team each is.
                 let mut readable: HashMap<String, CourseId> = HashMap::new();
+                let mut scopes = Vec::new();
                 for course in found {
                     let Some(lineage) = lineages.get(&course.organization_id) else {
                         continue;
@@ -234,17 +237,12 @@ impl crate::Courses {
                         course,
                     };
                     if may_view_team(&caller, &at)? {
+                        let scope = GrantScope::Course(at.course.key.clone());
                         teams.insert(at.course.id, Some(Vec::new()));
-                        readable.insert(
-                            GrantScope::Course(at.course.key.clone()).encode(),
-                            at.course.id,
-                        );
+                        readable.insert(scope.encode(), at.course.id);
+                        scopes.push(scope);
                     }
                 }
-                let scopes: Vec<GrantScope> = readable
-                    .keys()
-                    .filter_map(|s| GrantScope::decode(s))
-                    .collect();
                 for row in grants::first_on_scopes(tx, &scopes, TEAM_PER_COURSE)? {
                     if let Some(Some(team)) =
                         readable.get(&row.scope).and_then(|id| teams.get_mut(id))
