@@ -14,20 +14,24 @@ mod catalog;
 mod enrollments;
 mod error;
 pub mod keys;
+mod libraries;
 mod reruns;
 mod service;
 mod settings;
 mod studio;
+mod team;
 pub mod tx;
 
 pub use catalog::{CatalogOrder, CatalogQuery, CatalogSite};
 pub use enrollments::{Enrolled, Enrollment, ENROLLMENTS_PER_COURSE, MODES};
 pub use error::CoursesError;
 pub use keys::{CourseKey, LibraryKey};
+pub use libraries::{Library, LibraryPatch, NewLibrary};
 pub use reruns::Rerun;
 pub use service::Courses;
 pub use settings::{CourseFields, CoursePatch, NewCourse, Visibility};
 pub use studio::CourseChange;
+pub use team::{TeamMember, TEAM_PER_COURSE, TEAM_ROLES};
 
 use atrium_core::{CourseId, OrganizationId};
 use atrium_db::courses::CourseRow;

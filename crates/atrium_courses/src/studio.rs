@@ -25,7 +25,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use atrium_audit::{Author, Change};
 use atrium_core::{OrganizationId, Page, PageRequest, UserId, ValidationErrors};
-use atrium_db::access::{announce, AccessChange};
 use atrium_db::{courses, enrollments, Access, DbError, TenantScope, TenantTx};
 use atrium_organizations::tx::{all_lineages, find_by_short_name, hold_tree, lineage};
 use atrium_organizations::{Organization, RoleAssignment};
@@ -386,31 +385,11 @@ impl Courses {
                         if active == 1 { "it" } else { "them" },
                     )));
                 }
-                let revoked = atrium_permissions::tx::revoke_scope(
+                atrium_organizations::tx::revoke_all_on(
                     tx,
+                    &author,
                     &GrantScope::Course(course.key.clone()),
                 )?;
-                let mut users = BTreeSet::new();
-                for row in revoked {
-                    let user = UserId(row.user_id);
-                    let assignment = RoleAssignment::from(row);
-                    atrium_audit::record(
-                        tx,
-                        &author,
-                        Change::<_, ()> {
-                            action: "role_assignment.delete",
-                            target_type: "role_assignment",
-                            target_id: assignment.id.to_string(),
-                            before: Some(&assignment),
-                            after: None,
-                        },
-                    )?;
-                    users.insert(user);
-                }
-                let tenant = tx.tenant_id();
-                for user in users {
-                    announce(tx, &AccessChange::User { tenant, user })?;
-                }
                 courses::delete(tx, course.id.0)?;
                 atrium_audit::record(
                     tx,

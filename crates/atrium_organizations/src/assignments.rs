@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::creator_requests::CourseCreatorRequest;
 use crate::tx::all_lineages;
-use crate::{Organizations, OrganizationsError};
+use crate::{ContentCheck, Organizations, OrganizationsError};
 
 /// A grant as the API shows it. `role` and `scope` are kept as stored, so
 /// a row written by a newer version still lists.
@@ -360,23 +360,13 @@ impl Organizations {
         let content = self.content.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                let resolved = resolve_scope(tx, &grant_scope)?;
-                if let (GrantScope::Course(key), Some(exists)) = (&grant_scope, &content) {
-                    if !exists(tx, key)? {
-                        return Err(OrganizationsError::NotFound("course"));
-                    }
-                }
-                let (organization, lineage) = match resolved {
-                    Some((org, lineage)) => (Some(org), Some(lineage)),
-                    None => (None, None),
-                };
-                let place = place_of(tx.tenant_id(), &grant_scope, lineage.as_ref())
-                    .ok_or(OrganizationsError::NotFound("organization"))?;
-                authorize(&caller, Action::Grant(role), place)?;
-                if !grants::account_exists(tx, user)? {
-                    return Err(OrganizationsError::NotFound("user"));
-                }
-                write_grant(tx, &author, user, role, &grant_scope, organization)
+                grant_checked(
+                    tx,
+                    &caller,
+                    &author,
+                    (user, role, &grant_scope),
+                    content.as_ref(),
+                )
             })
             .await
     }
@@ -396,79 +386,151 @@ impl Organizations {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                let row =
-                    grants::find(tx, id)?.ok_or(OrganizationsError::NotFound("role assignment"))?;
-                let assignment = RoleAssignment::from(row.clone());
-                let user = UserId(row.user_id);
-                let lineage = match row.organization_id {
-                    Some(org) => crate::tx::lineage(tx, OrganizationId(org))?,
-                    None => None,
-                };
-                // A row this version cannot read is for a tenant admin to
-                // remove.
-                let parsed = Role::parse(&row.role).zip(GrantScope::decode(&row.scope));
-                match &parsed {
-                    Some((role, grant_scope)) => {
-                        let place = place_of(tx.tenant_id(), grant_scope, lineage.as_ref())
-                            .unwrap_or(Place::Tenant(tx.tenant_id()));
-                        authorize(&caller, Action::Grant(*role), place)?;
-                    }
-                    None => authorize(
-                        &caller,
-                        Action::Grant(Role::TenantAdmin),
-                        Place::Tenant(tx.tenant_id()),
-                    )?,
-                }
-                if matches!(&parsed, Some((Role::TenantAdmin, GrantScope::Tenant)))
-                    && grants::is_last_active_tenant_admin(tx, user)?
-                {
-                    return Err(OrganizationsError::Conflict(
-                        "the last active tenant admin cannot be removed".into(),
-                    ));
-                }
-                grants::revoke(tx, id).map_err(|e| match e {
-                    DbError::NotFound => OrganizationsError::NotFound("role assignment"),
-                    other => other.into(),
-                })?;
-                atrium_audit::record(
-                    tx,
-                    &author,
-                    Change::<_, ()> {
-                        action: "role_assignment.delete",
-                        target_type: "role_assignment",
-                        target_id: id.to_string(),
-                        before: Some(&assignment),
-                        after: None,
-                    },
-                )?;
-                if let (
-                    Some((Role::CourseCreator, GrantScope::Organization(short_name))),
-                    Some(org),
-                ) = (&parsed, row.organization_id)
-                {
-                    let short_names = HashMap::from([(org, short_name.clone())]);
-                    for request in creator_requests::revoke_granted(tx, row.user_id, org)? {
-                        let after = CourseCreatorRequest::from_row(request, &short_names);
-                        let before = CourseCreatorRequest {
-                            state: "granted".into(),
-                            ..after.clone()
-                        };
-                        atrium_audit::record(
-                            tx,
-                            &author,
-                            Change {
-                                action: "course_creator_request.revoke",
-                                target_type: "course_creator_request",
-                                target_id: after.id.to_string(),
-                                before: Some(&before),
-                                after: Some(&after),
-                            },
-                        )?;
-                    }
-                }
-                announce_user(tx, user)?;
-                Ok(())
+                revoke_checked(tx, &caller, &author, id)
             })
             .await
     }
+}
+
+/// Grants `role` on `scope` to `user` if `caller` may grant that role
+/// there (`403` otherwise): the organization and the account must be the
+/// tenant's (`404`), and so must a course scope's course or library when
+/// `content` is given (the courses domain, which has located the course
+/// already, gives none).
+pub(crate) fn grant_checked(
+    tx: &mut TenantTx<'_>,
+    caller: &Caller,
+    author: &Author,
+    (user, role, grant_scope): (UserId, Role, &GrantScope),
+    content: Option<&ContentCheck>,
+) -> Result<RoleAssignment, OrganizationsError> {
+    let resolved = resolve_scope(tx, grant_scope)?;
+    if let (GrantScope::Course(key), Some(exists)) = (grant_scope, content) {
+        if !exists(tx, key)? {
+            return Err(OrganizationsError::NotFound("course"));
+        }
+    }
+    let (organization, lineage) = match resolved {
+        Some((org, lineage)) => (Some(org), Some(lineage)),
+        None => (None, None),
+    };
+    let place = place_of(tx.tenant_id(), grant_scope, lineage.as_ref())
+        .ok_or(OrganizationsError::NotFound("organization"))?;
+    authorize(caller, Action::Grant(role), place)?;
+    if !grants::account_exists(tx, user)? {
+        return Err(OrganizationsError::NotFound("user"));
+    }
+    write_grant(tx, author, user, role, grant_scope, organization)
+}
+
+/// Revokes the grant `id` if `caller` may grant its role at its place,
+/// with its audit entry and the account's access announcement.
+pub(crate) fn revoke_checked(
+    tx: &mut TenantTx<'_>,
+    caller: &Caller,
+    author: &Author,
+    id: i64,
+) -> Result<(), OrganizationsError> {
+    let row = grants::find(tx, id)?.ok_or(OrganizationsError::NotFound("role assignment"))?;
+    let assignment = RoleAssignment::from(row.clone());
+    let user = UserId(row.user_id);
+    let lineage = match row.organization_id {
+        Some(org) => crate::tx::lineage(tx, OrganizationId(org))?,
+        None => None,
+    };
+    // A row this version cannot read is for a tenant admin to
+    // remove.
+    let parsed = Role::parse(&row.role).zip(GrantScope::decode(&row.scope));
+    match &parsed {
+        Some((role, grant_scope)) => {
+            let place = place_of(tx.tenant_id(), grant_scope, lineage.as_ref())
+                .unwrap_or(Place::Tenant(tx.tenant_id()));
+            authorize(caller, Action::Grant(*role), place)?;
+        }
+        None => authorize(
+            caller,
+            Action::Grant(Role::TenantAdmin),
+            Place::Tenant(tx.tenant_id()),
+        )?,
+    }
+    if matches!(&parsed, Some((Role::TenantAdmin, GrantScope::Tenant)))
+        && grants::is_last_active_tenant_admin(tx, user)?
+    {
+        return Err(OrganizationsError::Conflict(
+            "the last active tenant admin cannot be removed".into(),
+        ));
+    }
+    grants::revoke(tx, id).map_err(|e| match e {
+        DbError::NotFound => OrganizationsError::NotFound("role assignment"),
+        other => other.into(),
+    })?;
+    atrium_audit::record(
+        tx,
+        author,
+        Change::<_, ()> {
+            action: "role_assignment.delete",
+            target_type: "role_assignment",
+            target_id: id.to_string(),
+            before: Some(&assignment),
+            after: None,
+        },
+    )?;
+    if let (Some((Role::CourseCreator, GrantScope::Organization(short_name))), Some(org)) =
+        (&parsed, row.organization_id)
+    {
+        let short_names = HashMap::from([(org, short_name.clone())]);
+        for request in creator_requests::revoke_granted(tx, row.user_id, org)? {
+            let after = CourseCreatorRequest::from_row(request, &short_names);
+            let before = CourseCreatorRequest {
+                state: "granted".into(),
+                ..after.clone()
+            };
+            atrium_audit::record(
+                tx,
+                author,
+                Change {
+                    action: "course_creator_request.revoke",
+                    target_type: "course_creator_request",
+                    target_id: after.id.to_string(),
+                    before: Some(&before),
+                    after: Some(&after),
+                },
+            )?;
+        }
+    }
+    announce_user(tx, user)?;
+    Ok(())
+}
+
+/// Removes every grant on `scope` (no authorization: see
+/// [`crate::tx::revoke_all_on`]).
+pub(crate) fn revoke_scope(
+    tx: &mut TenantTx<'_>,
+    author: &Author,
+    scope: &GrantScope,
+) -> Result<Vec<RoleAssignment>, OrganizationsError> {
+    let removed: Vec<RoleAssignment> = grants::revoke_on_scope(tx, scope)?
+        .into_iter()
+        .map(RoleAssignment::from)
+        .collect();
+    for assignment in &removed {
+        atrium_audit::record(
+            tx,
+            author,
+            Change::<_, ()> {
+                action: "role_assignment.delete",
+                target_type: "role_assignment",
+                target_id: assignment.id.to_string(),
+                before: Some(assignment),
+                after: None,
+            },
+        )?;
+    }
+    let mut users: Vec<UserId> = removed.iter().map(|a| a.user_id).collect();
+    users.sort_by_key(|u| u.0);
+    users.dedup();
+    for user in users {
+        announce_user(tx, user)?;
+    }
+    Ok(removed)
 }

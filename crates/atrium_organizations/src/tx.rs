@@ -54,6 +54,45 @@ pub fn grant(
     crate::assignments::write_grant(tx, author, user, role, scope, organization)
 }
 
+/// Grants `role` on `scope` to `user` for `caller`, with the rules of
+/// `POST /role-assignments` (`Action::Grant(role)` at the scope's place,
+/// the account and organization the tenant's), its audit entry and
+/// announcement: for another domain's door onto grants (a course's team).
+/// A course scope's course or library is the caller's to have found.
+pub fn grant_as(
+    tx: &mut TenantTx<'_>,
+    caller: &Caller,
+    author: &Author,
+    user: UserId,
+    role: Role,
+    scope: &GrantScope,
+) -> Result<RoleAssignment, OrganizationsError> {
+    crate::assignments::grant_checked(tx, caller, author, (user, role, scope), None)
+}
+
+/// Revokes the grant `id` for `caller`, with the rules of `DELETE
+/// /role-assignments/{id}`, its audit entry and announcement.
+pub fn revoke_as(
+    tx: &mut TenantTx<'_>,
+    caller: &Caller,
+    author: &Author,
+    id: i64,
+) -> Result<(), OrganizationsError> {
+    crate::assignments::revoke_checked(tx, caller, author, id)
+}
+
+/// Removes every grant on `scope`, each with its `role_assignment.delete`
+/// entry and its account's announcement, without asking who may: for the
+/// deletion of what the scope names (a library), which its domain has
+/// authorized.
+pub fn revoke_all_on(
+    tx: &mut TenantTx<'_>,
+    author: &Author,
+    scope: &GrantScope,
+) -> Result<Vec<RoleAssignment>, OrganizationsError> {
+    crate::assignments::revoke_scope(tx, author, scope)
+}
+
 /// The short names among `wanted` that name an organization of the tenant.
 /// Takes the tenant's tree lock for a write that makes another domain's
 /// row refer to organizations (a site's `course_org_filter`, an API

@@ -85,6 +85,23 @@ pub fn list(
     roles::list(tx, visible, filter, after, limit)
 }
 
+/// The first `per_scope` grants (in id order) on each of `scopes`, in one
+/// statement: a batch of course teams, bounded however large a team is.
+pub fn first_on_scopes(
+    tx: &mut TenantTx<'_>,
+    scopes: &[GrantScope],
+    per_scope: i64,
+) -> DbResult<Vec<Assignment>> {
+    let scopes: Vec<String> = scopes.iter().map(GrantScope::encode).collect();
+    roles::first_on_scopes(tx, &scopes, per_scope)
+}
+
+/// Removes every grant on `scope`, answering them (for their audit
+/// entries); see `atrium_organizations::tx::revoke_all_on`.
+pub fn revoke_on_scope(tx: &mut TenantTx<'_>, scope: &GrantScope) -> DbResult<Vec<Assignment>> {
+    roles::revoke_on_scope(tx, &scope.encode())
+}
+
 /// Every grant `user` holds. Rows this version does not understand (a role
 /// added by a newer replica, say) are skipped rather than failing the login.
 pub fn grants_of(tx: &mut TenantTx<'_>, user: UserId) -> DbResult<Vec<Grant>> {
@@ -130,11 +147,4 @@ pub fn grants_in_organization(
 /// The grants made on `scope` (a course's team, on `course:KEY`).
 pub fn grants_on_scope(tx: &mut TenantTx<'_>, scope: &GrantScope) -> DbResult<Vec<Assignment>> {
     roles::on_scope(tx, &scope.encode())
-}
-
-/// Removes every grant made on `scope`, answering them so the caller can
-/// announce each account's access change and audit it (a deleted course's
-/// team goes with the course).
-pub fn revoke_scope(tx: &mut TenantTx<'_>, scope: &GrantScope) -> DbResult<Vec<Assignment>> {
-    roles::revoke_on_scope(tx, &scope.encode())
 }

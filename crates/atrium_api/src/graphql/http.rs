@@ -206,12 +206,16 @@ async fn run(
     // Made for this request only: loaders must not cache across requests.
     let loaders = crate::organizations::loaders::for_request(&data.state, &data.context);
     let enrollments = crate::enrollments::loaders::for_request(&data.state, &data.context);
+    let teams = crate::course_team::loaders::for_request(&data.state, &data.context);
     let mut request = request.data(data);
     if let Some(loaders) = loaders {
         request = request.data(loaders);
     }
     if let Some(enrollments) = enrollments {
         request = request.data(enrollments);
+    }
+    if let Some(teams) = teams {
+        request = request.data(teams);
     }
     if over_get {
         let operation_name = request.operation_name.clone();

@@ -18,8 +18,8 @@ use crate::problem::ApiError;
 use crate::routes::Api;
 use crate::state::AppState;
 use crate::{
-    api_clients, audit, catalog, course_creator_requests, courses, enrollments, identity,
-    organizations, role_assignments, sites, tenants, users,
+    api_clients, audit, catalog, course_creator_requests, course_team, courses, enrollments,
+    identity, libraries, organizations, role_assignments, sites, tenants, users,
 };
 
 // Every domain's queries: one entry per domain. The doc comment below is
@@ -42,6 +42,8 @@ pub struct Query(
     catalog::graphql::CatalogQuery,
     enrollments::graphql::EnrollmentQuery,
     courses::graphql::CourseQuery,
+    course_team::graphql::CourseTeamQuery,
+    libraries::graphql::LibraryQuery,
 );
 
 // Every domain's mutations: one entry per domain.
@@ -58,6 +60,8 @@ pub struct Mutation(
     organizations::graphql::OrganizationMutation,
     enrollments::graphql::EnrollmentMutation,
     courses::graphql::CourseMutation,
+    course_team::graphql::CourseTeamMutation,
+    libraries::graphql::LibraryMutation,
 );
 
 pub type AtriumSchema = Schema<Query, Mutation, EmptySubscription>;
