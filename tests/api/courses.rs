@@ -1057,11 +1057,12 @@ fn graphql_takes_the_same_paths(backend: Backend) {
 }
 
 /// The statements of one GraphQL page of courses with their nested
-/// organizations (the fewest of five runs, as the organization loaders'
-/// test counts them), and its answer.
+/// organizations, teams and enrollments (the fewest of five runs, as the
+/// organization loaders' test counts them), and its answer.
 fn statements_of_course_page(app: &TestApp, tenant: &Provisioned) -> (u64, Value) {
     let query =
-        "{ courses(limit: 100) { items { key organization { shortName parent { shortName } } } } }";
+        "{ courses(limit: 100) { items { key organization { shortName parent { shortName } } \
+                 team { userId role } enrollments { userId mode } } } }";
     let answer = app.graphql(&tenant.domain, Some(&tenant.admin_token), query, json!({}));
     let mut fewest = u64::MAX;
     for _ in 0..5 {
@@ -1072,7 +1073,7 @@ fn statements_of_course_page(app: &TestApp, tenant: &Provisioned) -> (u64, Value
     (fewest, answer)
 }
 
-fn fifty_courses_load_their_organizations_in_batches(backend: Backend) {
+fn fifty_courses_load_their_nested_fields_in_batches(backend: Backend) {
     let app = TestApp::start(backend);
     let acme = app.provision("acme");
     for n in 0..10 {
@@ -1087,6 +1088,19 @@ fn fifty_courses_load_their_organizations_in_batches(backend: Backend) {
     acme.admin(&app, "POST", "/api/v1/courses/batch")
         .json(&json!({"courses": courses}))
         .expect(201);
+    // Two learners in every course, so that each roster has rows to load.
+    let learners = [account(&app, &acme, "ann").0, account(&app, &acme, "bob").0];
+    for i in 0..50 {
+        for learner in learners {
+            acme.admin(
+                &app,
+                "POST",
+                &format!("/api/v1/courses/course-v1:D{}+N{i}+1/enrollments", i % 10),
+            )
+            .json(&json!({"user_id": learner, "mode": "audit"}))
+            .expect(201);
+        }
+    }
     let (big, answer) = statements_of_course_page(&app, &acme);
     assert_eq!(answer["errors"], Value::Null, "{answer}");
     let items = answer["data"]["courses"]["items"]
@@ -1098,9 +1112,20 @@ fn fifty_courses_load_their_organizations_in_batches(backend: Backend) {
         items[13]["organization"]["parent"]["shortName"],
         acme.org.as_str()
     );
+    // The admin created every course, so it is each one's instructor.
+    for item in items {
+        assert_eq!(item["team"][0]["role"], "course_instructor", "{item}");
+        let enrolled: Vec<i64> = item["enrollments"]
+            .as_array()
+            .expect("the admin reads every roster")
+            .iter()
+            .map(|e| e["userId"].as_i64().expect("userId"))
+            .collect();
+        assert_eq!(enrolled, learners, "{item}");
+    }
     eprintln!("course page: {small} statements for no courses, {big} for 50");
-    // A statement per course (an N+1) would take at least 50.
-    assert!(big < 20, "50 courses took {big} statements");
+    // A statement per course and field (an N+1) would take at least 150.
+    assert!(big < 35, "50 courses took {big} statements");
 }
 
 backend_tests!(
@@ -1116,5 +1141,5 @@ backend_tests!(
     keys_are_taken_literally_and_percent_encoded,
     api_clients_create_within_their_organization,
     graphql_takes_the_same_paths,
-    fifty_courses_load_their_organizations_in_batches,
+    fifty_courses_load_their_nested_fields_in_batches,
 );

@@ -1,15 +1,17 @@
 //! GraphQL: Studio's courses, reruns and batch creation, through the same
 //! service (and so the same `authorize`) as REST. A course's nested
-//! `organization` loads through the request's organization loader, one
-//! batch for a whole page. [`CourseNode`] wraps the domain's course so
-//! that other nested fields (its team, its enrollments) can be added as
-//! further resolvers.
+//! `organization`, `team` and `enrollments` load through the request's
+//! loaders, one batch each for a whole page of courses.
 
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject};
 use atrium_courses::{Course, CourseChange, CoursePatch};
 use chrono::{DateTime, Utc};
 
 use super::wire::{NewCourseBody, RerunBody};
+use crate::course_team::loaders::{TeamLoader, TeamOf};
+use crate::course_team::wire::TeamMemberDto;
+use crate::enrollments::loaders::{EnrollmentLoaders, EnrollmentsOf};
+use crate::enrollments::wire::EnrollmentDto;
 use crate::graphql::request;
 use crate::organizations::graphql::OrganizationNode;
 use crate::organizations::loaders::{ById, Loaders};
@@ -87,14 +89,41 @@ impl CourseNode {
     /// The organization the course lies in; `null` for a caller who may
     /// not view it.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Option<OrganizationNode>, ApiError> {
-        let loaders = ctx.data::<Loaders>().map_err(|_| {
-            ApiError::NotFound("courses are not served on the platform host".into())
-        })?;
+        let loaders = ctx.data::<Loaders>().map_err(|_| not_here())?;
         Ok(loaders
             .load_one(ById(self.0.organization_id))
             .await?
             .map(OrganizationNode))
     }
+
+    /// The course's team (its first 100 grants, in the order they were
+    /// made), as `GET /api/v1/courses/{course_key}/team`; `null` for a
+    /// caller who may not read it.
+    async fn team(&self, ctx: &Context<'_>) -> Result<Option<Vec<TeamMemberDto>>, ApiError> {
+        let loader = ctx.data::<TeamLoader>().map_err(|_| not_here())?;
+        Ok(loader
+            .load_one(TeamOf(self.0.id))
+            .await?
+            .flatten()
+            .map(|team| team.into_iter().map(TeamMemberDto::from).collect()))
+    }
+
+    /// The course's first 100 active enrollments, in user id order; `null`
+    /// unless the caller manages this course's enrollments (the whole
+    /// roster is `courseEnrollments`).
+    async fn enrollments(&self, ctx: &Context<'_>) -> Result<Option<Vec<EnrollmentDto>>, ApiError> {
+        let loader = ctx.data::<EnrollmentLoaders>().map_err(|_| not_here())?;
+        Ok(loader
+            .load_one(EnrollmentsOf(self.0.id))
+            .await?
+            .flatten()
+            .map(|roster| roster.into_iter().map(EnrollmentDto::from).collect()))
+    }
+}
+
+/// A nested field's loader is missing only off a tenant's host.
+fn not_here() -> ApiError {
+    ApiError::NotFound("courses are not served on the platform host".into())
 }
 
 /// A page of courses.
