@@ -65,7 +65,8 @@ enum Case {
     Untested(&'static str),
 }
 
-const NO_COURSES: &str = "course endpoints arrive with issue 10";
+const SELF_ENROLLMENT: &str =
+    "every account holds it; the course's own rules decide (tests/api/enrollments.rs)";
 const PLATFORM: &str =
     "platform host only: operators' actions are tried by the tenants and operators tests";
 
@@ -188,12 +189,53 @@ fn endpoint_of(action: Action, t: &Tree) -> Case {
             &[201],
         ),
         Action::DecideCourseCreatorRequests => Case::Decide,
-        Action::CreateCourse
-        | Action::AuthorCourse
-        | Action::ManageCourseTeam
-        | Action::PreviewCourse
-        | Action::ManageEnrollments
-        | Action::EnrollSelf => Case::Untested(NO_COURSES),
+        // One key for every subject: the first allowed creates it, the
+        // next find it taken (409 comes after the decision).
+        Action::CreateCourse => probe(
+            "POST",
+            "/api/v1/courses",
+            "/api/v1/courses".into(),
+            Some(json!({"org": "LOW", "number": "PROBE", "run": "1", "display_name": "Probe"})),
+            At::Low,
+            &[201, 409],
+        ),
+        // The course is public: every account of the tenant sees it, so a
+        // refusal is a 403, not the 404 of a course one cannot see.
+        Action::AuthorCourse => probe(
+            "PATCH",
+            "/api/v1/courses/{}",
+            format!("/api/v1/courses/{COURSE}"),
+            Some(json!({})),
+            At::Course,
+            &[200],
+        ),
+        // Whoever may author a course may preview it too: the team is
+        // shown to both.
+        Action::PreviewCourse => probe(
+            "GET",
+            "/api/v1/courses/{}/team",
+            format!("/api/v1/courses/{COURSE}/team"),
+            None,
+            At::Course,
+            &[200],
+        ),
+        Action::ManageCourseTeam => probe(
+            "POST",
+            "/api/v1/courses/{}/team",
+            format!("/api/v1/courses/{COURSE}/team"),
+            Some(json!({"user_id": 999_999, "role": "beta_tester"})),
+            At::Course,
+            &[404],
+        ),
+        Action::ManageEnrollments => probe(
+            "GET",
+            "/api/v1/courses/{}/enrollments",
+            format!("/api/v1/courses/{COURSE}/enrollments"),
+            None,
+            At::Course,
+            &[200],
+        ),
+        Action::EnrollSelf => Case::Untested(SELF_ENROLLMENT),
     }
 }
 
