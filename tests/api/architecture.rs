@@ -22,6 +22,7 @@ const SHARED: &[&str] = &[
     "PlatformTx",
     "run_migrations",
     "revert_all",
+    "RowLock",
     "TenantScope",
     "TenantTx",
 ];

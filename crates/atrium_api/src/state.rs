@@ -45,7 +45,7 @@ fn organizations_with_holders(db: &Db) -> atrium_organizations::Organizations {
             atrium_identity::tx::clients_limited_to(tx, org.id)
         }))
         .with_holder(Arc::new(|tx, org| atrium_courses::tx::holding(tx, org.id)))
-        .with_content(Arc::new(atrium_courses::tx::content_exists))
+        .with_content(Arc::new(atrium_courses::tx::content_seen))
 }
 
 impl AppState {

@@ -1,9 +1,11 @@
 //! Where a course is, and who may see it: every method that acts on one
-//! course or library reads it with its organization's lineage here, and
-//! asks [`authorize_visible`] rather than `authorize` directly, so that a
-//! course the caller cannot see answers `404` everywhere, never `403`.
+//! course reads it with its organization's lineage here, and asks
+//! [`authorize_visible`] rather than `authorize` directly, so that a course
+//! the caller cannot see answers `404` everywhere, never `403`. Libraries
+//! locate themselves but decide visibility through the same
+//! [`can_see_at`] and [`authorize_visible_at`].
 
-use atrium_db::{courses, TenantTx};
+use atrium_db::{courses, RowLock, TenantTx};
 use atrium_organizations::tx::lineage;
 use atrium_permissions::{may, Action, Caller, Denied, Lineage, Place};
 
@@ -25,22 +27,54 @@ impl Located {
 /// The course `key` names, with its lineage; `NotFound` for a key that is
 /// malformed, absent, or another tenant's.
 pub(crate) fn locate(tx: &mut TenantTx<'_>, key: &str) -> Result<Located, CoursesError> {
+    locate_as(tx, key, None)
+}
+
+/// [`locate`], holding the course row until the transaction ends (see
+/// [`RowLock`]): what a write decides from the course (its seats, its
+/// existence) stays true until it commits.
+pub(crate) fn locate_held(
+    tx: &mut TenantTx<'_>,
+    key: &str,
+    lock: RowLock,
+) -> Result<Located, CoursesError> {
+    locate_as(tx, key, Some(lock))
+}
+
+fn locate_as(
+    tx: &mut TenantTx<'_>,
+    key: &str,
+    lock: Option<RowLock>,
+) -> Result<Located, CoursesError> {
     let missing = || CoursesError::NotFound("course");
     CourseKey::parse(key).ok_or_else(missing)?;
-    let course = Course::from(courses::find_by_key(tx, key)?.ok_or_else(missing)?);
+    let row = match lock {
+        Some(lock) => courses::find_by_key_locked(tx, key, lock)?,
+        None => courses::find_by_key(tx, key)?,
+    };
+    let course = Course::from(row.ok_or_else(missing)?);
     let lineage = lineage(tx, course.organization_id)?.ok_or_else(missing)?;
     Ok(Located { course, lineage })
 }
 
-/// Whether `caller` may see `at` at all: its authors and previewers
-/// (team, organization roles, tenant admins, API clients with a courses
-/// scope there), and any account of its tenant when it is public or
-/// unlisted.
+/// Whether `caller` may see `at` at all (see [`can_see_at`]); any
+/// account of its tenant sees a public or unlisted course.
 pub(crate) fn can_see(caller: &Caller, at: &Located) -> Result<bool, Denied> {
-    let place = at.place();
+    can_see_at(caller, at.place(), at.course.visibility != Visibility::Private)
+}
+
+/// Whether `caller` may see the course or library at `place` at all: its
+/// authors and previewers (team, organization roles, tenant admins, API
+/// clients with a courses scope there), and, when it is `open_to_tenant`,
+/// any account of its tenant.
+pub(crate) fn can_see_at(
+    caller: &Caller,
+    place: Place<'_>,
+    open_to_tenant: bool,
+) -> Result<bool, Denied> {
     Ok(may(caller, Action::AuthorCourse, place)?
         || may(caller, Action::PreviewCourse, place)?
-        || (at.course.visibility != Visibility::Private
+        || (open_to_tenant
             && matches!(caller, Caller::User { tenant, .. } if Some(*tenant) == place.tenant())))
 }
 
@@ -51,11 +85,29 @@ pub(crate) fn authorize_visible(
     action: Action,
     at: &Located,
 ) -> Result<(), CoursesError> {
-    if may(caller, action, at.place())? {
+    authorize_visible_at(
+        caller,
+        action,
+        at.place(),
+        at.course.visibility != Visibility::Private,
+        "course",
+    )
+}
+
+/// `authorize` for an action on the course or library at `place` (`what`
+/// a 404 calls it), a `404` for a caller who cannot see it at all.
+pub(crate) fn authorize_visible_at(
+    caller: &Caller,
+    action: Action,
+    place: Place<'_>,
+    open_to_tenant: bool,
+    what: &'static str,
+) -> Result<(), CoursesError> {
+    if may(caller, action, place)? {
         Ok(())
-    } else if can_see(caller, at)? {
+    } else if can_see_at(caller, place, open_to_tenant)? {
         Err(Denied::Forbidden(action.describe()).into())
     } else {
-        Err(CoursesError::NotFound("course"))
+        Err(CoursesError::NotFound(what))
     }
 }

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use atrium_core::{is_key_part, OrganizationId, Page, SeekKey, SeekRequest, ValidationErrors};
 use atrium_db::catalog::{self, CatalogFilter, CatalogSeek, Timing};
 use atrium_db::{Access, TenantScope, TenantTx};
-use atrium_organizations::tx::{all_lineages, find_by_short_name};
+use atrium_organizations::tx::{all_lineages, find_by_short_names};
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 
 use crate::{Course, Courses, CoursesError};
@@ -81,19 +81,20 @@ fn decode_start(text: &str) -> Option<NaiveDateTime> {
         .map(|at| at.naive_utc())
 }
 
-/// The ids of the organizations `names` name (those the tenant has): one
-/// look-up per name, as a site's filter names a handful.
+/// The ids of the organizations `names` name (those the tenant has), in
+/// one read however many a site's filter names.
 fn ids_named<'a>(
     tx: &mut TenantTx<'_>,
     names: impl IntoIterator<Item = &'a str>,
 ) -> Result<HashSet<OrganizationId>, CoursesError> {
-    let mut ids = HashSet::new();
-    for name in names {
-        if let Some(org) = find_by_short_name(tx, name)? {
-            ids.insert(org.id);
-        }
+    let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+    if names.is_empty() {
+        return Ok(HashSet::new());
     }
-    Ok(ids)
+    Ok(find_by_short_names(tx, &names)?
+        .into_iter()
+        .map(|org| org.id)
+        .collect())
 }
 
 /// The organizations whose courses the catalog shows: those named by the

@@ -21,13 +21,13 @@ use std::collections::HashMap;
 use atrium_audit::{Author, Change};
 use atrium_core::{CourseId, Page, PageRequest, UserId, ValidationErrors};
 use atrium_db::enrollments::{self, EnrollmentRow};
-use atrium_db::{courses, Access, TenantScope};
+use atrium_db::{courses, Access, RowLock, TenantScope};
 use atrium_organizations::tx::all_lineages;
 use atrium_permissions::{may, Action, Caller, Denied, Place};
 use chrono::{NaiveDateTime, Utc};
 use serde::Serialize;
 
-use crate::access::{authorize_visible, can_see, locate, Located};
+use crate::access::{authorize_visible, can_see, locate, locate_held, Located};
 use crate::{Course, Courses, CoursesError, Visibility};
 
 /// How many active enrollments of each course a batch of
@@ -154,7 +154,9 @@ impl Courses {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                let at = locate(tx, &key)?;
+                // Held until the commit: the seats counted below, and the
+                // limit and window read here, stay as they are read.
+                let at = locate_held(tx, &key, RowLock::Update)?;
                 let staff = may(&caller, Action::ManageEnrollments, at.place())?;
                 if !staff {
                     if itself {
@@ -173,15 +175,22 @@ impl Courses {
                         authorize_visible(&caller, Action::ManageEnrollments, &at)?;
                     }
                 }
-                if !itself && !enrollments::user_exists(tx, user.0)? {
+                if !itself && !atrium_permissions::tx::account_exists(tx, user)? {
                     return Err(CoursesError::NotFound("user"));
                 }
                 let course_id = at.course.id.0;
-                courses::lock(tx, course_id)?;
                 let current = enrollments::find(tx, course_id, user.0)?;
+                // `verified` is a mode staff give (after a payment, an
+                // identity check): a learner takes `audit` or `honor`.
+                if !staff && mode == "verified" {
+                    return Err(ValidationErrors::single(
+                        "mode",
+                        "a learner enrolls itself in `audit` or `honor`; `verified` is given by the course's staff",
+                    )
+                    .into());
+                }
                 if let Some(current) = &current {
-                    // A learner does not change its own mode (an upgrade to
-                    // `verified` is staff's to make).
+                    // A learner does not change its own mode.
                     if current.is_active && (current.mode == mode || !staff) {
                         return Err(CoursesError::Conflict(
                             "the user is enrolled in this course already".into(),

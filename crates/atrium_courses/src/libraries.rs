@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use atrium_audit::{Author, Change};
 use atrium_core::{LibraryId, OrganizationId, Page, PageRequest, ValidationErrors};
 use atrium_db::libraries::{self, LibraryChanges, LibraryRow, NewLibrary as LibraryInsert};
-use atrium_db::{Access, DbError, TenantScope, TenantTx};
+use atrium_db::{Access, DbError, RowLock, TenantScope, TenantTx};
 use atrium_organizations::tx::{all_lineages, find_by_short_name, hold_tree, lineage};
 use atrium_permissions::{
     authorize, may, Action, Caller, Denied, GrantScope, Lineage, Place, Role,
@@ -20,6 +20,7 @@ use atrium_permissions::{
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+use crate::access::{authorize_visible_at, can_see_at};
 use crate::keys::{is_key_part, LibraryKey, KEY_PART_RULE};
 use crate::{Courses, CoursesError};
 
@@ -136,40 +137,41 @@ fn missing() -> CoursesError {
     CoursesError::NotFound("library")
 }
 
-/// The library `key` names, with its lineage; `NotFound` for a key that
-/// is malformed, absent, or another tenant's.
-fn locate(tx: &mut TenantTx<'_>, key: &str) -> Result<Located, CoursesError> {
+/// The library `key` names, with its lineage, held as `lock` says when
+/// given (see [`RowLock`]); `NotFound` for a key that is malformed,
+/// absent, or another tenant's.
+fn locate(
+    tx: &mut TenantTx<'_>,
+    key: &str,
+    lock: Option<RowLock>,
+) -> Result<Located, CoursesError> {
     LibraryKey::parse(key).ok_or_else(missing)?;
-    let library = Library::from(libraries::find_by_key(tx, key)?.ok_or_else(missing)?);
+    let row = match lock {
+        Some(lock) => libraries::find_by_key_locked(tx, key, lock)?,
+        None => libraries::find_by_key(tx, key)?,
+    };
+    let library = Library::from(row.ok_or_else(missing)?);
     let lineage = lineage(tx, library.organization_id)?.ok_or_else(missing)?;
     Ok(Located { library, lineage })
 }
 
-/// Whether `caller` may see the library at all: its authors and
-/// previewers (its team, organization roles above it, tenant admins, API
-/// clients with a courses scope there). Libraries are never public.
+/// Whether `caller` may see the library at all: libraries are never open
+/// to the whole tenant, only to their authors and previewers.
 fn can_see(caller: &Caller, at: &Located) -> Result<bool, Denied> {
-    Ok(may(caller, Action::AuthorCourse, at.place())?
-        || may(caller, Action::PreviewCourse, at.place())?)
+    can_see_at(caller, at.place(), false)
 }
 
 /// `authorize` for `action` on a library, a `404` for a caller who cannot
 /// see it.
 fn authorize_visible(caller: &Caller, action: Action, at: &Located) -> Result<(), CoursesError> {
-    if may(caller, action, at.place())? {
-        Ok(())
-    } else if can_see(caller, at)? {
-        Err(Denied::Forbidden(action.describe()).into())
-    } else {
-        Err(missing())
-    }
+    authorize_visible_at(caller, action, at.place(), false, "library")
 }
 
 fn record(
     tx: &mut TenantTx<'_>,
     author: &Author,
     action: &str,
-    id: LibraryId,
+    key: &str,
     before: Option<&Library>,
     after: Option<&Library>,
 ) -> Result<(), CoursesError> {
@@ -179,7 +181,7 @@ fn record(
         Change {
             action,
             target_type: "library",
-            target_id: id.to_string(),
+            target_id: key.to_owned(),
             before,
             after,
         },
@@ -235,7 +237,7 @@ impl Courses {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Read, move |tx| {
-                let at = locate(tx, &key)?;
+                let at = locate(tx, &key, None)?;
                 if !can_see(&caller, &at)? {
                     return Err(missing());
                 }
@@ -297,7 +299,7 @@ impl Courses {
                     tx,
                     &author,
                     "library.create",
-                    library.id,
+                    &library.key,
                     None,
                     Some(&library),
                 )?;
@@ -331,7 +333,10 @@ impl Courses {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                let at = locate(tx, &key)?;
+                // Held until the commit: the version compared and bumped
+                // below is the current one, so a change without If-Match
+                // never fails on a concurrent one.
+                let at = locate(tx, &key, Some(RowLock::Update))?;
                 authorize_visible(&caller, Action::AuthorCourse, &at)?;
                 let before = at.library;
                 if let Some(tags) = &patch.if_match {
@@ -354,7 +359,7 @@ impl Courses {
                 };
                 let updated_at = libraries::update(tx, before.id.0, before.version, &changes)
                     .map_err(|e| match e {
-                        DbError::NotFound => CoursesError::PreconditionFailed,
+                        DbError::NotFound => missing(),
                         other => other.into(),
                     })?;
                 let after = Library {
@@ -368,7 +373,7 @@ impl Courses {
                     tx,
                     &author,
                     "library.update",
-                    after.id,
+                    &after.key,
                     Some(&before),
                     Some(&after),
                 )?;
@@ -392,7 +397,9 @@ impl Courses {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                let at = locate(tx, &key)?;
+                // Held against a grant on it made meanwhile, which would
+                // outlive the library (grants hold the row shared).
+                let at = locate(tx, &key, Some(RowLock::Update))?;
                 let creates = may(
                     &caller,
                     Action::CreateCourse,
@@ -414,7 +421,7 @@ impl Courses {
                     tx,
                     &author,
                     "library.delete",
-                    at.library.id,
+                    &at.library.key,
                     Some(&at.library),
                     None,
                 )?;

@@ -4,12 +4,12 @@
 
 use atrium_audit::Author;
 use atrium_core::{UserId, ValidationErrors};
-use atrium_db::{Access, TenantScope};
+use atrium_db::{Access, RowLock, TenantScope};
 use atrium_organizations::tx::hold_tree;
 use atrium_permissions::{authenticated, authorize, Action, Caller, GrantScope, Place, Role};
 use chrono::{DateTime, Utc};
 
-use crate::access::{can_see, locate};
+use crate::access::{authorize_visible, locate_held};
 use crate::keys::{is_key_part, CourseKey, KEY_PART_RULE};
 use crate::studio::{creator_joins, grant_team, insert_course, rerun_fields};
 use crate::{Course, Courses, CoursesError};
@@ -44,10 +44,12 @@ impl Courses {
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 hold_tree(tx)?;
-                let at = locate(tx, &source)?;
-                if !can_see(&caller, &at)? {
-                    return Err(CoursesError::NotFound("course"));
-                }
+                // Held shared: the source, and so the team copied from it,
+                // is not deleted under the rerun.
+                let at = locate_held(tx, &source, RowLock::Share)?;
+                // A rerun copies the source's settings and team: as in
+                // Studio, who may not edit the source may not copy it.
+                authorize_visible(&caller, Action::AuthorCourse, &at)?;
                 authorize(
                     &caller,
                     Action::CreateCourse,

@@ -5,7 +5,7 @@
 
 use atrium_core::ValidationErrors;
 use atrium_db::courses::CourseSettings;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Serialize;
 
 use crate::keys::{is_key_part, CourseKey, KEY_PART_RULE};
@@ -139,6 +139,18 @@ impl CourseFields {
                 format!("must be between 0 and {MAX_ENROLLMENT_LIMIT}, or null for none"),
             );
         }
+        for (field, at) in [
+            ("start", self.start),
+            ("end", self.end),
+            ("enrollment_start", self.enrollment_start),
+            ("enrollment_end", self.enrollment_end),
+        ] {
+            // Years beyond four digits or before the common era are no
+            // course's dates, and PostgreSQL's timestamps stop at 4713 BC.
+            if at.is_some_and(|at| !(1..=9999).contains(&at.year())) {
+                errors.add(field, "must be a date between the years 1 and 9999");
+            }
+        }
         if let (Some(start), Some(end)) = (self.start, self.end) {
             if end <= start {
                 errors.add("end", "must be after start");
@@ -257,6 +269,23 @@ mod tests {
         f.start = at("2026-09-01T00:00:00Z");
         f.end = at("2026-12-01T00:00:00Z");
         assert!(f.validate().is_ok());
+    }
+
+    #[test]
+    fn dates_stay_within_four_digit_years() {
+        for (text, ok) in [
+            ("-5000-01-01T00:00:00Z", false),
+            ("0000-01-01T00:00:00Z", false),
+            ("+20000-01-01T00:00:00Z", false),
+            ("0001-01-01T00:00:00Z", true),
+            ("9999-12-31T00:00:00Z", true),
+        ] {
+            let f = CourseFields {
+                enrollment_start: at(text),
+                ..fields()
+            };
+            assert_eq!(f.validate().is_ok(), ok, "{text}");
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use atrium_audit::{Author, Change};
 use atrium_core::{OrganizationId, Page, PageRequest, UserId, ValidationErrors};
-use atrium_db::{courses, enrollments, Access, DbError, TenantScope, TenantTx};
+use atrium_db::{courses, enrollments, Access, DbError, RowLock, TenantScope, TenantTx};
 use atrium_organizations::tx::{all_lineages, find_by_short_name, hold_tree, lineage};
 use atrium_organizations::{Organization, RoleAssignment};
 use atrium_permissions::{
@@ -33,7 +33,7 @@ use atrium_permissions::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::access::{authorize_visible, can_see, locate};
+use crate::access::{authorize_visible, can_see, locate, locate_held};
 use crate::keys::CourseKey;
 use crate::settings::CourseFields;
 use crate::{Course, CoursePatch, Courses, CoursesError, NewCourse};
@@ -362,7 +362,9 @@ impl Courses {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                let at = locate(tx, &key)?;
+                // Held until the commit: no enrollment or grant on the
+                // course slips in between the checks and the deletion.
+                let at = locate_held(tx, &key, RowLock::Update)?;
                 let may_delete = may(
                     &caller,
                     Action::CreateCourse,
@@ -376,7 +378,6 @@ impl Courses {
                     });
                 }
                 let course = at.course;
-                courses::lock(tx, course.id.0)?;
                 let active = enrollments::count_active(tx, course.id.0)?;
                 if active > 0 {
                     return Err(CoursesError::Conflict(format!(

@@ -11,14 +11,14 @@ use std::collections::HashMap;
 
 use atrium_audit::Author;
 use atrium_core::{CourseId, Page, PageRequest, UserId, ValidationErrors};
-use atrium_db::{courses, Access, TenantScope, TenantTx};
+use atrium_db::{courses, Access, RowLock, TenantScope, TenantTx};
 use atrium_organizations::tx::{all_lineages, grant_as, revoke_as};
 use atrium_permissions::tx::{self as grants, AssignmentFilter, Visible};
 use atrium_permissions::{may, Action, Caller, Denied, GrantScope, Role};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::access::{authorize_visible, can_see, locate, Located};
+use crate::access::{authorize_visible, can_see, locate, locate_held, Located};
 use crate::{Course, CoursesError};
 
 /// The roles a course's team is made of.
@@ -140,7 +140,12 @@ impl crate::Courses {
         let caller = caller.clone();
         self.db
             .tenant(scope, Access::Write, move |tx| {
-                let at = locate_visible(tx, &caller, &course_key)?;
+                // Held shared until the commit: a deletion of the course
+                // waits, so the grant cannot outlive it.
+                let at = locate_held(tx, &course_key, RowLock::Share)?;
+                if !can_see(&caller, &at)? {
+                    return Err(CoursesError::NotFound("course"));
+                }
                 let grant_scope = GrantScope::Course(at.course.key.clone());
                 let granted = grant_as(tx, &caller, &author, user, role, &grant_scope)?;
                 Ok(TeamMember {
@@ -172,6 +177,10 @@ impl crate::Courses {
         self.db
             .tenant(scope, Access::Write, move |tx| {
                 let at = locate_visible(tx, &caller, &course_key)?;
+                // Decided before the team is read: whether someone holds a
+                // role here is for those who manage the team to learn.
+                let action = role.map_or(Action::ManageCourseTeam, Action::Grant);
+                authorize_visible(&caller, action, &at)?;
                 let filter = AssignmentFilter {
                     user_id: Some(user.0),
                     role: role.map(|r| r.as_str().to_owned()),

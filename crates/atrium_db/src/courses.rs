@@ -7,7 +7,7 @@ use crate::connection::DbConnection;
 use crate::error::DbResult;
 use crate::now;
 use crate::schema::{courses, enrollments};
-use crate::tenancy::TenantTx;
+use crate::tenancy::{RowLock, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = courses)]
@@ -162,23 +162,28 @@ pub fn list_in(
         .load(tx.conn)?)
 }
 
-/// Holds the course row until the transaction ends, so that the writes
-/// that count or refer to its enrollments are decided one at a time: a
-/// count of active enrollments read after it (the enrollment limit, a
-/// deletion's check) stays true until the commit. PostgreSQL: `SELECT …
-/// FOR UPDATE`. SQLite: a write transaction holds the database's write
-/// lock from `BEGIN IMMEDIATE` already.
-pub fn lock(tx: &mut TenantTx<'_>, id: i64) -> DbResult<()> {
+/// The course of this tenant whose key is `key`, held until the
+/// transaction ends as `lock` says: a count of its active enrollments read
+/// after an `Update` hold (the enrollment limit, a deletion's check) stays
+/// true until the commit, and so does its existence after a `Share` hold
+/// (a grant on it).
+pub fn find_by_key_locked(
+    tx: &mut TenantTx<'_>,
+    key: &str,
+    lock: RowLock,
+) -> DbResult<Option<CourseRow>> {
     let tenant = tx.tenant();
-    if let DbConnection::Postgres(pg) = &mut *tx.conn {
-        courses::table
-            .filter(courses::tenant_id.eq(tenant))
-            .filter(courses::id.eq(id))
-            .select(courses::id)
-            .for_update()
-            .load::<i64>(pg)?;
-    }
-    Ok(())
+    let query = courses::table
+        .filter(courses::tenant_id.eq(tenant))
+        .filter(courses::course_key.eq(key))
+        .select(CourseRow::as_select());
+    Ok(match &mut *tx.conn {
+        DbConnection::Postgres(pg) => match lock {
+            RowLock::Update => query.for_update().first(pg).optional()?,
+            RowLock::Share => query.for_share().first(pg).optional()?,
+        },
+        DbConnection::Sqlite(_) => find_by_key(tx, key)?,
+    })
 }
 
 /// Writes `settings` over the course `id` if it is still at `version`,

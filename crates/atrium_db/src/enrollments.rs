@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::connection::DbConnection;
 use crate::error::DbResult;
 use crate::now;
-use crate::schema::{courses, enrollments, users};
+use crate::schema::{courses, enrollments};
 use crate::tenancy::TenantTx;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable)]
@@ -197,14 +197,4 @@ pub fn first_active_of_courses(
                 .load(sqlite)?
         }
     })
-}
-
-/// Whether the tenant has the account `user`.
-pub fn user_exists(tx: &mut TenantTx<'_>, user: i64) -> DbResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
-        users::table
-            .filter(users::tenant_id.eq(tx.tenant()))
-            .filter(users::id.eq(user)),
-    ))
-    .get_result(tx.conn)?)
 }

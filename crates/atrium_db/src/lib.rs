@@ -112,7 +112,7 @@ pub use notifications::{
     spawn_listener, spawn_payload_listener, Heard, DEFAULT_POLL_INTERVAL, ROUTING_CHANNEL,
 };
 pub use site_settings::SETTINGS_CHANNEL;
-pub use tenancy::{Access, PlatformTx, TenantScope, TenantTx};
+pub use tenancy::{Access, PlatformTx, RowLock, TenantScope, TenantTx};
 
 /// The current UTC time at microsecond precision, the finest both backends
 /// store, so that a row reads back exactly as it was written.

@@ -3,10 +3,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::connection::DbConnection;
 use crate::error::{DbError, DbResult};
 use crate::now;
 use crate::schema::libraries;
-use crate::tenancy::TenantTx;
+use crate::tenancy::{RowLock, TenantTx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = libraries)]
@@ -153,6 +154,27 @@ pub fn find_by_key(tx: &mut TenantTx<'_>, key: &str) -> DbResult<Option<LibraryR
         .select(LibraryRow::as_select())
         .first(tx.conn)
         .optional()?)
+}
+
+/// The library of this tenant whose key is `key`, held until the
+/// transaction ends as `lock` says (see [`crate::courses::find_by_key_locked`]).
+pub fn find_by_key_locked(
+    tx: &mut TenantTx<'_>,
+    key: &str,
+    lock: RowLock,
+) -> DbResult<Option<LibraryRow>> {
+    let tenant = tx.tenant();
+    let query = libraries::table
+        .filter(libraries::tenant_id.eq(tenant))
+        .filter(libraries::library_key.eq(key))
+        .select(LibraryRow::as_select());
+    Ok(match &mut *tx.conn {
+        DbConnection::Postgres(pg) => match lock {
+            RowLock::Update => query.for_update().first(pg).optional()?,
+            RowLock::Share => query.for_share().first(pg).optional()?,
+        },
+        DbConnection::Sqlite(_) => find_by_key(tx, key)?,
+    })
 }
 
 /// How many libraries `organization` holds, for the check that refuses

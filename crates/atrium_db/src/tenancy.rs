@@ -37,6 +37,18 @@ pub enum Access {
     Write,
 }
 
+/// How a read holds the row it finds until its transaction ends, against
+/// writers that would change what was checked: `Update` for the one writer
+/// that decides (counting a course's seats, deleting it), `Share` for those
+/// that only refer to the row (a grant on a course). PostgreSQL row locks;
+/// on SQLite a write transaction holds the database's write lock from
+/// `BEGIN IMMEDIATE` already, so a plain read is as good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLock {
+    Share,
+    Update,
+}
+
 /// A transaction in which every query of a tenant table is filtered by one
 /// tenant. Only this crate's repository functions can use its connection.
 pub struct TenantTx<'c> {

@@ -405,18 +405,27 @@ pub(crate) fn grant_checked(
     content: Option<&ContentCheck>,
 ) -> Result<RoleAssignment, OrganizationsError> {
     let resolved = resolve_scope(tx, grant_scope)?;
-    if let (GrantScope::Course(key), Some(exists)) = (grant_scope, content) {
-        if !exists(tx, key)? {
-            return Err(OrganizationsError::NotFound("course"));
-        }
-    }
+    let seen = match (grant_scope, content) {
+        (GrantScope::Course(key), Some(check)) => Some(check(tx, caller, key)?),
+        _ => None,
+    };
     let (organization, lineage) = match resolved {
         Some((org, lineage)) => (Some(org), Some(lineage)),
         None => (None, None),
     };
     let place = place_of(tx.tenant_id(), grant_scope, lineage.as_ref())
         .ok_or(OrganizationsError::NotFound("organization"))?;
-    authorize(caller, Action::Grant(role), place)?;
+    let allowed = may(caller, Action::Grant(role), place)?;
+    // A course or library the caller cannot see answers as one that does
+    // not exist, whether or not the grant would be allowed.
+    match seen {
+        Some(None) => return Err(OrganizationsError::NotFound("course")),
+        Some(Some(false)) if !allowed => return Err(OrganizationsError::NotFound("course")),
+        _ => {}
+    }
+    if !allowed {
+        return Err(Denied::Forbidden(Action::Grant(role).describe()).into());
+    }
     if !grants::account_exists(tx, user)? {
         return Err(OrganizationsError::NotFound("user"));
     }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use atrium_db::{Db, DbResult, TenantTx};
+use atrium_permissions::Caller;
 
 use crate::Organization;
 
@@ -17,10 +18,14 @@ use crate::Organization;
 pub type HolderCheck =
     Arc<dyn Fn(&mut TenantTx<'_>, &Organization) -> DbResult<Vec<String>> + Send + Sync>;
 
-/// Whether the tenant has the course or library of a key (what a
-/// course-scoped grant names), answered inside the grant's transaction by
-/// the domain that keeps them.
-pub type ContentCheck = Arc<dyn Fn(&mut TenantTx<'_>, &str) -> DbResult<bool> + Send + Sync>;
+/// What a course-scoped grant names, answered inside the grant's
+/// transaction by the domain that keeps courses and libraries: `None` when
+/// the tenant has no course or library of that key, else whether the
+/// caller may see it (so that a refused grant on one it cannot see is the
+/// same `404` as on one that does not exist). The row is held until the
+/// grant commits, so a deletion cannot leave the grant behind.
+pub type ContentCheck =
+    Arc<dyn Fn(&mut TenantTx<'_>, &Caller, &str) -> DbResult<Option<bool>> + Send + Sync>;
 
 pub struct Organizations {
     pub(crate) db: Db,

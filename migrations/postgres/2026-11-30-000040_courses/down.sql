@@ -1,3 +1,4 @@
 DROP TABLE libraries;
 DROP TABLE enrollments;
 DROP TABLE courses;
+DROP INDEX role_assignments_scope;

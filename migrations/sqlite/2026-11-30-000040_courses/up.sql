@@ -34,6 +34,9 @@ CREATE INDEX courses_organization ON courses (tenant_id, organization_id, id);
 CREATE INDEX courses_by_name ON courses (tenant_id, display_name, id);
 CREATE INDEX courses_by_start ON courses (tenant_id, starts_at, id);
 
+-- A course's team is its grants on `course:KEY`: read by scope.
+CREATE INDEX role_assignments_scope ON role_assignments (tenant_id, scope, id);
+
 CREATE TABLE enrollments (
     tenant_id BIGINT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     course_id BIGINT NOT NULL,
