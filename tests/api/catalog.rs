@@ -3,63 +3,12 @@
 //! order, with filters and a cursor that stays put when courses are added.
 
 use atrium_db::courses::CourseSettings;
-use atrium_db::Access;
 use atrium_tests::{backend_tests, Backend, Provisioned, TestApp};
 use chrono::{Duration, NaiveDateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::org_tree::tree;
+use crate::org_tree::{insert_course_with, settings, tree};
 use crate::organizations::put_configuration;
-
-/// Settings of a public course named `name`, without dates.
-pub(crate) fn settings(name: &str) -> CourseSettings {
-    CourseSettings {
-        display_name: name.into(),
-        short_description: String::new(),
-        language: String::new(),
-        visibility: "public".into(),
-        invitation_only: false,
-        enrollment_limit: None,
-        starts_at: None,
-        ends_at: None,
-        enrollment_starts_at: None,
-        enrollment_ends_at: None,
-    }
-}
-
-/// Inserts the course `key` with `settings` into organization `org` of
-/// `slug`'s tenant (the courses endpoint is built elsewhere); answers its
-/// id.
-pub(crate) fn insert_course_with(
-    app: &TestApp,
-    slug: &str,
-    org: i64,
-    key: &str,
-    settings: CourseSettings,
-) -> i64 {
-    let (slug, key) = (slug.to_owned(), key.to_owned());
-    let db = app.state.db.clone();
-    actix_web::rt::System::new()
-        .block_on(db.platform(Access::Write, move |tx| {
-            let tenant = atrium_db::tenants::find_by_slug(tx, &slug)?;
-            let mut scoped = tx.enter_tenant(&tenant)?;
-            let mut parts = key.trim_start_matches("course-v1:").split('+');
-            let (_, number, run) = (parts.next(), parts.next(), parts.next());
-            atrium_db::courses::insert(
-                &mut scoped,
-                atrium_db::courses::NewCourse {
-                    organization_id: org,
-                    course_key: &key,
-                    number: number.unwrap_or_default(),
-                    run: run.unwrap_or_default(),
-                    rerun_of: None,
-                    settings: &settings,
-                },
-            )
-        }))
-        .expect("insert course")
-        .id
-}
 
 pub(crate) fn days(n: i64) -> Option<NaiveDateTime> {
     Some((Utc::now() + Duration::days(n)).naive_utc())

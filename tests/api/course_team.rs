@@ -6,47 +6,19 @@
 //! in a fixed number of statements.
 
 use atrium_core::CourseId;
-use atrium_db::Access;
 use atrium_permissions::Role;
 use atrium_tests::{backend_tests, Backend, Provisioned, TestApp};
 use serde_json::{json, Value};
 
-use crate::org_tree::{account, admin_grants, audit_count, tree, COURSE};
+use crate::org_tree::{
+    account, admin_grants, audit_count, insert_course_with, settings, tree, COURSE,
+};
 
 /// A private course of organization `org`, which the tree does not have.
 fn insert_private_course(app: &TestApp, slug: &str, org: i64, key: &str) {
-    let (slug, key) = (slug.to_owned(), key.to_owned());
-    let db = app.state.db.clone();
-    actix_web::rt::System::new()
-        .block_on(db.platform(Access::Write, move |tx| {
-            let tenant = atrium_db::tenants::find_by_slug(tx, &slug)?;
-            let mut scoped = tx.enter_tenant(&tenant)?;
-            let mut parts = key.trim_start_matches("course-v1:").split('+');
-            let (_, number, run) = (parts.next(), parts.next(), parts.next());
-            atrium_db::courses::insert(
-                &mut scoped,
-                atrium_db::courses::NewCourse {
-                    organization_id: org,
-                    course_key: &key,
-                    number: number.unwrap_or_default(),
-                    run: run.unwrap_or_default(),
-                    rerun_of: None,
-                    settings: &atrium_db::courses::CourseSettings {
-                        display_name: key.clone(),
-                        short_description: String::new(),
-                        language: String::new(),
-                        visibility: "private".into(),
-                        invitation_only: false,
-                        enrollment_limit: None,
-                        starts_at: None,
-                        ends_at: None,
-                        enrollment_starts_at: None,
-                        enrollment_ends_at: None,
-                    },
-                },
-            )
-        }))
-        .expect("insert course");
+    let mut private = settings(key);
+    private.visibility = "private".into();
+    insert_course_with(app, slug, org, key, private);
 }
 
 const PRIVATE: &str = "course-v1:TOP+PRIV+2026";
@@ -566,9 +538,105 @@ fn teams_of_many_courses_load_in_a_fixed_number_of_statements(backend: Backend) 
     });
 }
 
+/// What a caller who may not manage a team learns about courses and teams
+/// it cannot see: nothing. A grant on a private course or a library it
+/// cannot see is the same 404 as on a key that does not exist, and a
+/// removal from a public course's team is refused before the team is read.
+fn refusals_tell_nothing_about_what_the_caller_cannot_see(backend: Backend) {
+    let app = TestApp::start(backend);
+    let t = tree(&app, "acme");
+    let acme = &t.tenant;
+    insert_private_course(&app, &acme.slug, t.top, PRIVATE);
+    acme.admin(&app, "POST", "/api/v1/libraries")
+        .json(&json!({"org": "TOP", "slug": "hidden", "display_name": "Hidden"}))
+        .expect(201);
+    let (learner, learner_token) = account(&app, acme, "learner");
+    let (bob, _) = account(&app, acme, "bob");
+    let (carl, _) = account(&app, acme, "carl");
+    admin_grants(
+        &app,
+        acme,
+        bob,
+        "course_instructor",
+        &format!("course:{COURSE}"),
+    );
+    let grant = |scope: &str| {
+        app.req("POST", &acme.domain, "/api/v1/role-assignments")
+            .bearer(&learner_token)
+            .json(&json!({"user_id": learner, "role": "beta_tester", "scope": scope}))
+    };
+    for scope in [
+        format!("course:{PRIVATE}"),
+        "course:course-v1:TOP+NOPE+2026".to_owned(),
+        "course:lib:TOP:hidden".to_owned(),
+        "course:lib:TOP:nope".to_owned(),
+    ] {
+        let problem = grant(&scope).expect_problem(404, "not-found");
+        assert_eq!(problem["detail"], "course not found", "{scope}");
+    }
+    // The public course it sees: refused, as a 403.
+    grant(&format!("course:{COURSE}")).expect_problem(403, "forbidden");
+    // Members or not, with or without a role: the same 403.
+    for (user, role) in [
+        (bob, None),
+        (carl, None),
+        (bob, Some("beta_tester")),
+        (bob, Some("course_instructor")),
+    ] {
+        remove(&app, acme, &learner_token, COURSE, user, role).expect_problem(403, "forbidden");
+    }
+    assert_eq!(
+        entries(
+            &list(&app, acme, &acme.admin_token, COURSE)
+                .expect(200)
+                .json()
+        ),
+        [(bob, "course_instructor".to_owned())]
+    );
+}
+
+/// A course deleted while its team is being added to leaves no grant
+/// behind: the addition holds the course row until it commits, and the
+/// deletion takes it before it reads the team. Raced a few times, since
+/// a loss depends on the interleaving.
+fn a_deleted_course_keeps_no_team_added_meanwhile(backend: Backend) {
+    let app = TestApp::start(backend);
+    let t = tree(&app, "acme");
+    let acme = &t.tenant;
+    let (ada, _) = account(&app, acme, "ada");
+    for round in 0..8 {
+        let key = format!("course-v1:TOP+RACE+{round}");
+        acme.admin(&app, "POST", "/api/v1/courses")
+            .json(&json!({"org": "TOP", "number": "RACE", "run": round.to_string(), "display_name": "Race"}))
+            .expect(201);
+        let (added, deleted) = std::thread::scope(|s| {
+            let adding =
+                s.spawn(|| add(&app, acme, &acme.admin_token, &key, ada, "course_staff").status);
+            let deleting = s.spawn(|| {
+                app.req("DELETE", &acme.domain, &format!("/api/v1/courses/{key}"))
+                    .bearer(&acme.admin_token)
+                    .send()
+                    .status
+            });
+            (
+                adding.join().expect("add"),
+                deleting.join().expect("delete"),
+            )
+        });
+        assert_eq!(deleted, 204, "round {round}");
+        assert!([201, 404].contains(&added), "round {round}: {added}");
+        let left = app.db.count_as_owner(&format!(
+            "SELECT COUNT(*) AS n FROM role_assignments WHERE scope = 'course:{key}'"
+        ));
+        assert_eq!(left, 0, "round {round}: a grant outlived its course");
+    }
+}
+
 backend_tests!(
     members_are_added_listed_and_removed,
     who_may_manage_the_team,
     graphql_manages_the_same_team,
     teams_of_many_courses_load_in_a_fixed_number_of_statements,
+    refusals_tell_nothing_about_what_the_caller_cannot_see,
+    a_deleted_course_keeps_no_team_added_meanwhile,
 );

@@ -143,6 +143,12 @@ fn creation_checks_every_field_and_makes_the_creator_instructor(backend: Backend
     dates["enrollment_start"] = json!("2026-08-01T00:00:00Z");
     dates["enrollment_end"] = json!("2026-07-01T00:00:00Z");
     assert_eq!(bad(dates), ["end", "enrollment_end"]);
+    // Dates no course has, some beyond what PostgreSQL stores: field
+    // errors, never a 500.
+    let mut ancient = new_course("TOP", "OLD", "1");
+    ancient["start"] = json!("-5000-01-01T00:00:00Z");
+    ancient["enrollment_end"] = json!("+20000-01-01T00:00:00Z");
+    assert_eq!(bad(ancient), ["start", "enrollment_end"]);
     let mut settings = new_course("TOP", "N", "R");
     settings["language"] = json!("en_US");
     settings["visibility"] = json!("secret");
@@ -619,6 +625,16 @@ fn reruns_copy_settings_and_team(backend: Backend) {
             .bearer(token)
             .json(&body)
     };
+    // A rerun copies the source: creating courses is not enough, the
+    // rerunner must be able to author the source too.
+    send(&rerunner_token, json!({"run": "2027"})).expect_problem(403, "forbidden");
+    admin_grants(
+        &app,
+        acme,
+        rerunner,
+        "course_staff",
+        &format!("course:{source}"),
+    );
     assert_eq!(
         send(&rerunner_token, json!({"run": "2027 T1"})).field_errors(),
         ["run"]
@@ -664,6 +680,7 @@ fn reruns_copy_settings_and_team(backend: Backend) {
         (author, "course_instructor".to_owned()),
         (staff, "course_staff".to_owned()),
         (tester, "beta_tester".to_owned()),
+        (rerunner, "course_staff".to_owned()),
         (rerunner, "course_instructor".to_owned()),
     ];
     expected.sort();

@@ -11,8 +11,8 @@ use atrium_db::Access;
 use atrium_tests::{backend_tests, Backend, Provisioned, TestApp};
 use serde_json::{json, Value};
 
-use crate::catalog::{days, insert_course_with, settings};
-use crate::org_tree::{account, admin_grants, tree, Tree, COURSE};
+use crate::catalog::days;
+use crate::org_tree::{account, admin_grants, insert_course_with, settings, tree, Tree, COURSE};
 
 fn enrollments_of(key: &str) -> String {
     format!("/api/v1/courses/{key}/enrollments")
@@ -115,14 +115,29 @@ fn learners_enroll_themselves_where_the_course_lets_them(backend: Backend) {
     // Active already: a conflict, whatever the mode.
     enroll(&app, &acme, &ada_token, &public, json!({"mode": "audit"}))
         .expect_problem(409, "conflict");
-    enroll(
-        &app,
-        &acme,
-        &ada_token,
-        &public,
-        json!({"mode": "verified"}),
-    )
-    .expect_problem(409, "conflict");
+    // `verified` is staff's to give, whether enrolled already or not.
+    assert_eq!(
+        enroll(
+            &app,
+            &acme,
+            &ada_token,
+            &public,
+            json!({"mode": "verified"}),
+        )
+        .field_errors(),
+        ["mode"]
+    );
+    assert_eq!(
+        enroll(
+            &app,
+            &acme,
+            &ada_token,
+            &unlisted,
+            json!({"mode": "verified"}),
+        )
+        .field_errors(),
+        ["mode"]
+    );
     // Its own id is the same as none; the key percent-encoded too.
     let encoded = unlisted.replace(':', "%3A").replace('+', "%2B");
     enroll(

@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use atrium_core::{ApiClientId, OrganizationId, TenantId, UserId};
+use atrium_db::courses::CourseSettings;
 use atrium_db::Access;
 use atrium_permissions::{Caller, Grant, GrantScope, Lineage, Role, ScopeSet};
 use atrium_tests::{Provisioned, Response, TestApp};
@@ -59,9 +60,32 @@ pub fn insert_org(app: &TestApp, slug: &str, short_name: &str, parent: Option<i6
         .id
 }
 
-/// Inserts the course `key` into organization `org` of `slug`'s tenant,
-/// for tests that need one to grant course roles on.
-pub fn insert_course(app: &TestApp, slug: &str, org: i64, key: &str) {
+/// Settings of a public course named `name`, without dates.
+pub(crate) fn settings(name: &str) -> CourseSettings {
+    CourseSettings {
+        display_name: name.into(),
+        short_description: String::new(),
+        language: String::new(),
+        visibility: "public".into(),
+        invitation_only: false,
+        enrollment_limit: None,
+        starts_at: None,
+        ends_at: None,
+        enrollment_starts_at: None,
+        enrollment_ends_at: None,
+    }
+}
+
+/// Inserts the course `key` with `settings` into organization `org` of
+/// `slug`'s tenant answers its
+/// id.
+pub(crate) fn insert_course_with(
+    app: &TestApp,
+    slug: &str,
+    org: i64,
+    key: &str,
+    settings: CourseSettings,
+) -> i64 {
     let (slug, key) = (slug.to_owned(), key.to_owned());
     let db = app.state.db.clone();
     actix_web::rt::System::new()
@@ -78,22 +102,18 @@ pub fn insert_course(app: &TestApp, slug: &str, org: i64, key: &str) {
                     number: number.unwrap_or_default(),
                     run: run.unwrap_or_default(),
                     rerun_of: None,
-                    settings: &atrium_db::courses::CourseSettings {
-                        display_name: key.clone(),
-                        short_description: String::new(),
-                        language: String::new(),
-                        visibility: "public".into(),
-                        invitation_only: false,
-                        enrollment_limit: None,
-                        starts_at: None,
-                        ends_at: None,
-                        enrollment_starts_at: None,
-                        enrollment_ends_at: None,
-                    },
+                    settings: &settings,
                 },
             )
         }))
-        .expect("insert course");
+        .expect("insert course")
+        .id
+}
+
+/// Inserts the public course `key` into organization `org` of `slug`'s
+/// tenant, for tests that need one to grant course roles on.
+pub fn insert_course(app: &TestApp, slug: &str, org: i64, key: &str) {
+    insert_course_with(app, slug, org, key, settings(key));
 }
 
 fn root_of(app: &TestApp, slug: &str) -> i64 {

@@ -60,7 +60,11 @@ fn locate_as(
 /// Whether `caller` may see `at` at all (see [`can_see_at`]); any
 /// account of its tenant sees a public or unlisted course.
 pub(crate) fn can_see(caller: &Caller, at: &Located) -> Result<bool, Denied> {
-    can_see_at(caller, at.place(), at.course.visibility != Visibility::Private)
+    can_see_at(
+        caller,
+        at.place(),
+        at.course.visibility != Visibility::Private,
+    )
 }
 
 /// Whether `caller` may see the course or library at `place` at all: its

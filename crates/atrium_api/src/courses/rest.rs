@@ -226,8 +226,9 @@ pub async fn delete(
 /// Make a new run of a course: same organization and number, the settings
 /// and team copied (the dates and name sent replace the source's; the
 /// settings' rules apply to the result), `rerun_of` naming the source.
-/// Needs what creating a course in its organization needs; the user who
-/// makes it becomes its instructor too. Honours `Idempotency-Key`.
+/// Needs what creating a course in its organization needs and the right
+/// to author the source (a source the caller cannot see is a `404`); the
+/// user who makes it becomes its instructor too. Honours `Idempotency-Key`.
 #[utoipa::path(operation_id = "rerun_course", post, path = "/api/v1/courses/{course_key}/reruns", tag = "courses",
     params(("course_key" = String, Path, pattern = r"^course-v1:[A-Za-z0-9_.-]{1,64}\+[A-Za-z0-9_.-]{1,64}\+[A-Za-z0-9_.-]{1,64}$", description = "The source: `course-v1:ORG+NUMBER+RUN`, literally or percent-encoded"),
         ("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "Replays the first answer for a repeated request")),

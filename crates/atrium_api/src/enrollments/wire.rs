@@ -77,7 +77,9 @@ pub struct NewEnrollmentBody {
     /// itself; another account of the tenant for course staff and API
     /// clients (who must send it).
     pub user_id: Option<i64>,
-    /// `audit`, `honor` or `verified` (anything else is a `400` on `mode`).
+    /// `audit`, `honor` or `verified` (anything else is a `400` on `mode`);
+    /// a learner enrolling itself takes `audit` or `honor`, `verified` is
+    /// given by staff (`400` on `mode`).
     // Read as text so that a wrong one is a field error, not a body error.
     #[schema(value_type = EnrollmentMode)]
     pub mode: String,
