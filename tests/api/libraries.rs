@@ -536,7 +536,7 @@ fn graphql_serves_the_same_libraries(backend: Backend) {
 
     let updated = gql(
         admin,
-        "mutation { updateLibrary(key: \"lib:TOP:gql\", input: {description: \"d\", version: 1}) { description version } }",
+        "mutation { updateLibrary(key: \"lib:TOP:gql\", input: {description: \"d\"}, expectedVersion: 1) { description version } }",
         json!({}),
     );
     assert_eq!(
@@ -545,7 +545,7 @@ fn graphql_serves_the_same_libraries(backend: Backend) {
     );
     let stale = gql(
         admin,
-        "mutation { updateLibrary(key: \"lib:TOP:gql\", input: {description: \"e\", version: 1}) { version } }",
+        "mutation { updateLibrary(key: \"lib:TOP:gql\", input: {description: \"e\"}, expectedVersion: 1) { version } }",
         json!({}),
     );
     assert_eq!(

@@ -41,6 +41,19 @@ pub fn created(body: impl Serialize) -> Result<Answer, ApiError> {
     })
 }
 
+/// Adds `Location: path` to a `201`, a first answer or its replay (the
+/// stored answer keeps no headers, so the handler derives the path from
+/// what was sent).
+pub fn with_location(mut response: HttpResponse, path: &str) -> Result<HttpResponse, ApiError> {
+    if response.status() == StatusCode::CREATED {
+        let value = HeaderValue::from_str(path).map_err(|e| ApiError::Internal(e.to_string()))?;
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::LOCATION, value);
+    }
+    Ok(response)
+}
+
 /// Runs `write` at most once per `Idempotency-Key` (when the request has
 /// one). `body` is the request body the key is bound to.
 pub async fn once<F, Fut>(

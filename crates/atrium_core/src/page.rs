@@ -134,26 +134,25 @@ impl SeekRequest {
         cursor: Option<&str>,
         order: &'static str,
     ) -> Result<Self, ValidationErrors> {
-        let limit = PageRequest::parse(limit, None)?.limit;
-        let after = match cursor.filter(|c| !c.is_empty()) {
+        // Every bad value is named at once, as `PageRequest` does.
+        let mut errors = PageRequest::parse(limit, None).err().unwrap_or_default();
+        let after = match cursor.filter(|c| !c.is_empty()).map(decode_seek) {
             None => None,
-            Some(c) => match decode_seek(c) {
-                Some((issued_for, key)) if issued_for == order => Some(key),
-                Some(_) => {
-                    let mut errors = ValidationErrors::default();
-                    errors.add(
-                        "cursor",
-                        "was issued for another sort order (start again without it)",
-                    );
-                    return Err(errors);
-                }
-                None => {
-                    let mut errors = ValidationErrors::default();
-                    errors.add("cursor", "is not a cursor this API issued");
-                    return Err(errors);
-                }
-            },
+            Some(Some((issued_for, key))) if issued_for == order => Some(key),
+            Some(Some(_)) => {
+                errors.add(
+                    "cursor",
+                    "was issued for another sort order (start again without it)",
+                );
+                None
+            }
+            Some(None) => {
+                errors.add("cursor", "is not a cursor this API issued");
+                None
+            }
         };
+        errors.into_result()?;
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
         Ok(Self {
             limit,
             order,
@@ -268,5 +267,14 @@ mod tests {
             let err = SeekRequest::parse(None, Some(bad), "name").unwrap_err();
             assert_eq!(err.errors[0].field, "cursor", "{bad}");
         }
+    }
+
+    #[test]
+    fn a_seek_request_names_every_bad_value() {
+        let err = SeekRequest::parse(Some(0), Some("garbage"), "name").unwrap_err();
+        let fields: Vec<&str> = err.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["limit", "cursor"]);
+        let ok = SeekRequest::parse(None, None, "name").unwrap();
+        assert_eq!((ok.limit, ok.after), (DEFAULT_LIMIT, None));
     }
 }

@@ -5,9 +5,12 @@
 //! locate themselves but decide visibility through the same
 //! [`can_see_at`] and [`authorize_visible_at`].
 
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use atrium_core::OrganizationId;
 use atrium_db::{courses, RowLock, TenantTx};
 use atrium_organizations::tx::lineage;
-use atrium_permissions::{may, Action, Caller, Denied, Lineage, Place};
+use atrium_permissions::{may, Action, Caller, Denied, GrantScope, Lineage, Place};
 
 use crate::{Course, CourseKey, CoursesError, Visibility};
 
@@ -114,4 +117,40 @@ pub(crate) fn authorize_visible_at(
     } else {
         Err(CoursesError::NotFound(what))
     }
+}
+
+/// Whether `caller` may author every course and library of the
+/// organization at `lineage` (without a course role): Studio lists those
+/// organizations' courses and libraries. API clients hold no roles; one with `courses:read` there
+/// lists what it may preview.
+pub(crate) fn lists_organization(caller: &Caller, lineage: &Lineage) -> Result<bool, Denied> {
+    let place = Place::Organization(lineage);
+    Ok(may(caller, Action::AuthorCourse, place)?
+        || (matches!(caller, Caller::Client { .. }) && may(caller, Action::PreviewCourse, place)?))
+}
+
+/// The keys starting with `prefix` (`course-v1:` or `lib:`) that
+/// `caller`'s course roles let it author, each checked at its place;
+/// `within` limits them to those organizations.
+pub(crate) fn authored_keys(
+    caller: &Caller,
+    lineages: &HashMap<OrganizationId, Lineage>,
+    prefix: &str,
+    within: Option<&HashSet<OrganizationId>>,
+) -> Result<Vec<String>, Denied> {
+    let mut keys = BTreeSet::new();
+    for grant in caller.grants() {
+        let (GrantScope::Course(key), Some(org)) = (&grant.scope, grant.organization) else {
+            continue;
+        };
+        if !key.starts_with(prefix) || within.is_some_and(|w| !w.contains(&org)) {
+            continue;
+        }
+        if let Some(lineage) = lineages.get(&org) {
+            if may(caller, Action::AuthorCourse, Place::Course(lineage, key))? {
+                keys.insert(key.clone());
+            }
+        }
+    }
+    Ok(keys.into_iter().collect())
 }

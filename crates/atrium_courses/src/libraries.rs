@@ -20,8 +20,9 @@ use atrium_permissions::{
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use crate::access::{authorize_visible_at, can_see_at};
+use crate::access::{authored_keys, authorize_visible_at, can_see_at, lists_organization};
 use crate::keys::{is_key_part, LibraryKey, KEY_PART_RULE};
+use crate::studio::organization_for_new_course;
 use crate::{Courses, CoursesError};
 
 /// A content library as the domain hands it out.
@@ -265,16 +266,7 @@ impl Courses {
                 // The library will refer to its organization: a concurrent
                 // deletion of it waits, or this for it.
                 hold_tree(tx)?;
-                let org = find_by_short_name(tx, &key.org)?.ok_or_else(|| {
-                    ValidationErrors::single("org", "is not an organization of this tenant")
-                })?;
-                if !org.accepts_new_courses() {
-                    return Err(ValidationErrors::single(
-                        "org",
-                        "is deactivated: it takes no new courses or libraries",
-                    )
-                    .into());
-                }
+                let org = organization_for_new_course(find_by_short_name(tx, &key.org)?, "org")?;
                 let lineage = lineage(tx, org.id)?.ok_or(CoursesError::NotFound("organization"))?;
                 authorize(&caller, Action::CreateCourse, Place::Organization(&lineage))?;
                 let key_text = key.to_string();
@@ -431,35 +423,23 @@ impl Courses {
     }
 }
 
-/// The libraries `caller` may author besides a tenant-wide role: those of
-/// the organizations where an organization role (or an API client's
-/// subtree) lets it author, and those its library grants name.
+/// The libraries `caller` may list besides a tenant-wide role, as Studio
+/// lists courses: those of the organizations where an organization role
+/// (or an API client's subtree and scopes) lets it author, and those its
+/// library grants name.
 fn authorable(
     caller: &Caller,
     lineages: &HashMap<OrganizationId, Lineage>,
 ) -> Result<libraries::Visible, Denied> {
     let mut organizations = Vec::new();
     for (id, lineage) in lineages {
-        if may(caller, Action::AuthorCourse, Place::Organization(lineage))? {
+        if lists_organization(caller, lineage)? {
             organizations.push(id.0);
-        }
-    }
-    let mut keys = Vec::new();
-    for grant in caller.grants() {
-        if let (GrantScope::Course(key), Some(org)) = (&grant.scope, grant.organization) {
-            let Some(lineage) = lineages.get(&org) else {
-                continue;
-            };
-            if key.starts_with("lib:")
-                && may(caller, Action::AuthorCourse, Place::Course(lineage, key))?
-            {
-                keys.push(key.clone());
-            }
         }
     }
     Ok(libraries::Visible {
         everything: false,
         organizations,
-        keys,
+        keys: authored_keys(caller, lineages, "lib:", None)?,
     })
 }

@@ -21,7 +21,7 @@
 //!
 //! A course the caller cannot see answers `404` everywhere.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
 
 use atrium_audit::{Author, Change};
 use atrium_core::{OrganizationId, Page, PageRequest, UserId, ValidationErrors};
@@ -29,11 +29,13 @@ use atrium_db::{courses, enrollments, Access, DbError, RowLock, TenantScope, Ten
 use atrium_organizations::tx::{all_lineages, find_by_short_name, hold_tree, lineage};
 use atrium_organizations::{Organization, RoleAssignment};
 use atrium_permissions::{
-    authenticated, authorize, may, Action, Caller, Denied, GrantScope, Lineage, Place, Role,
+    authenticated, authorize, may, Action, Caller, Denied, GrantScope, Place, Role,
 };
 use chrono::{DateTime, Utc};
 
-use crate::access::{authorize_visible, can_see, locate, locate_held};
+use crate::access::{
+    authored_keys, authorize_visible, can_see, lists_organization, locate, locate_held,
+};
 use crate::keys::CourseKey;
 use crate::settings::CourseFields;
 use crate::{Course, CoursePatch, Courses, CoursesError, NewCourse};
@@ -54,40 +56,6 @@ pub struct CourseChange {
 /// the same course commits between its read and its write.
 const CHANGE_ATTEMPTS: usize = 5;
 
-/// Whether `caller` may author every course of the organization at
-/// `lineage` (without a course role): Studio lists those organizations'
-/// courses. API clients hold no roles; one with `courses:read` there
-/// lists what it may preview.
-fn lists_organization(caller: &Caller, lineage: &Lineage) -> Result<bool, Denied> {
-    let place = Place::Organization(lineage);
-    Ok(may(caller, Action::AuthorCourse, place)?
-        || (matches!(caller, Caller::Client { .. }) && may(caller, Action::PreviewCourse, place)?))
-}
-
-/// The course keys `caller`'s course roles let it author, each checked at
-/// its course's place; `within` limits them to those organizations.
-fn team_keys(
-    caller: &Caller,
-    lineages: &HashMap<OrganizationId, Lineage>,
-    within: Option<&HashSet<OrganizationId>>,
-) -> Result<Vec<String>, Denied> {
-    let mut keys = BTreeSet::new();
-    for grant in caller.grants() {
-        let (GrantScope::Course(key), Some(org)) = (&grant.scope, grant.organization) else {
-            continue;
-        };
-        if !key.starts_with("course-v1:") || within.is_some_and(|w| !w.contains(&org)) {
-            continue;
-        }
-        if let Some(lineage) = lineages.get(&org) {
-            if may(caller, Action::AuthorCourse, Place::Course(lineage, key))? {
-                keys.insert(key.clone());
-            }
-        }
-    }
-    Ok(keys.into_iter().collect())
-}
-
 /// The organization a course is created in, by its short name: a field
 /// error on `field` when the tenant has none such or it is deactivated.
 /// A deactivated organization is a `400` on `org` rather than a `409`:
@@ -104,7 +72,7 @@ pub(crate) fn organization_for_new_course(
         )),
         Some(org) if !org.accepts_new_courses() => Err(ValidationErrors::single(
             field,
-            "names a deactivated organization, which takes no new courses",
+            "names a deactivated organization, which takes no new courses or libraries",
         )),
         Some(org) => Ok(org),
     }
@@ -231,7 +199,7 @@ impl Courses {
                     }
                 }
                 organizations.sort_unstable();
-                let keys = team_keys(&caller, &lineages, within.as_ref())?;
+                let keys = authored_keys(&caller, &lineages, "course-v1:", within.as_ref())?;
                 let rows =
                     courses::list_in(tx, &organizations, &keys, page.after, page.fetch_limit())?;
                 Ok(Page::from_rows(

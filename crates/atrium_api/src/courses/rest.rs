@@ -1,7 +1,5 @@
 //! REST: Studio's courses, their reruns, and batch creation.
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
@@ -31,16 +29,6 @@ fn course_key(key: web::Path<String>) -> String {
 /// path segment).
 fn location(key: &str) -> String {
     format!("/api/v1/courses/{key}")
-}
-
-/// Adds `Location` to a `201` (a first answer or its replay).
-fn with_location(mut response: HttpResponse, key: &str) -> Result<HttpResponse, ApiError> {
-    if response.status() == StatusCode::CREATED {
-        let value =
-            HeaderValue::from_str(&location(key)).map_err(|e| ApiError::Internal(e.to_string()))?;
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
 }
 
 /// Studio's list: the courses the caller may author (an API client also
@@ -105,7 +93,7 @@ pub async fn create(
         part("number"),
         part("run")
     );
-    with_location(response, &key)
+    idempotency::with_location(response, &location(&key))
 }
 
 /// Create up to 100 courses in one transaction: all of them, or none.
@@ -264,7 +252,7 @@ pub async fn rerun(
         .rsplit_once('+')
         .map(|(prefix, _)| format!("{prefix}+{run}"));
     match new_key {
-        Some(new_key) => with_location(response, &new_key),
+        Some(new_key) => idempotency::with_location(response, &location(&new_key)),
         None => Ok(response),
     }
 }

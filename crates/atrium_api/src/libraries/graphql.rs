@@ -58,9 +58,6 @@ pub struct CreateLibraryInput {
 pub struct UpdateLibraryInput {
     pub display_name: Option<String>,
     pub description: Option<String>,
-    /// The version this change is based on (REST's `If-Match`): a library
-    /// changed since is a `PRECONDITION_FAILED` error.
-    pub version: Option<i64>,
 }
 
 #[derive(Default)]
@@ -89,19 +86,22 @@ impl LibraryMutation {
             .into())
     }
 
-    /// Changes a library, as `PATCH /api/v1/libraries/{library_key}`.
+    /// Changes a library, as `PATCH /api/v1/libraries/{library_key}`. With
+    /// `expectedVersion` (REST's `If-Match`), a library changed since is a
+    /// `PRECONDITION_FAILED` error, as `updateCourse` does.
     async fn update_library(
         &self,
         ctx: &Context<'_>,
         key: String,
         input: UpdateLibraryInput,
+        expected_version: Option<i64>,
     ) -> Result<LibraryDto, ApiError> {
         let (state, req) = request(ctx)?;
         let scope = req.tenant()?.scope;
         let patch = LibraryPatch {
             display_name: input.display_name,
             description: input.description,
-            if_match: input.version.map(|v| format!("\"v{v}\"")),
+            if_match: expected_version.map(|v| format!("\"v{v}\"")),
         };
         Ok(state
             .courses

@@ -1,6 +1,5 @@
 //! REST: content libraries.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use atrium_courses::LibraryPatch;
 use serde_json::Value;
@@ -59,11 +58,12 @@ pub async fn create(
     let body = body.into_inner();
     // The key as the body names it, for `Location` (a replay carries it
     // too); the answer is a 201 only when the body was a valid library.
-    let key = match (body["org"].as_str(), body["slug"].as_str()) {
-        (Some(org), Some(slug)) => Some(format!("lib:{org}:{slug}")),
-        _ => None,
-    };
-    let mut response = idempotency::once(&state, &ctx, &req, &body, || async {
+    let key = format!(
+        "lib:{}:{}",
+        body["org"].as_str().unwrap_or_default(),
+        body["slug"].as_str().unwrap_or_default()
+    );
+    let response = idempotency::once(&state, &ctx, &req, &body, || async {
         let body: NewLibraryBody = from_object(body.clone())?;
         let library = state
             .courses
@@ -72,13 +72,7 @@ pub async fn create(
         idempotency::created(LibraryDto::from(library))
     })
     .await?;
-    if let Some(value) = key
-        .filter(|_| response.status() == actix_web::http::StatusCode::CREATED)
-        .and_then(|key| header::HeaderValue::from_str(&format!("/api/v1/libraries/{key}")).ok())
-    {
-        response.headers_mut().insert(header::LOCATION, value);
-    }
-    Ok(response)
+    idempotency::with_location(response, &format!("/api/v1/libraries/{key}"))
 }
 
 /// Read a library, with its `ETag` (send it as `If-Match` to change it). A
