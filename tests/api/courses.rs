@@ -834,6 +834,17 @@ fn batches_are_all_or_nothing(backend: Backend) {
             [(creator, "course_instructor".into())]
         );
     }
+    // A full batch with long descriptions is larger than one request may
+    // be elsewhere (256 KiB), and is still taken.
+    let full: Vec<Value> = (0..100)
+        .map(|i| {
+            let mut course = new_course("LOW", &format!("BIG{i}"), "1");
+            course["short_description"] = json!("é".repeat(3_000));
+            course
+        })
+        .collect();
+    assert!(json!({"courses": full}).to_string().len() > 256 * 1024);
+    assert_eq!(keys(&batch(full).expect(201).json()).len(), 100);
 }
 
 fn keys_are_taken_literally_and_percent_encoded(backend: Backend) {

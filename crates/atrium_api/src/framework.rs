@@ -38,13 +38,39 @@ pub fn json_error(error: JsonPayloadError) -> ApiError {
 /// structs also take a JSON array of their fields in declaration order
 /// (`[null, null]` for a patch of two optional fields), which the document
 /// does not allow and no client should come to rely on.
-pub fn from_object<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Result<T, ApiError> {
+///
+/// A number written with a zero fraction (`7.0`) is an integer to JSON
+/// Schema, and so to the OpenAPI document: it is read as one wherever an
+/// integer is expected (a float field takes an integer as it is).
+pub fn from_object<T: serde::de::DeserializeOwned>(
+    mut body: serde_json::Value,
+) -> Result<T, ApiError> {
     if !body.is_object() {
         return Err(ApiError::BadRequest {
             detail: "the body does not have the expected shape: expected a JSON object".into(),
         });
     }
+    integral_floats_as_integers(&mut body);
     serde_json::from_value(body).map_err(|e| body_error(&e))
+}
+
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => {
+            // Within ±2^53 a float holds every integer exactly; beyond
+            // it `1e300` would silently become some other integer.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64()) {
+                if float.fract() == 0.0 && float.abs() <= EXACT {
+                    *value = Value::from(float as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_as_integers),
+        Value::String(_) | Value::Bool(_) | Value::Null => {}
+    }
 }
 
 /// A JSON body that does not parse, with where it went wrong (serde's
@@ -150,4 +176,33 @@ pub async fn problems_everywhere(
         replaced.insert_header((header::ALLOW, allow));
     }
     Ok(ServiceResponse::new(request, replaced.json(problem)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn integral_floats_read_as_integers_and_others_stay() {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            user_id: i64,
+            items: Vec<i64>,
+            ratio: f64,
+        }
+        let body: Body = super::from_object(
+            json!({"user_id": -164142071741.0, "items": [1.0, 2], "ratio": 3.0}),
+        )
+        .unwrap_or_else(|_| panic!("integral floats are integers"));
+        assert_eq!(
+            (body.user_id, body.items, body.ratio),
+            (-164142071741, vec![1, 2], 3.0)
+        );
+        assert!(
+            super::from_object::<Body>(json!({"user_id": 1.5, "items": [], "ratio": 0})).is_err()
+        );
+        assert!(
+            super::from_object::<Body>(json!({"user_id": 1e300, "items": [], "ratio": 0})).is_err()
+        );
+    }
 }

@@ -75,6 +75,8 @@ impl Registered {
 #[derive(Default)]
 pub struct Api {
     operations: Vec<Registered>,
+    /// Paths whose bodies may be larger than `max_body_bytes`, and how much.
+    body_limits: Vec<(String, usize)>,
 }
 
 impl Api {
@@ -119,6 +121,14 @@ impl Api {
         self
     }
 
+    /// Lets the bodies sent to `path` be up to `bytes` long, whatever
+    /// `max_body_bytes` says: for a body that is many items at once (a
+    /// batch of courses), which one item's limit would cut short.
+    pub fn body_limit(&mut self, path: &str, bytes: usize) -> &mut Self {
+        self.body_limits.push((path.to_owned(), bytes));
+        self
+    }
+
     /// What is routed, in registration order.
     pub fn registered(&self) -> &[Registered] {
         &self.operations
@@ -156,18 +166,33 @@ impl Api {
             }
         }
         for (path, routes) in resources {
-            cfg.service(resource(&path, routes));
+            let limit = self
+                .body_limits
+                .iter()
+                .find(|(limited, _)| *limited == path)
+                .map(|(_, bytes)| *bytes);
+            cfg.service(resource(&path, routes, limit));
         }
     }
 }
 
-fn resource(path: &str, routes: Vec<(Method, Route)>) -> impl HttpServiceFactory {
+fn resource(
+    path: &str,
+    routes: Vec<(Method, Route)>,
+    body_limit: Option<usize>,
+) -> impl HttpServiceFactory {
     let allow = routes
         .iter()
         .map(|(method, _)| method.as_str())
         .collect::<Vec<_>>()
         .join(", ");
     let mut resource = web::resource(path);
+    if let Some(limit) = body_limit {
+        // The resource's configuration is found before the application's.
+        resource = resource
+            .app_data(crate::framework::json_config(limit))
+            .app_data(crate::framework::payload_config(limit));
+    }
     for (_, route) in routes {
         resource = resource.route(route);
     }

@@ -118,13 +118,22 @@ impl Courses {
                         );
                         continue;
                     }
-                    ready.push((org.id, key, settings));
+                    ready.push((index, org.id, key, settings));
                 }
                 errors.into_result()?;
                 let mut created = Vec::with_capacity(ready.len());
-                for (org, key, settings) in ready {
+                for (index, org, key, settings) in ready {
+                    // Taken by a concurrent request since it was checked:
+                    // the whole batch goes (PostgreSQL has aborted the
+                    // transaction), and the answer names the item.
                     let course =
-                        insert_course(tx, &author, "course.create", org, &key, &settings, None)?;
+                        insert_course(tx, &author, "course.create", org, &key, &settings, None)
+                            .map_err(|error| match error {
+                                CoursesError::Conflict(why) => {
+                                    CoursesError::Conflict(format!("{} ({why})", item(index)))
+                                }
+                                other => other,
+                            })?;
                     grant_team(
                         tx,
                         &author,

@@ -8,6 +8,10 @@ pub mod wire;
 
 use crate::routes::Api;
 
+/// A batch's body: a hundred courses at their largest (a 10,000-character
+/// description each, up to four bytes a character in UTF-8).
+const BATCH_BODY_BYTES: usize = 5 * 1024 * 1024;
+
 pub fn routes(api: &mut Api) {
     // `/courses/batch` before `/courses/{course_key}`: the router tries
     // resources in this order, and a course key always starts with
@@ -18,5 +22,6 @@ pub fn routes(api: &mut Api) {
         .add::<rest::__path_get, _, _>(rest::get)
         .add::<rest::__path_update, _, _>(rest::update)
         .add::<rest::__path_delete, _, _>(rest::delete)
-        .add::<rest::__path_rerun, _, _>(rest::rerun);
+        .add::<rest::__path_rerun, _, _>(rest::rerun)
+        .body_limit("/api/v1/courses/batch", BATCH_BODY_BYTES);
 }

@@ -102,14 +102,16 @@ pub async fn create(
 /// tenant does not have or a deactivated one (`.org`), and a key taken
 /// already or repeated inside the batch (`.run`). A key taken by a
 /// concurrent request in between is a `409`; an organization where the
-/// caller may not create courses a `403` naming the item. Honours
-/// `Idempotency-Key`.
+/// caller may not create courses a `403` naming the item. Its body may be
+/// up to 5 MiB (a hundred courses at their largest), beyond the limit of
+/// other requests. Honours `Idempotency-Key`.
 #[utoipa::path(operation_id = "create_courses", post, path = "/api/v1/courses/batch", tag = "courses",
     params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,255}$", description = "Replays the first answer for a repeated request")),
     request_body = CourseBatchBody,
     responses(
         (status = 201, description = "The new courses, in the order sent", body = CourseItems),
-        (status = 409, description = "A key taken concurrently, or the same Idempotency-Key in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A key taken concurrently (the detail names the item), or the same Idempotency-Key in flight", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 5 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
