@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Throughput and latency of two read endpoints, on SQLite and PostgreSQL.
+# Throughput and latency of read endpoints (the site, sites, Studio's
+# course list, the catalog, one course), on SQLite and PostgreSQL, and on
+# PostgreSQL the database's own figure for a tenant-scoped list of 20
+# courses under row-level security (pgbench), for the ratio between them.
 #
 #   bench/run.sh                      # builds target/release/atrium first
 #   ATRIUM_BIN=path/to/atrium bench/run.sh
 #
 # Knobs: BENCH_DURATION (10s), BENCH_CONNECTIONS (64), BENCH_THREADS (2),
+# BENCH_ORGANIZATIONS (10) x BENCH_COURSES (20 per organization) seeded,
 # BENCH_BACKENDS ("sqlite postgres"), BENCH_PG_OWNER (postgres; a role that
 # may create databases on 127.0.0.1:5432 with trust auth).
 #
@@ -18,6 +22,8 @@ duration=${BENCH_DURATION:-10s}
 connections=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_THREADS:-2}
 backends=${BENCH_BACKENDS:-sqlite postgres}
+organizations=${BENCH_ORGANIZATIONS:-10}
+courses_per_organization=${BENCH_COURSES:-20}
 pg_owner=${BENCH_PG_OWNER:-postgres}
 pg="postgres://${pg_owner}@127.0.0.1:5432"
 
@@ -29,6 +35,8 @@ admin_password=admin-password
 work=$(mktemp -d -t atrium-bench.XXXXXX)
 server_pid=""
 bench_db=""
+last_rps=0
+studio_rps=0
 
 log() { echo "# $*" >&2; }
 
@@ -74,6 +82,7 @@ ATRIUM_BIN=$(realpath "$ATRIUM_BIN")
 
 missing=()
 for tool in wrk jq curl; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+command -v pgbench >/dev/null || log "pgbench not found: the database's own figure is skipped"
 if ((${#missing[@]})); then
   log "installing ${missing[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1
@@ -135,8 +144,51 @@ bench_endpoint() { # backend path [header...]
   local result
   result=$(grep '^RESULT ' <<<"$out") || { log "no result from wrk:"; echo "$out" >&2; return 1; }
   read -r _ rps p50 p99 total non2xx sockerr <<<"$result"
-  printf '%-9s %-18s %9s req/s   p50 %8s ms   p99 %8s ms   (%s requests, %s non-2xx, %s socket errors)\n' \
+  last_rps=$rps
+  printf '%-9s %-46s %9s req/s   p50 %8s ms   p99 %8s ms   (%s requests, %s non-2xx, %s socket errors)\n' \
     "$backend" "GET $path" "$rps" "$p50" "$p99" "$total" "$non2xx" "$sockerr"
+}
+
+# Organizations D0..Dn under the root, each with its courses C0..Cm, in
+# one batch per organization.
+seed_courses() { # admin token
+  local auth="Authorization: Bearer $1" o c status
+  for ((o = 0; o < organizations; o++)); do
+    status=$(curl -sS -o "$work/seed.json" -w '%{http_code}' "http://127.0.0.1:$port/api/v1/organizations" \
+      -H "Host: $tenant_host" -H "$auth" -H 'Content-Type: application/json' \
+      -d '{"short_name":"D'"$o"'","name":"Department '"$o"'","parent":"ACME"}')
+    [[ $status == 201 ]] || { log "seeding organization D$o answered $status: $(cat "$work/seed.json")"; return 1; }
+    local batch="" start
+    for ((c = 0; c < courses_per_organization; c++)); do
+      start=$(printf '2026-%02d-01T00:00:00Z' $((c % 12 + 1)))
+      batch+="${batch:+,}"'{"org":"D'"$o"'","number":"C'"$c"'","run":"2026","display_name":"Course '"$o-$c"'","start":"'"$start"'"}'
+    done
+    status=$(curl -sS -o "$work/seed.json" -w '%{http_code}' "http://127.0.0.1:$port/api/v1/courses/batch" \
+      -H "Host: $tenant_host" -H "$auth" -H 'Content-Type: application/json' -d '{"courses":['"$batch"']}')
+    [[ $status == 201 ]] || { log "seeding D$o's courses answered $status: $(cat "$work/seed.json")"; return 1; }
+  done
+}
+
+# The database's own figure for what Studio's list reads, as the service's
+# role under row-level security: one transaction that sets the tenant and
+# selects 20 courses, as many as pgbench can run with the same connections.
+pgbench_course_list() {
+  command -v pgbench >/dev/null || return 0
+  local tenant script=$work/course-list.sql out tps
+  tenant=$(psql -q "$pg/$bench_db" -Atc "SELECT id FROM tenants WHERE slug = 'acme'")
+  cat >"$script" <<SQL
+BEGIN READ ONLY;
+SET LOCAL atrium.tenant_id = '$tenant';
+SELECT * FROM courses WHERE tenant_id = $tenant ORDER BY id LIMIT 21;
+COMMIT;
+SQL
+  out=$(pgbench -n -c "$connections" -j "$threads" -T "${duration%s}" -f "$script" \
+    "postgresql://atrium_app@127.0.0.1:5432/$bench_db?sslmode=disable" 2>&1) || { log "pgbench failed: $out"; return 0; }
+  tps=$(grep -Eo 'tps = [0-9.]+' <<<"$out" | head -n 1 | cut -d' ' -f3)
+  printf '%-9s %-46s %9.1f tx/s    (pgbench, %s connections: BEGIN, SET LOCAL tenant, SELECT 20 courses under RLS, COMMIT)\n' \
+    postgres "course list SQL" "$tps" "$connections"
+  printf '%-9s %-46s %9s\n' postgres "Studio's list / the database's own" \
+    "$(awk -v a="$studio_rps" -v b="$tps" 'BEGIN { printf "%.0f %%", 100 * a / b }')"
 }
 
 run_backend() {
@@ -148,7 +200,7 @@ run_backend() {
   export ATRIUM_LISTEN=127.0.0.1:$port ATRIUM_LOG=warn ATRIUM_PLATFORM_DOMAIN=localhost
   export ATRIUM_JWT_KEY_FILE=$dir/keys/jwt-ed25519.pem
 
-  (cd "$dir" && "$ATRIUM_BIN" operator create --email "$operator_email" --password "$operator_password" >/dev/null)
+  (cd "$dir" && ATRIUM_OPERATOR_PASSWORD=$operator_password "$ATRIUM_BIN" operator create --email "$operator_email" >/dev/null)
   (cd "$dir" && exec "$ATRIUM_BIN" serve) 2>"$dir/server.log" &
   server_pid=$!
 
@@ -171,8 +223,15 @@ run_backend() {
   [[ $provisioned == 201 ]] || { log "$backend: provisioning answered $provisioned: $(cat "$dir/provision.json")"; return 1; }
   admin_token=$(token "$tenant_host" admin "$admin_password")
 
+  seed_courses "$admin_token"
+
   bench_endpoint "$backend" /api/v1/site
   bench_endpoint "$backend" /api/v1/sites "Authorization: Bearer $admin_token"
+  bench_endpoint "$backend" "/api/v1/courses?limit=20" "Authorization: Bearer $admin_token"
+  studio_rps=$last_rps
+  bench_endpoint "$backend" "/api/v1/catalog?limit=20"
+  bench_endpoint "$backend" "/api/v1/courses/course-v1:D0+C0+2026" "Authorization: Bearer $admin_token"
+  [[ $backend == postgres ]] && pgbench_course_list
 
   stop_server
   if [[ -s $dir/server.log ]]; then
