@@ -23,6 +23,13 @@ fn probes_metrics_and_request_ids(backend: Backend) {
         "{metrics}"
     );
     assert!(metrics.contains("atrium_db_pool_connections"), "{metrics}");
+    // Every request above waited for a connection at least once.
+    let waits: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("atrium_db_connection_wait_seconds_count "))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(waits >= 3, "{metrics}");
     // A request id is made when absent, and kept when sent.
     let made = app.platform("GET", "/health/live").send();
     assert_eq!(made.header("x-request-id").map(str::len), Some(36));

@@ -10,8 +10,8 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use atrium_sites::Resolution;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 use crate::problem::ApiError;
@@ -30,6 +30,8 @@ pub struct Metrics {
     latency: HistogramVec,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
+    /// Fed by [`atrium_db::Db::on_connection_wait`].
+    connection_wait: Histogram,
     /// Follows [`atrium_db::Db::statements_executed`]; the lock keeps two
     /// renders from adding the same statements twice.
     statements: std::sync::Mutex<IntCounter>,
@@ -65,6 +67,17 @@ impl Metrics {
             "Idle database connections",
         )
         .expect("valid metric");
+        let connection_wait = Histogram::with_opts(
+            HistogramOpts::new(
+                "atrium_db_connection_wait_seconds",
+                "How long database work waited for its connection (pool permit, blocking thread, checkout)",
+            )
+            .buckets(vec![
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                1.0, 2.5,
+            ]),
+        )
+        .expect("valid metric");
         let statements = IntCounter::new(
             "atrium_db_statements_total",
             "SQL statements started by the pool's connections",
@@ -75,6 +88,7 @@ impl Metrics {
             Box::new(latency.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_idle.clone()),
+            Box::new(connection_wait.clone()),
             Box::new(statements.clone()),
         ] {
             registry
@@ -87,8 +101,15 @@ impl Metrics {
             latency,
             pool_connections,
             pool_idle,
+            connection_wait,
             statements: std::sync::Mutex::new(statements),
         }
+    }
+
+    /// Records in these metrics how long `db`'s work waits for connections.
+    pub fn follow_connection_waits(&self, db: &atrium_db::Db) {
+        let histogram = self.connection_wait.clone();
+        db.on_connection_wait(move |waited| histogram.observe(waited.as_secs_f64()));
     }
 }
 

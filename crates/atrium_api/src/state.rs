@@ -84,8 +84,10 @@ impl AppState {
             Arc::clone(&sites.directory),
             Arc::clone(&sites.service),
         ));
+        let metrics = Arc::new(Metrics::new());
+        metrics.follow_connection_waits(&db);
         Arc::new(Self {
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             graphql: build_schema(&settings),
             settings,
             sites,

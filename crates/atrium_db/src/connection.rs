@@ -131,7 +131,11 @@ struct DbInner {
     access_hooks: std::sync::RwLock<Vec<crate::access::Hook>>,
     /// Statements started by the pool's connections since it opened.
     statements: Arc<AtomicU64>,
+    /// Told how long each piece of work waited for its connection.
+    wait_hooks: std::sync::RwLock<Vec<WaitHook>>,
 }
+
+type WaitHook = Box<dyn Fn(Duration) + Send + Sync>;
 
 /// The handle to the database that every service holds.
 #[derive(Clone)]
@@ -177,6 +181,7 @@ impl Db {
                 scrubber,
                 access_hooks: Default::default(),
                 statements,
+                wait_hooks: Default::default(),
             }),
         })
     }
@@ -214,6 +219,18 @@ impl Db {
             .push(Box::new(hook));
     }
 
+    /// Calls `hook` with how long each piece of database work waited before
+    /// it had its connection: for a permit (the pool is busy), for a
+    /// blocking thread, and for the pool's checkout. Where a request's tail
+    /// goes when the pool is too small shows here.
+    pub fn on_connection_wait(&self, hook: impl Fn(Duration) + Send + Sync + 'static) {
+        self.inner
+            .wait_hooks
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Box::new(hook));
+    }
+
     /// Runs `work` with a pooled connection on the blocking thread pool.
     pub(crate) async fn run<T, E>(
         &self,
@@ -223,6 +240,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let asked = std::time::Instant::now();
         let permit = Arc::clone(&self.inner.permits)
             .acquire_owned()
             .await
@@ -234,6 +252,13 @@ impl Db {
                 .pool
                 .get()
                 .map_err(|e| E::from(DbError::Unavailable(inner.scrubber.scrub(&e.to_string()))))?;
+            let waited = asked.elapsed();
+            inner
+                .wait_hooks
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .for_each(|hook| hook(waited));
             // Left over by work that panicked on this thread: never committed.
             crate::access::take_pending();
             let outcome = work(&mut conn);
