@@ -8,11 +8,12 @@ use std::time::Duration;
 use atrium_core::{redact_url, Scrubber};
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{ConnectionManager, ManageConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use tokio::sync::Semaphore;
 
 use crate::error::{DbError, DbResult};
+use crate::session::Session;
 
 #[derive(diesel::MultiConnection)]
 pub(crate) enum DbConnection {
@@ -68,20 +69,46 @@ impl Default for DbOptions {
     }
 }
 
-/// Set once on every new connection. SQLite: foreign keys are off by
-/// default, WAL lets readers run beside the writer, and a busy timeout
-/// turns lock contention into waiting instead of an error. PostgreSQL: a
-/// statement timeout, so that no query holds a connection (and a blocking
-/// thread) after its request has given up.
+/// Opens the pool's connections, each wrapped in the [`Session`] that
+/// remembers its tenant setting, and set up once. SQLite: foreign keys are
+/// off by default, WAL lets readers run beside the writer, and a busy
+/// timeout turns lock contention into waiting instead of an error.
+/// PostgreSQL: a statement timeout, so that no query holds a connection
+/// (and a blocking thread) after its request has given up; and read-only
+/// by default, so that the statements a read runs outside a transaction
+/// (see [`crate::session`]) cannot write, as `BEGIN READ ONLY` made sure
+/// before. Write transactions say `READ WRITE`.
 #[derive(Debug)]
-struct ConnectionSetup {
+struct SessionManager {
+    connections: ConnectionManager<DbConnection>,
     statement_timeout_ms: u128,
     /// Counts every statement the pool's connections start.
     statements: Arc<AtomicU64>,
 }
 
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
-    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+impl ManageConnection for SessionManager {
+    type Connection = Session;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Session, diesel::r2d2::Error> {
+        let mut conn = self.connections.connect()?;
+        self.set_up(&mut conn)?;
+        Ok(Session::new(conn))
+    }
+
+    fn is_valid(&self, session: &mut Session) -> Result<(), diesel::r2d2::Error> {
+        self.connections.is_valid(&mut session.conn)
+    }
+
+    /// Broken when its thread panicked or a transaction was left open
+    /// (diesel's rule): such a connection is closed, never reused.
+    fn has_broken(&self, session: &mut Session) -> bool {
+        self.connections.has_broken(&mut session.conn)
+    }
+}
+
+impl SessionManager {
+    fn set_up(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         let statements = Arc::clone(&self.statements);
         let count = move |event: diesel::connection::InstrumentationEvent<'_>| {
             if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
@@ -98,7 +125,7 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup 
                  PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
             ),
             DbConnection::Postgres(pg) => pg.batch_execute(&format!(
-                "SET statement_timeout = {}",
+                "SET statement_timeout = {}; SET default_transaction_read_only = on",
                 self.statement_timeout_ms
             )),
         }
@@ -118,7 +145,7 @@ impl diesel::r2d2::HandleError<diesel::r2d2::Error> for ScrubbedErrorLog {
 }
 
 struct DbInner {
-    pool: Pool<ConnectionManager<DbConnection>>,
+    pool: Pool<SessionManager>,
     backend: Backend,
     /// At most as many blocking tasks as connections: a request beyond that
     /// waits here, on the async side, instead of parking a blocking thread.
@@ -156,8 +183,12 @@ impl Db {
     pub fn connect(url: &str, options: &DbOptions) -> DbResult<Self> {
         let backend = Backend::from_url(url)?;
         let scrubber = Scrubber::for_url(url);
-        let manager = ConnectionManager::<DbConnection>::new(connect_target(url));
         let statements = Arc::new(AtomicU64::new(0));
+        let manager = SessionManager {
+            connections: ConnectionManager::new(connect_target(url)),
+            statement_timeout_ms: options.statement_timeout.as_millis(),
+            statements: Arc::clone(&statements),
+        };
         let pool = Pool::builder()
             .max_size(options.pool_size)
             .min_idle(Some(1))
@@ -166,10 +197,6 @@ impl Db {
             // request; a broken connection is noticed when it fails and is
             // then discarded (diesel's `is_broken`).
             .test_on_check_out(false)
-            .connection_customizer(Box::new(ConnectionSetup {
-                statement_timeout_ms: options.statement_timeout.as_millis(),
-                statements: Arc::clone(&statements),
-            }))
             .error_handler(Box::new(ScrubbedErrorLog(scrubber.clone())))
             .build(manager)
             .map_err(|e| DbError::Unavailable(scrubber.scrub(&e.to_string())))?;
@@ -232,9 +259,11 @@ impl Db {
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool.
+    /// Whatever tenant its session holds is left as it is: only
+    /// [`crate::tenancy`] reads tenant tables, through [`Session::enter`].
     pub(crate) async fn run<T, E>(
         &self,
-        work: impl FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        work: impl FnOnce(&mut Session) -> Result<T, E> + Send + 'static,
     ) -> Result<T, E>
     where
         T: Send + 'static,
@@ -281,8 +310,11 @@ impl Db {
 
     /// `SELECT 1` through the pool: what the readiness probe asks.
     pub async fn ping(&self) -> DbResult<()> {
-        self.run(|conn| {
-            conn.batch_execute("SELECT 1").map_err(DbError::from)?;
+        self.run(|session| {
+            session
+                .conn
+                .batch_execute("SELECT 1")
+                .map_err(DbError::from)?;
             Ok(())
         })
         .await
@@ -336,8 +368,10 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let slow = rt.block_on(db.run(|conn| {
-            conn.batch_execute("SELECT pg_sleep(5)")
+        let slow = rt.block_on(db.run(|session| {
+            session
+                .conn
+                .batch_execute("SELECT pg_sleep(5)")
                 .map_err(DbError::from)
         }));
         assert!(matches!(slow, Err(DbError::Unavailable(_))), "{slow:?}");

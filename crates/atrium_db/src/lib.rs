@@ -69,16 +69,21 @@
 //! }
 //! ```
 //!
-//! On PostgreSQL, row-level security is the second wall: every scoped
-//! transaction starts with `SET LOCAL atrium.tenant_id = id`, which
-//! ends with the transaction, and the service's role cannot bypass the
-//! policies.
+//! On PostgreSQL, row-level security is the second wall: the service's
+//! role cannot bypass the policies, and every scoped unit of work runs
+//! with `atrium.tenant_id` set to its tenant. A transaction sets it `LOCAL`
+//! in the same round trip as its `BEGIN`; a read runs its statements on a
+//! session set to its tenant, which the connection remembers, so a read
+//! for the tenant the connection last served is one round trip. Why that
+//! is safe, and what keeps a tenant from outliving its request, is told in
+//! the `session` module (`src/session.rs`).
 
 mod connection;
 mod error;
 mod migrations;
 mod notifications;
 mod schema;
+mod session;
 mod tenancy;
 
 pub mod access;

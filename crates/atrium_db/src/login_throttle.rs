@@ -13,6 +13,7 @@ use diesel::{QueryableByName, RunQueryDsl};
 
 use crate::connection::{Db, DbConnection};
 use crate::error::{DbError, DbResult};
+use crate::tenancy::Access;
 
 /// A counter: `realm` is `platform`, `tenant:<id>`, or `*` for keys that
 /// span realms (client addresses); `subject` names what is counted.
@@ -54,7 +55,7 @@ fn postgres_only() -> DbError {
 /// window (`window_secs` long, by the database's clock) has closed.
 pub async fn count(db: &Db, keys: Vec<ThrottleKey>, window_secs: u64) -> DbResult<Vec<Counted>> {
     let (realms, subjects) = columns(keys);
-    db.run(move |conn| match conn {
+    db.in_realm(None, Access::Write, move |conn| match conn {
         DbConnection::Postgres(pg) => Ok(diesel::sql_query(
             "INSERT INTO login_throttle AS t (realm, subject, window_start, attempts) \
              SELECT k.realm, k.subject, now() AT TIME ZONE 'UTC', 1 \
@@ -86,7 +87,7 @@ pub async fn succeeded(
 ) -> DbResult<()> {
     let (forget_realms, forget_subjects) = columns(forget);
     let (relieve_realms, relieve_subjects) = columns(relieve);
-    db.run(move |conn| match conn {
+    db.in_realm(None, Access::Write, move |conn| match conn {
         DbConnection::Postgres(pg) => {
             diesel::sql_query(
                 "WITH forgotten AS ( \
@@ -111,7 +112,7 @@ pub async fn succeeded(
 
 /// Deletes the counters whose window closed (they count as zero anyway).
 pub async fn purge(db: &Db, window_secs: u64) -> DbResult<usize> {
-    db.run(move |conn| match conn {
+    db.in_realm(None, Access::Write, move |conn| match conn {
         DbConnection::Postgres(pg) => Ok(diesel::sql_query(
             "DELETE FROM login_throttle \
              WHERE window_start <= (now() AT TIME ZONE 'UTC') - make_interval(secs => $1)",

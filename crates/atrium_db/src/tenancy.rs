@@ -8,6 +8,7 @@ use diesel::Connection;
 
 use crate::connection::{Backend, Db, DbConnection};
 use crate::error::DbError;
+use crate::session::{set_tenant_sql, Session, SessionTenant};
 use crate::tenants::TenantRow;
 
 /// Proof that a tenant was resolved: from a request's host (see
@@ -28,9 +29,11 @@ impl TenantScope {
     }
 }
 
-/// Whether a transaction may write. SQLite takes its write lock up front
-/// for writes (`BEGIN IMMEDIATE`), so two writers wait for each other instead
-/// of failing on lock upgrade; reads stay concurrent.
+/// Whether a unit of work may write. Writes run in a transaction; SQLite
+/// takes its write lock up front for them (`BEGIN IMMEDIATE`), so two
+/// writers wait for each other instead of failing on lock upgrade. Reads
+/// stay concurrent: a transaction on SQLite, statements on a read-only
+/// session on PostgreSQL (see [`crate::session`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     Read,
@@ -49,11 +52,14 @@ pub enum RowLock {
     Update,
 }
 
-/// A transaction in which every query of a tenant table is filtered by one
-/// tenant. Only this crate's repository functions can use its connection.
+/// A unit of work in which every query of a tenant table is filtered by
+/// one tenant: a transaction, or a read's statements on a session set to
+/// that tenant. Only this crate's repository functions can use its
+/// connection.
 pub struct TenantTx<'c> {
     pub(crate) conn: &'c mut DbConnection,
     scope: TenantScope,
+    in_transaction: bool,
 }
 
 impl TenantTx<'_> {
@@ -74,6 +80,12 @@ impl TenantTx<'_> {
     pub(crate) fn lock_tenant(&mut self, class: i32, shared: bool) -> Result<(), DbError> {
         let tenant = self.tenant();
         if let DbConnection::Postgres(pg) = &mut *self.conn {
+            // Outside a transaction the lock would end with its statement.
+            if !self.in_transaction {
+                return Err(DbError::Config(
+                    "a tenant lock is only held by a write transaction".into(),
+                ));
+            }
             let function = if shared {
                 "pg_advisory_xact_lock_shared"
             } else {
@@ -87,54 +99,56 @@ impl TenantTx<'_> {
     }
 }
 
-/// A transaction of the platform layer: tenants, operators, routing. It can
-/// enter a tenant, which is how provisioning and deletion reach tenant tables.
+/// A unit of work of the platform layer: tenants, operators, routing. It
+/// can enter a tenant, which is how provisioning and deletion reach tenant
+/// tables.
 pub struct PlatformTx<'c> {
     pub(crate) conn: &'c mut DbConnection,
+    /// A read's session on PostgreSQL, whose tenant entering one sets;
+    /// `None` in a transaction, where entering sets it `LOCAL`ly.
+    session_tenant: Option<&'c mut SessionTenant>,
 }
 
 impl PlatformTx<'_> {
-    /// Scopes the rest of this transaction to a tenant read or made in it
+    /// Scopes the rest of this unit of work to a tenant read or made in it
     /// (a [`TenantRow`] cannot be built outside this crate, so the scope
     /// cannot come from a bare id). On PostgreSQL the row-level-security
     /// setting follows.
     pub fn enter_tenant(&mut self, tenant: &TenantRow) -> Result<TenantTx<'_>, DbError> {
         let tenant_id = tenant.id();
-        set_tenant(self.conn, tenant_id)?;
+        match self.session_tenant.as_deref_mut() {
+            Some(session) => session.enter(self.conn, Some(tenant_id))?,
+            None => {
+                if let DbConnection::Postgres(pg) = &mut *self.conn {
+                    pg.batch_execute(&set_tenant_sql("SET LOCAL", Some(tenant_id)))?;
+                }
+            }
+        }
         Ok(TenantTx {
             conn: self.conn,
             scope: TenantScope::new(tenant_id),
+            in_transaction: self.session_tenant.is_none(),
         })
     }
 }
 
-/// `SET LOCAL` is `set_config(..., true)` without a planned SELECT: the
-/// setting ends with the transaction. An i64 formatted into SQL cannot
-/// inject anything.
-fn set_local_tenant(tenant_id: TenantId) -> String {
-    format!("SET LOCAL atrium.tenant_id = '{}'", tenant_id.0)
+/// Whether `access` on this session runs as statements on the session's
+/// tenant setting instead of in a transaction: reads on PostgreSQL.
+fn reads_by_statement(session: &Session, access: Access) -> bool {
+    access == Access::Read && matches!(session.conn, DbConnection::Postgres(_))
 }
 
-fn set_tenant(conn: &mut DbConnection, tenant_id: TenantId) -> Result<(), DbError> {
-    if let DbConnection::Postgres(pg) = conn {
-        pg.batch_execute(&set_local_tenant(tenant_id))?;
-    }
-    Ok(())
-}
-
-/// Opens a transaction, on PostgreSQL together with the tenant setting in
-/// one round trip.
+/// Opens a transaction, on PostgreSQL together with its tenant setting,
+/// the platform's included (none: whatever a read left on the session does
+/// not count), in one round trip.
 fn begin(conn: &mut DbConnection, access: Access, tenant: Option<TenantId>) -> Result<(), DbError> {
     match conn {
         DbConnection::Postgres(pg) => {
             let mode = match access {
                 Access::Read => "BEGIN READ ONLY",
-                Access::Write => "BEGIN",
+                Access::Write => "BEGIN READ WRITE",
             };
-            let sql = match tenant {
-                Some(id) => format!("{mode}; {}", set_local_tenant(id)),
-                None => mode.to_owned(),
-            };
+            let sql = format!("{mode}; {}", set_tenant_sql("SET LOCAL", tenant));
             AnsiTransactionManager::begin_transaction_sql(pg, &sql)?;
         }
         DbConnection::Sqlite(sqlite) => {
@@ -186,15 +200,27 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.run(move |conn| {
-            in_transaction(conn, access, Some(scope.tenant_id), |conn| {
-                work(&mut TenantTx { conn, scope })
+        self.run(move |session| {
+            if reads_by_statement(session, access) {
+                session.enter(Some(scope.tenant_id))?;
+                return work(&mut TenantTx {
+                    conn: &mut session.conn,
+                    scope,
+                    in_transaction: false,
+                });
+            }
+            in_transaction(&mut session.conn, access, Some(scope.tenant_id), |conn| {
+                work(&mut TenantTx {
+                    conn,
+                    scope,
+                    in_transaction: true,
+                })
             })
         })
         .await
     }
 
-    /// Runs `work` in a platform transaction (no tenant set).
+    /// Runs `work` for the platform layer (no tenant set).
     pub async fn platform<T, E>(
         &self,
         access: Access,
@@ -204,14 +230,28 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.run(move |conn| {
-            in_transaction(conn, access, None, |conn| work(&mut PlatformTx { conn }))
+        self.run(move |session| {
+            if reads_by_statement(session, access) {
+                session.enter(None)?;
+                let (conn, session_tenant) = session.split();
+                return work(&mut PlatformTx {
+                    conn,
+                    session_tenant: Some(session_tenant),
+                });
+            }
+            in_transaction(&mut session.conn, access, None, |conn| {
+                work(&mut PlatformTx {
+                    conn,
+                    session_tenant: None,
+                })
+            })
         })
         .await
     }
 
-    /// Runs `work` in a transaction of the platform (`None`) or of one
-    /// tenant, for the few tables kept per realm (idempotency keys).
+    /// Runs `work` for the platform (`None`) or one tenant, for the few
+    /// tables kept per realm (idempotency keys) and the platform's own
+    /// single statements (login throttling).
     pub(crate) async fn in_realm<T>(
         &self,
         scope: Option<TenantScope>,
@@ -221,8 +261,15 @@ impl Db {
     where
         T: Send + 'static,
     {
-        self.run(move |conn| in_transaction(conn, access, scope.map(|s| s.tenant_id), work))
-            .await
+        let tenant = scope.map(|s| s.tenant_id);
+        self.run(move |session| {
+            if reads_by_statement(session, access) {
+                session.enter(tenant)?;
+                return work(&mut session.conn);
+            }
+            in_transaction(&mut session.conn, access, tenant, work)
+        })
+        .await
     }
 
     pub fn is_postgres(&self) -> bool {
