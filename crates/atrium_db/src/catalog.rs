@@ -107,9 +107,7 @@ where
 {
 }
 
-impl<DB: Backend, L: QueryFragment<DB>, R: QueryFragment<DB>> QueryFragment<DB>
-    for RowAfter<L, R>
-{
+impl<DB: Backend, L: QueryFragment<DB>, R: QueryFragment<DB>> QueryFragment<DB> for RowAfter<L, R> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("(");
         self.left.walk_ast(out.reborrow())?;
