@@ -435,6 +435,63 @@ fn paging_stays_stable_when_courses_are_added_in_between(backend: Backend) {
     }
 }
 
+/// Seeks past ties and across the start order's two parts: courses that
+/// share a name and a start (their ids decide), and undated courses with
+/// lower ids than dated ones (still last). Every page size puts a page
+/// boundary inside the ties and on the last dated course.
+fn pages_break_ties_by_id_and_cross_from_dated_to_undated(backend: Backend) {
+    let app = TestApp::start(backend);
+    let t = tree(&app, "acme");
+    let acme = t.tenant.clone();
+    let same_start = days(10);
+    let course = |key: &str, name: &str, start: Option<NaiveDateTime>| {
+        insert_course_with(
+            &app,
+            "acme",
+            t.sibkid,
+            key,
+            CourseSettings {
+                starts_at: start,
+                ..settings(name)
+            },
+        );
+    };
+    // Inserted in this order: ids rise down the list.
+    course("course-v1:SIBKID+U1+1", "Zulu", None);
+    course("course-v1:SIBKID+T1+1", "Same", same_start);
+    course("course-v1:SIBKID+EARLY+1", "Alpha", days(-5));
+    course("course-v1:SIBKID+T2+1", "Same", same_start);
+    course("course-v1:SIBKID+U2+1", "Mike", None);
+    course("course-v1:SIBKID+T3+1", "Same", same_start);
+    let by_start = ["EARLY", "T1", "T2", "T3", "U1", "U2"];
+    let by_name = ["EARLY", "U2", "T1", "T2", "T3", "U1"];
+    for (start_order, expected) in [(false, by_name), (true, by_start)] {
+        put_configuration(
+            &app,
+            &acme,
+            acme.site_id,
+            json!({"course_org_filter": ["SIBKID"], "ENABLE_COURSE_SORTING_BY_START_DATE": start_order}),
+        );
+        let expected: Vec<String> = expected
+            .iter()
+            .map(|k| format!("course-v1:SIBKID+{k}+1"))
+            .collect();
+        for limit in 1..=7 {
+            assert_eq!(
+                all_pages(&app, &acme, "", limit),
+                expected,
+                "by start: {start_order}, limit {limit}"
+            );
+        }
+    }
+    // Filters narrow both parts of the start order alike.
+    let current = all_pages(&app, &acme, "&status=current", 1);
+    assert_eq!(
+        current,
+        ["EARLY", "U1", "U2"].map(|k| format!("course-v1:SIBKID+{k}+1"))
+    );
+}
+
 fn graphql_lists_the_same_catalog_anonymously(backend: Backend) {
     let app = TestApp::start(backend);
     let t = tree(&app, "acme");
@@ -469,5 +526,6 @@ backend_tests!(
     the_site_chooses_the_order_and_cursors_keep_to_it,
     filters_narrow_by_language_text_and_timing,
     paging_stays_stable_when_courses_are_added_in_between,
+    pages_break_ties_by_id_and_cross_from_dated_to_undated,
     graphql_lists_the_same_catalog_anonymously,
 );

@@ -1156,10 +1156,62 @@ fn fifty_courses_load_their_nested_fields_in_batches(backend: Backend) {
     assert!(big < 35, "50 courses took {big} statements");
 }
 
+/// Studio's list for a caller who may author some organizations and some
+/// courses outside them: one list in creation order across both, a course
+/// that both bring listed once, whatever the page size.
+fn studio_merges_organizations_and_team_courses_in_creation_order(backend: Backend) {
+    let app = TestApp::start(backend);
+    let t = tree(&app, "acme");
+    let acme = &t.tenant;
+    let (top_admin, _) = account(&app, acme, "topadmin");
+    admin_grants(&app, acme, top_admin, "org_admin", "org:TOP");
+    // Outside TOP's subtree, and inside it (listed already by the role).
+    for course in ["course-v1:SIB+X+1", COURSE] {
+        admin_grants(
+            &app,
+            acme,
+            top_admin,
+            "course_staff",
+            &format!("course:{course}"),
+        );
+    }
+    let token = app.login(&acme.domain, "topadmin", crate::org_tree::PASSWORD);
+    // Creation order, as the tenant admin's list shows it.
+    let expected = [
+        COURSE,
+        "course-v1:TOP+OTHER+2026",
+        "course-v1:LOW+X+1",
+        "course-v1:SIB+X+1",
+    ];
+    for limit in 1..=5 {
+        let mut found = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page = app
+                .req(
+                    "GET",
+                    &acme.domain,
+                    &format!("/api/v1/courses?limit={limit}{cursor}"),
+                )
+                .bearer(&token)
+                .send()
+                .expect(200)
+                .json();
+            found.extend(keys(&page));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        assert_eq!(found, expected, "limit {limit}");
+    }
+}
+
 backend_tests!(
     creation_checks_every_field_and_makes_the_creator_instructor,
     idempotency_keys_replay_the_first_answer,
     studio_lists_and_edits_only_what_the_caller_may_author,
+    studio_merges_organizations_and_team_courses_in_creation_order,
     ten_concurrent_creations_of_one_key_give_one_201,
     changes_are_conditional_and_keep_the_key,
     concurrent_changes_are_not_lost,

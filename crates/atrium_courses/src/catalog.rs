@@ -116,14 +116,16 @@ fn served_organizations(
             .get(id)
             .is_some_and(|lineage| lineage.chain().iter().any(|at| roots.contains(at)))
     };
-    Ok(Some(
-        lineages
-            .keys()
-            .filter(|id| site_filter.is_empty() || below(&named, id))
-            .filter(|id| organization.is_none() || below(&chosen, id))
-            .map(|id| id.0)
-            .collect(),
-    ))
+    let served: Vec<i64> = lineages
+        .keys()
+        .filter(|id| site_filter.is_empty() || below(&named, id))
+        .filter(|id| organization.is_none() || below(&chosen, id))
+        .map(|id| id.0)
+        .collect();
+    // A filter that serves every organization (a site naming the root)
+    // filters nothing: without it, a page is one range of a catalog index
+    // rather than a sort of the organizations' courses.
+    Ok((served.len() < lineages.len()).then_some(served))
 }
 
 impl Courses {

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Text};
 
 use crate::connection::DbConnection;
 use crate::error::DbResult;
@@ -9,7 +10,7 @@ use crate::now;
 use crate::schema::{courses, enrollments};
 use crate::tenancy::{RowLock, TenantTx};
 
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = courses)]
 pub struct CourseRow {
     pub id: i64,
@@ -138,6 +139,38 @@ pub fn find_by_keys(tx: &mut TenantTx<'_>, keys: &[String]) -> DbResult<Vec<Cour
         .load(tx.conn)?)
 }
 
+/// A page of all the tenant's courses in id order after `after`: Studio's
+/// listing for a caller who may author in every organization (one range
+/// of the primary key).
+pub fn list_all(tx: &mut TenantTx<'_>, after: Option<i64>, limit: i64) -> DbResult<Vec<CourseRow>> {
+    Ok(courses::table
+        .filter(courses::tenant_id.eq(tx.tenant()))
+        .filter(courses::id.gt(after.unwrap_or(0)))
+        .order(courses::id)
+        .limit(limit)
+        .select(CourseRow::as_select())
+        .load(tx.conn)?)
+}
+
+/// Studio's listing on PostgreSQL: one range of `courses_organization` per
+/// organization (each gives that organization's courses in id order, and
+/// stops at `limit`), one probe of the keys, then the first `limit` of
+/// those. Written as `organization_id = ANY(..) OR course_key = ANY(..)`,
+/// the listing left PostgreSQL to choose between walking the tenant's
+/// whole id range and sorting every course of the organizations, both
+/// milliseconds in a tenant of 50,000 courses, and to choose from
+/// statistics that a few large tenants among many small ones skew.
+/// `UNION` drops a course that both an organization and a key bring.
+const LIST_IN_POSTGRES: &str = "\
+    SELECT c.* FROM unnest($1::BIGINT[]) AS listed (organization_id) \
+      CROSS JOIN LATERAL ( \
+        SELECT * FROM courses \
+         WHERE tenant_id = $2 AND organization_id = listed.organization_id AND id > $3 \
+         ORDER BY id LIMIT $4) c \
+    UNION \
+    SELECT * FROM courses WHERE tenant_id = $2 AND course_key = ANY($5::TEXT[]) AND id > $3 \
+    ORDER BY id LIMIT $4";
+
 /// A page of the courses that lie in one of `organizations` or whose key
 /// is among `keys`, in id order after `after`: Studio's listing, whose
 /// caller may author exactly those.
@@ -148,18 +181,33 @@ pub fn list_in(
     after: Option<i64>,
     limit: i64,
 ) -> DbResult<Vec<CourseRow>> {
-    Ok(courses::table
-        .filter(courses::tenant_id.eq(tx.tenant()))
-        .filter(
-            courses::organization_id
-                .eq_any(organizations)
-                .or(courses::course_key.eq_any(keys)),
-        )
-        .filter(courses::id.gt(after.unwrap_or(0)))
-        .order(courses::id)
-        .limit(limit)
-        .select(CourseRow::as_select())
-        .load(tx.conn)?)
+    if organizations.is_empty() && keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tenant = tx.tenant();
+    let after = after.unwrap_or(0);
+    Ok(match &mut *tx.conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(LIST_IN_POSTGRES)
+            .bind::<Array<BigInt>, _>(organizations)
+            .bind::<BigInt, _>(tenant)
+            .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(limit)
+            .bind::<Array<Text>, _>(keys)
+            .load(pg)?,
+        // SQLite has no LATERAL; it walks the tenant's id range.
+        DbConnection::Sqlite(sqlite) => courses::table
+            .filter(courses::tenant_id.eq(tenant))
+            .filter(
+                courses::organization_id
+                    .eq_any(organizations)
+                    .or(courses::course_key.eq_any(keys)),
+            )
+            .filter(courses::id.gt(after))
+            .order(courses::id)
+            .limit(limit)
+            .select(CourseRow::as_select())
+            .load(sqlite)?,
+    })
 }
 
 /// The course of this tenant whose key is `key`, held until the
