@@ -20,9 +20,11 @@
 --   the last one stopped (NEXT_PAIR below).
 -- PASSWORD: the admins' password, for the token grant.
 --
--- `done` prints one line, and for enroll a second:
+-- `done` prints one line, for enroll a second, and for token and enroll
+-- what failed, if anything did:
 --   RESULT <requests/s> <p50 ms> <p99 ms> <requests> <non-2xx/3xx> <socket errors>
 --   NEXT_PAIR <first request number no thread of this run used>
+--   FAILURES thread <n>: <status>x<count>,…; first: <status> <body>
 
 local threads = {}
 
@@ -93,6 +95,28 @@ function init(args)
   end
   assert(paths[mode] or mode == "course" or mode == "token" or mode == "enroll",
     "unknown mode " .. tostring(mode))
+  -- A response hook slows wrk down, so only the slow endpoints say what
+  -- their failures were; a read's failure is shown by run.sh.
+  if mode == "token" or mode == "enroll" then
+    response = note_failure
+  end
+end
+
+local failures = {} -- count by status, this thread
+
+function note_failure(status, headers, body)
+  if status < 400 then
+    return
+  end
+  failures[status] = (failures[status] or 0) + 1
+  local counts = {}
+  for code, count in pairs(failures) do
+    counts[#counts + 1] = code .. "x" .. count
+  end
+  failure_counts = table.concat(counts, ",")
+  if not first_failure then
+    first_failure = status .. " " .. (body or ""):sub(1, 300):gsub("%s+", " ")
+  end
 end
 
 -- A password grant from its own client address (X-Forwarded-For, which
@@ -161,5 +185,11 @@ function done(summary, latency, requests)
   end
   if next_free then
     io.write(string.format("NEXT_PAIR %d\n", next_free))
+  end
+  for index, thread in ipairs(threads) do
+    local counts, first = thread:get("failure_counts"), thread:get("first_failure")
+    if counts then
+      io.write(string.format("FAILURES thread %d: %s; first: %s\n", index, counts, first))
+    end
   end
 end
