@@ -4,6 +4,7 @@
 #
 # A script sets `work` (a temporary directory) before sourcing, calls
 # `bench_cleanup` from its EXIT trap, and reads `port` and `server_pid`.
+# BENCH_KEEP=1 keeps the directory (server and PostgreSQL logs) for a look.
 
 bench_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_root=$(cd "$bench_here/.." && pwd)
@@ -118,5 +119,5 @@ bench_cleanup() {
   stop_server
   drop_shared_database
   stop_private_postgres
-  rm -rf "$work"
+  if [[ -n ${BENCH_KEEP:-} ]]; then log "kept $work"; else rm -rf "$work"; fi
 }

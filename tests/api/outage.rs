@@ -66,9 +66,13 @@ fn an_outage_answers_503_quickly_and_the_service_recovers_without_restart() {
     let (app, proxy) = app_behind_proxy();
     let acme = app.provision("acme");
     acme.admin(&app, "POST", "/api/v1/organizations")
-        .json(&json!({"short_name": "BEFORE", "name": "Made before the outage", "parent": acme.org}))
+        .json(
+            &json!({"short_name": "BEFORE", "name": "Made before the outage", "parent": acme.org}),
+        )
         .expect(201);
-    app.req("GET", "localhost", "/health/ready").send().expect(200);
+    app.req("GET", "localhost", "/health/ready")
+        .send()
+        .expect(200);
 
     proxy.cut();
     // The first round meets the pool's dead connections, the later ones a
@@ -80,7 +84,9 @@ fn an_outage_answers_503_quickly_and_the_service_recovers_without_restart() {
     proxy.restore();
     let restored = Instant::now();
     loop {
-        let answer = acme.admin(&app, "GET", "/api/v1/organizations/BEFORE").send();
+        let answer = acme
+            .admin(&app, "GET", "/api/v1/organizations/BEFORE")
+            .send();
         if answer.status == 200 {
             break;
         }
@@ -91,7 +97,9 @@ fn an_outage_answers_503_quickly_and_the_service_recovers_without_restart() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    app.req("GET", "localhost", "/health/ready").send().expect(200);
+    app.req("GET", "localhost", "/health/ready")
+        .send()
+        .expect(200);
     acme.admin(&app, "POST", "/api/v1/organizations")
         .json(&json!({"short_name": "AFTER", "name": "Made after the outage", "parent": acme.org}))
         .expect(201);
@@ -102,7 +110,9 @@ fn an_outage_answers_503_quickly_and_the_service_recovers_without_restart() {
 fn concurrent_requests_during_an_outage_answer_503_quickly() {
     let (app, proxy) = app_behind_proxy();
     let acme = app.provision("acme");
-    acme.admin(&app, "GET", "/api/v1/organizations").send().expect(200);
+    acme.admin(&app, "GET", "/api/v1/organizations")
+        .send()
+        .expect(200);
 
     proxy.cut();
     let slowest = std::thread::scope(|scope| {

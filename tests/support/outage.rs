@@ -86,7 +86,6 @@ impl DatabaseProxy {
     pub fn restore(&self) {
         self.shared.cut.store(false, Ordering::SeqCst);
     }
-
 }
 
 impl Shared {

@@ -63,7 +63,7 @@ impl Default for DbOptions {
         Self {
             pool_size: 16,
             // As `database_timeout_ms`: an outage answers 503 within 2 s.
-            timeout: Duration::from_secs(1),
+            timeout: Duration::from_millis(500),
             statement_timeout: Duration::from_secs(10),
         }
     }
