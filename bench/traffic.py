@@ -508,9 +508,11 @@ def fault(args):
     during_ready = [r for r in ready if stopping <= r[0] < started]
     after = sorted((a for a in answers if a[0] >= started and 200 <= a[2] < 300), key=lambda a: a[1])
     ready_after = sorted((r for r in ready if r[0] >= started and r[2] == 200), key=lambda r: r[1])
-    statuses = {}
+    statuses, ready_statuses = {}, {}
     for _, _, status in during:
         statuses[status] = statuses.get(status, 0) + 1
+    for _, _, status in during_ready:
+        ready_statuses[status] = ready_statuses.get(status, 0) + 1
     other_5xx = sum(1 for a in answers if a[2] >= 500 and a[2] != 503)
 
     client = Client(args.port)
@@ -528,8 +530,8 @@ def fault(args):
           f"down {starting - stopped:.1f} s; start {started - starting:.1f} s)")
     print(f"postgres  acknowledged writes {len(acked)}, lost writes {len(lost)}")
     print(f"postgres  asked during the outage: {len(during)} answers {dict(sorted(statuses.items()))}, "
-          f"max answer time {max_answer:.2f} s; /health/ready "
-          f"{sorted({r[2] for r in during_ready})} ({len(during_ready)} probes)")
+          f"max answer time {max_answer:.2f} s; /health/ready {dict(sorted(ready_statuses.items()))} "
+          f"(200s: asked before the stop took hold or as the database came back)")
     recovery = (after[0][1] - started) if after else float("nan")
     ready_recovery = (ready_after[0][1] - started) if ready_after else float("nan")
     print(f"postgres  recovery without restart: first success {recovery:.2f} s after the database was up "
