@@ -1,3 +1,5 @@
+# shellcheck shell=bash disable=SC2034,SC2154
+# (variables are set by and for the scripts that source this file)
 # Shared by bench/load.sh, bench/fault.sh and bench/sigterm.sh (sourced):
 # the binary, a server on a free port, databases on the shared PostgreSQL
 # and a private PostgreSQL cluster that a script may stop.
@@ -42,7 +44,7 @@ status_of() { # path
 # Starts `atrium serve` on DATABASE_URL in directory $1 with an operator,
 # and waits until it is ready. Extra environment comes from the caller.
 start_server() { # dir
-  local dir=$1 i
+  local dir=$1
   mkdir -p "$dir"
   port=$(free_port)
   export ATRIUM_LISTEN=127.0.0.1:$port ATRIUM_LOG=${ATRIUM_LOG:-warn} ATRIUM_PLATFORM_DOMAIN=localhost
@@ -51,7 +53,7 @@ start_server() { # dir
     --email "$operator_email" >/dev/null)
   (cd "$dir" && exec "$ATRIUM_BIN" serve) 2>"$dir/server.log" &
   server_pid=$!
-  for i in $(seq 150); do
+  for _ in $(seq 150); do
     [[ $(status_of /health/ready) == 200 ]] && return 0
     kill -0 "$server_pid" 2>/dev/null || { cat "$dir/server.log" >&2; return 1; }
     sleep 0.2
@@ -91,7 +93,7 @@ shared_postgres_reachable() {
 # A private cluster in $work/pg on a free port, never the shared server:
 # stopping it harms nobody. PostgreSQL refuses to run as root, hence the
 # postgres account when this runs as root.
-pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+pg_bin=$(printf '%s\n' /usr/lib/postgresql/*/bin | grep -v '\*' | sort -V | tail -n 1)
 as_postgres() {
   if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
