@@ -4,6 +4,9 @@
 # the binary, a server on a free port, databases on the shared PostgreSQL
 # and a private PostgreSQL cluster that a script may stop.
 #
+# Functions return non-zero on failure rather than rely on `set -e`, which
+# does not apply to a function called after `||`.
+#
 # A script sets `work` (a temporary directory) before sourcing, calls
 # `bench_cleanup` from its EXIT trap, and reads `port` and `server_pid`.
 # BENCH_KEEP=1 keeps the directory (server and PostgreSQL logs) for a look.
@@ -50,7 +53,7 @@ start_server() { # dir
   export ATRIUM_LISTEN=127.0.0.1:$port ATRIUM_LOG=${ATRIUM_LOG:-warn} ATRIUM_PLATFORM_DOMAIN=localhost
   export ATRIUM_JWT_KEY_FILE=$dir/keys/jwt-ed25519.pem
   (cd "$dir" && ATRIUM_OPERATOR_PASSWORD=$operator_password "$ATRIUM_BIN" operator create \
-    --email "$operator_email" >/dev/null)
+    --email "$operator_email" >/dev/null) || return 1
   (cd "$dir" && exec "$ATRIUM_BIN" serve) 2>"$dir/server.log" &
   server_pid=$!
   for _ in $(seq 150); do
@@ -73,9 +76,9 @@ stop_server() {
 # and DATABASE_URL set to it as the service's role (which owns nothing).
 create_shared_database() {
   shared_db="atrium_load_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"
-  psql -q "$shared_pg/postgres" -c "CREATE DATABASE $shared_db" >/dev/null
-  DATABASE_URL="$shared_pg/$shared_db" "$ATRIUM_BIN" migrate
-  psql -q "$shared_pg/postgres" -c "ALTER ROLE atrium_app LOGIN" >/dev/null
+  psql -q "$shared_pg/postgres" -c "CREATE DATABASE $shared_db" >/dev/null || return 1
+  DATABASE_URL="$shared_pg/$shared_db" "$ATRIUM_BIN" migrate || return 1
+  psql -q "$shared_pg/postgres" -c "ALTER ROLE atrium_app LOGIN" >/dev/null || return 1
   export DATABASE_URL="postgres://atrium_app@127.0.0.1:5432/$shared_db?sslmode=disable"
 }
 

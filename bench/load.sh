@@ -30,10 +30,11 @@ run_backend() {
   local backend=$1 status=0
   case $backend in
     sqlite) export DATABASE_URL="sqlite://$work/$backend/atrium.db" ;;
-    postgres) create_shared_database ;;
+    postgres) create_shared_database || return 1 ;;
   esac
-  start_server "$work/$backend"
-  python3 "$traffic" seed --port "$port" --state "$work/$backend/tenants.json" --tenants "$tenants"
+  # Called after `||`, where `set -e` does not stop a function: each step says so itself.
+  start_server "$work/$backend" || return 1
+  python3 "$traffic" seed --port "$port" --state "$work/$backend/tenants.json" --tenants "$tenants" || return 1
   python3 "$traffic" load --port "$port" --state "$work/$backend/tenants.json" --label "$backend" \
     --duration "$duration" --clients "$clients" || status=$?
   stop_server
