@@ -29,6 +29,7 @@ mod migrations;
 mod operations;
 mod org_tree;
 mod organizations;
+mod outage;
 mod permission_matrix;
 mod postgres;
 mod recovery;

@@ -10,12 +10,14 @@
 mod client;
 mod database;
 mod mail;
+mod outage;
 mod raw;
 mod server;
 
 pub use client::{Request, Response};
 pub use database::{Backend, TestDb};
 pub use mail::{Eml, MailFolder};
+pub use outage::DatabaseProxy;
 pub use raw::{RawConnection, RawResponse};
 pub use server::{Provisioned, TestApp, TestOptions, OPERATOR_EMAIL, OPERATOR_PASSWORD};
 

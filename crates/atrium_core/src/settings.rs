@@ -29,6 +29,11 @@ pub struct Settings {
     /// database work.
     pub database_pool_size: u32,
     /// How long a request waits for a pooled connection before a 503.
+    /// Requests wait for a permit first, so a checkout only waits while a
+    /// connection is being opened (milliseconds): long enough for that,
+    /// short enough that during a database outage requests queued behind
+    /// the pool's permits still answer within two seconds. It also caps
+    /// the pool's reconnection backoff (at half of it), hence the recovery.
     pub database_timeout_ms: u64,
     /// PostgreSQL `statement_timeout` of every pooled connection: a query
     /// running longer is cancelled (and the request answers 503).
@@ -141,7 +146,7 @@ impl Default for Settings {
             database_url: "sqlite://atrium.db".into(),
             migration_database_url: None,
             database_pool_size: 16,
-            database_timeout_ms: 5_000,
+            database_timeout_ms: 500,
             database_statement_timeout_ms: 10_000,
             platform_domain: "localhost".into(),
             jwt_key_file: PathBuf::from("keys/jwt-ed25519.pem"),

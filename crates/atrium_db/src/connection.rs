@@ -63,7 +63,8 @@ impl Default for DbOptions {
     fn default() -> Self {
         Self {
             pool_size: 16,
-            timeout: Duration::from_secs(5),
+            // As `database_timeout_ms`: an outage answers 503 within 2 s.
+            timeout: Duration::from_millis(500),
             statement_timeout: Duration::from_secs(10),
         }
     }
