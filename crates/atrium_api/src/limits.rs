@@ -109,8 +109,23 @@ pub async fn enforce(
     }
     let limit = Duration::from_millis(state.settings.request_timeout_ms);
     let what = format!("{} {}", req.method(), req.path());
+    let draining = &state.lifecycle;
     match tokio::time::timeout(limit, next.call(req)).await {
-        Ok(response) => Ok(response?.map_into_boxed_body()),
+        Ok(response) => {
+            let mut response = response?.map_into_boxed_body();
+            // A client that sent on a kept-alive connection as the server
+            // closed it at the end of the drain would lose its request:
+            // during the drain every answer closes its connection, so the
+            // next request opens a new one, which the stopped listener
+            // refuses before anything is sent.
+            if draining.is_draining() {
+                response
+                    .response_mut()
+                    .head_mut()
+                    .set_connection_type(actix_web::http::ConnectionType::Close);
+            }
+            Ok(response)
+        }
         // The request went down with the dropped future, and a copy cannot
         // be kept (routing needs it unshared), so the answer goes back as an
         // error, which actix turns into this problem.

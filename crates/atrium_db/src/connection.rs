@@ -153,6 +153,10 @@ struct DbInner {
     /// A permit is held until the blocking work ends, even when the request
     /// that started it was dropped (a time limit): the work goes on.
     permits: Arc<Semaphore>,
+    /// How long a piece of work may wait for its permit, as for its
+    /// checkout: when the database is gone every checkout waits this long,
+    /// and work queued behind them must not wait for each in turn.
+    permit_timeout: Duration,
     /// Keeps the URL's password out of the errors that reach messages.
     scrubber: Scrubber,
     /// Told of every access change this process commits (see [`crate::access`]).
@@ -206,6 +210,7 @@ impl Db {
                 pool,
                 backend,
                 permits: Arc::new(Semaphore::new(options.pool_size as usize)),
+                permit_timeout: options.timeout,
                 scrubber,
                 access_hooks: Default::default(),
                 statements,
@@ -271,10 +276,17 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let asked = std::time::Instant::now();
-        let permit = Arc::clone(&self.inner.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| E::from(DbError::Unavailable("database handle closed".into())))?;
+        let permit = tokio::time::timeout(
+            self.inner.permit_timeout,
+            Arc::clone(&self.inner.permits).acquire_owned(),
+        )
+        .await
+        .map_err(|_| {
+            E::from(DbError::Unavailable(
+                "every database connection stayed busy for the pool's timeout".into(),
+            ))
+        })?
+        .map_err(|_| E::from(DbError::Unavailable("database handle closed".into())))?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
