@@ -4,7 +4,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use atrium_core::{is_email, OperatorId, SiteId, TenantId, UserId, ValidationErrors};
+use atrium_core::{
+    is_email, CacheCounters, CacheReport, OperatorId, SiteId, TenantId, UserId, ValidationErrors,
+};
 use atrium_db::users::UserRow;
 use atrium_db::{operators, users, Access, Db, DbError, TenantScope};
 use atrium_permissions::{Caller, Grant};
@@ -84,6 +86,17 @@ pub struct Identity {
     pub(crate) access_epoch: std::sync::atomic::AtomicU64,
     /// Password resets and email verification (`recovery.rs`).
     pub(crate) recovery: crate::recovery::RecoveryOptions,
+    /// Hits and misses of the caches above, for `/metrics`.
+    pub(crate) counters: IdentityCacheCounters,
+}
+
+/// One [`CacheCounters`] per cache every authenticated request reads.
+#[derive(Debug, Default)]
+pub(crate) struct IdentityCacheCounters {
+    pub(crate) verified_tokens: CacheCounters,
+    pub(crate) grants: CacheCounters,
+    pub(crate) operators: CacheCounters,
+    pub(crate) api_clients: CacheCounters,
 }
 
 impl Identity {
@@ -121,6 +134,7 @@ impl Identity {
             client_ttl_secs: access_ttl_secs,
             access_epoch: Default::default(),
             recovery: Default::default(),
+            counters: Default::default(),
         }
     }
 
@@ -134,6 +148,27 @@ impl Identity {
     /// The public keys that verify tokens now.
     pub fn jwks(&self) -> Jwks {
         self.keys.jwks()
+    }
+
+    /// The caches that authenticate requests, for `/metrics`:
+    /// `verified_tokens` (a miss is a signature check), `grants`,
+    /// `operators` and `api_clients` (a miss is a database read).
+    pub fn cache_reports(&self) -> [CacheReport; 4] {
+        fn entries<K, V>(cache: &moka::sync::Cache<K, V>) -> u64
+        where
+            K: std::hash::Hash + Eq + Send + Sync + 'static,
+            V: Clone + Send + Sync + 'static,
+        {
+            cache.run_pending_tasks();
+            cache.entry_count()
+        }
+        let counters = &self.counters;
+        [
+            (counters.verified_tokens).report("verified_tokens", entries(&self.verified)),
+            (counters.grants).report("grants", entries(&self.grants)),
+            (counters.operators).report("operators", entries(&self.operators)),
+            (counters.api_clients).report("api_clients", entries(&self.clients)),
+        ]
     }
 
     /// This replica's signing keys.
@@ -335,9 +370,11 @@ impl Identity {
         let now = chrono::Utc::now().timestamp();
         if let Some(hit) = self.verified.get(bearer) {
             if hit.realm == realm && hit.expires_at > now {
+                self.counters.verified_tokens.hit();
                 return Ok(hit.subject);
             }
         }
+        self.counters.verified_tokens.miss();
         let verified = tokens::verify_claims(&self.keys, bearer, realm)?;
         self.verified.insert(Arc::from(bearer), verified);
         Ok(verified.subject)
@@ -349,7 +386,7 @@ impl Identity {
         user: UserId,
     ) -> Result<Option<Arc<[Grant]>>, IdentityError> {
         let key = (scope.tenant_id(), user);
-        if let Some(cached) = self.grants.get(&key) {
+        if let Some(cached) = self.counters.grants.count(self.grants.get(&key)) {
             return Ok(cached);
         }
         let epoch = self.access_epoch.load(std::sync::atomic::Ordering::SeqCst);
