@@ -9,7 +9,7 @@ use atrium_core::{
 };
 use atrium_db::users::UserRow;
 use atrium_db::{operators, users, Access, Db, DbError, TenantScope};
-use atrium_permissions::{Caller, Grant};
+use atrium_permissions::{Caller, Grant, GrantScope};
 use atrium_sites::ConfigHelpers;
 
 use crate::keys::{Jwks, KeyStore};
@@ -23,6 +23,36 @@ use crate::IdentityError;
 /// change is announced to every replica (see `access.rs`), which drops the
 /// entry at once; this only bounds the damage of a bug in that.
 const GRANTS_TTL: Duration = Duration::from_secs(30);
+
+/// The grants cache's bound, in bytes as [`grants_weight`] counts them: a
+/// user may hold a grant on each of thousands of courses, so a count of
+/// users would not bound the memory.
+const GRANTS_CACHE_BYTES: u64 = 64 << 20;
+
+/// What a user's cached grants cost: each grant and the name in its scope,
+/// and moka's bookkeeping of the entry (about 200 bytes).
+fn grants_weight(grants: &Option<Arc<[Grant]>>) -> u32 {
+    let grants = grants.as_deref().unwrap_or_default();
+    let names: usize = grants
+        .iter()
+        .map(|grant| match &grant.scope {
+            GrantScope::Tenant => 0,
+            GrantScope::Organization(name) | GrantScope::Course(name) => name.len(),
+        })
+        .sum();
+    let bytes = 200 + std::mem::size_of_val(grants) + names;
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
+/// `(tenant, user)` → the grants of an active user, at most `max_bytes` of
+/// them.
+fn grants_cache(max_bytes: u64) -> moka::sync::Cache<(TenantId, UserId), Option<Arc<[Grant]>>> {
+    moka::sync::Cache::builder()
+        .max_capacity(max_bytes)
+        .weigher(|_, grants| grants_weight(grants))
+        .time_to_live(GRANTS_TTL)
+        .build()
+}
 
 /// An access token as the token endpoint answers it.
 #[derive(Debug, Clone)]
@@ -108,10 +138,7 @@ impl Identity {
         refresh_ttl_secs: u64,
         limits: ThrottleLimits,
     ) -> Self {
-        let grants = moka::sync::Cache::builder()
-            .max_capacity(100_000)
-            .time_to_live(GRANTS_TTL)
-            .build();
+        let grants = grants_cache(GRANTS_CACHE_BYTES);
         let operators = moka::sync::Cache::builder()
             .max_capacity(10_000)
             .time_to_live(GRANTS_TTL)
@@ -521,6 +548,26 @@ pub async fn create_operator(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn users_with_many_grants_stay_within_the_grants_bytes() {
+        let bound = 1 << 20;
+        let cache = grants_cache(bound);
+        let grants: Arc<[Grant]> = (0..2_000)
+            .map(|n| Grant {
+                role: atrium_permissions::Role::CourseStaff,
+                scope: GrantScope::Course(format!("course-v1:Org+Course{n}+2026")),
+                organization: None,
+            })
+            .collect();
+        for user in 0..100 {
+            cache.insert((TenantId(1), UserId(user)), Some(Arc::clone(&grants)));
+        }
+        cache.run_pending_tasks();
+        let (entries, bytes) = (cache.entry_count(), cache.weighted_size());
+        assert!(bytes <= bound, "{bytes} bytes in {entries} entries");
+        assert!(entries < 100, "{entries} entries");
+    }
 
     #[test]
     fn validates_accounts_field_by_field() {
