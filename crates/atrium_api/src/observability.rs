@@ -1,6 +1,7 @@
 //! Request ids, one log line per request, and the Prometheus metrics they
 //! feed (served by `operations`).
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -8,10 +9,13 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
+use atrium_core::CacheReport;
 use atrium_sites::Resolution;
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::MetricFamily;
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use crate::problem::ApiError;
@@ -35,6 +39,71 @@ pub struct Metrics {
     /// Follows [`atrium_db::Db::statements_executed`]; the lock keeps two
     /// renders from adding the same statements twice.
     statements: std::sync::Mutex<IntCounter>,
+    /// Where the caches' reports are read at each render.
+    cache_sources: Arc<Mutex<Vec<CacheSource>>>,
+}
+
+/// Reports of some caches, as they stand when called.
+type CacheSource = Box<dyn Fn() -> Vec<CacheReport> + Send + Sync>;
+
+/// `atrium_cache_requests_total{cache, result}` and
+/// `atrium_cache_entries{cache}`, read from the caches' own counters when
+/// scraped: the hot path counts with atomics alone, and nothing here is
+/// copied or locked between scrapes.
+struct CacheCollector {
+    sources: Arc<Mutex<Vec<CacheSource>>>,
+    descs: Vec<Desc>,
+}
+
+impl CacheCollector {
+    fn new(sources: Arc<Mutex<Vec<CacheSource>>>) -> Self {
+        let (requests, entries) = Self::empty_families();
+        let descs = (requests.desc().into_iter())
+            .chain(entries.desc())
+            .cloned()
+            .collect();
+        Self { sources, descs }
+    }
+
+    fn empty_families() -> (IntCounterVec, IntGaugeVec) {
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "atrium_cache_requests_total",
+                "Lookups of the hot-path caches: answered from memory (hit) or not (miss)",
+            ),
+            &["cache", "result"],
+        )
+        .expect("valid metric");
+        let entries = IntGaugeVec::new(
+            Opts::new(
+                "atrium_cache_entries",
+                "Entries held by each hot-path cache",
+            ),
+            &["cache"],
+        )
+        .expect("valid metric");
+        (requests, entries)
+    }
+}
+
+impl Collector for CacheCollector {
+    fn desc(&self) -> Vec<&Desc> {
+        self.descs.iter().collect()
+    }
+
+    fn collect(&self) -> Vec<MetricFamily> {
+        let (requests, entries) = Self::empty_families();
+        let sources = self.sources.lock().unwrap_or_else(PoisonError::into_inner);
+        for report in sources.iter().flat_map(|source| source()) {
+            (requests.with_label_values(&[report.cache, "hit"])).inc_by(report.hits);
+            (requests.with_label_values(&[report.cache, "miss"])).inc_by(report.misses);
+            (entries.with_label_values(&[report.cache]))
+                .set(i64::try_from(report.entries).unwrap_or(i64::MAX));
+        }
+        let mut families = requests.collect();
+        families.extend(entries.collect());
+        families
+    }
 }
 
 impl Metrics {
@@ -95,7 +164,12 @@ impl Metrics {
                 .register(collector)
                 .expect("metric registered once");
         }
+        let cache_sources = Arc::default();
+        registry
+            .register(Box::new(CacheCollector::new(Arc::clone(&cache_sources))))
+            .expect("metric registered once");
         Self {
+            cache_sources,
             registry,
             requests,
             latency,
@@ -110,6 +184,15 @@ impl Metrics {
     pub fn follow_connection_waits(&self, db: &atrium_db::Db) {
         let histogram = self.connection_wait.clone();
         db.on_connection_wait(move |waited| histogram.observe(waited.as_secs_f64()));
+    }
+
+    /// Shows in these metrics the caches `reports` describes, read at
+    /// each render.
+    pub fn follow_caches(&self, reports: impl Fn() -> Vec<CacheReport> + Send + Sync + 'static) {
+        self.cache_sources
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Box::new(reports));
     }
 }
 

@@ -86,6 +86,14 @@ impl AppState {
         ));
         let metrics = Arc::new(Metrics::new());
         metrics.follow_connection_waits(&db);
+        let (directory, snapshots) = (Arc::clone(&sites.directory), Arc::clone(&sites.snapshots));
+        let caching = Arc::clone(&identity);
+        metrics.follow_caches(move || {
+            let mut reports = caching.cache_reports().to_vec();
+            reports.extend(directory.cache_reports());
+            reports.push(snapshots.cache_report());
+            reports
+        });
         Arc::new(Self {
             metrics,
             graphql: build_schema(&settings),

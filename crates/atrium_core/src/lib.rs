@@ -2,6 +2,7 @@
 //! errors and list pages. It knows nothing of HTTP or of the database, so every
 //! other crate can depend on it without pulling either in.
 
+pub mod cache_stats;
 pub mod etag;
 pub mod failure;
 pub mod host;
@@ -12,6 +13,7 @@ pub mod secrets;
 pub mod settings;
 pub mod validation;
 
+pub use cache_stats::{CacheCounters, CacheReport};
 pub use failure::{ErrorKind, Failure};
 pub use host::{HostName, InvalidHost};
 pub use ids::*;

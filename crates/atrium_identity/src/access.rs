@@ -49,7 +49,7 @@ impl Identity {
 
     /// Whether `id` names an operator that exists and is active (cached).
     pub(crate) async fn operator_is_active(&self, id: OperatorId) -> Result<bool, IdentityError> {
-        if let Some(active) = self.operators.get(&id) {
+        if let Some(active) = self.counters.operators.count(self.operators.get(&id)) {
             return Ok(active);
         }
         let epoch = self.access_epoch.load(Ordering::SeqCst);

@@ -458,7 +458,7 @@ impl Identity {
         token_scopes: ScopeSet,
     ) -> Result<Caller, IdentityError> {
         let key = (scope.tenant_id(), id);
-        let access = match self.clients.get(&key) {
+        let access = match self.counters.api_clients.count(self.clients.get(&key)) {
             Some(cached) => cached,
             None => {
                 let epoch = self.access_epoch.load(std::sync::atomic::Ordering::SeqCst);

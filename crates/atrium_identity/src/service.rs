@@ -4,10 +4,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use atrium_core::{is_email, OperatorId, SiteId, TenantId, UserId, ValidationErrors};
+use atrium_core::{
+    is_email, CacheCounters, CacheReport, OperatorId, SiteId, TenantId, UserId, ValidationErrors,
+};
 use atrium_db::users::UserRow;
 use atrium_db::{operators, users, Access, Db, DbError, TenantScope};
-use atrium_permissions::{Caller, Grant};
+use atrium_permissions::{Caller, Grant, GrantScope};
 use atrium_sites::ConfigHelpers;
 
 use crate::keys::{Jwks, KeyStore};
@@ -21,6 +23,36 @@ use crate::IdentityError;
 /// change is announced to every replica (see `access.rs`), which drops the
 /// entry at once; this only bounds the damage of a bug in that.
 const GRANTS_TTL: Duration = Duration::from_secs(30);
+
+/// The grants cache's bound, in bytes as [`grants_weight`] counts them: a
+/// user may hold a grant on each of thousands of courses, so a count of
+/// users would not bound the memory.
+const GRANTS_CACHE_BYTES: u64 = 64 << 20;
+
+/// What a user's cached grants cost: each grant and the name in its scope,
+/// and moka's bookkeeping of the entry (about 200 bytes).
+fn grants_weight(grants: &Option<Arc<[Grant]>>) -> u32 {
+    let grants = grants.as_deref().unwrap_or_default();
+    let names: usize = grants
+        .iter()
+        .map(|grant| match &grant.scope {
+            GrantScope::Tenant => 0,
+            GrantScope::Organization(name) | GrantScope::Course(name) => name.len(),
+        })
+        .sum();
+    let bytes = 200 + std::mem::size_of_val(grants) + names;
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
+/// `(tenant, user)` → the grants of an active user, at most `max_bytes` of
+/// them.
+fn grants_cache(max_bytes: u64) -> moka::sync::Cache<(TenantId, UserId), Option<Arc<[Grant]>>> {
+    moka::sync::Cache::builder()
+        .max_capacity(max_bytes)
+        .weigher(|_, grants| grants_weight(grants))
+        .time_to_live(GRANTS_TTL)
+        .build()
+}
 
 /// An access token as the token endpoint answers it.
 #[derive(Debug, Clone)]
@@ -84,6 +116,17 @@ pub struct Identity {
     pub(crate) access_epoch: std::sync::atomic::AtomicU64,
     /// Password resets and email verification (`recovery.rs`).
     pub(crate) recovery: crate::recovery::RecoveryOptions,
+    /// Hits and misses of the caches above, for `/metrics`.
+    pub(crate) counters: IdentityCacheCounters,
+}
+
+/// One [`CacheCounters`] per cache every authenticated request reads.
+#[derive(Debug, Default)]
+pub(crate) struct IdentityCacheCounters {
+    pub(crate) verified_tokens: CacheCounters,
+    pub(crate) grants: CacheCounters,
+    pub(crate) operators: CacheCounters,
+    pub(crate) api_clients: CacheCounters,
 }
 
 impl Identity {
@@ -95,10 +138,7 @@ impl Identity {
         refresh_ttl_secs: u64,
         limits: ThrottleLimits,
     ) -> Self {
-        let grants = moka::sync::Cache::builder()
-            .max_capacity(100_000)
-            .time_to_live(GRANTS_TTL)
-            .build();
+        let grants = grants_cache(GRANTS_CACHE_BYTES);
         let operators = moka::sync::Cache::builder()
             .max_capacity(10_000)
             .time_to_live(GRANTS_TTL)
@@ -121,6 +161,7 @@ impl Identity {
             client_ttl_secs: access_ttl_secs,
             access_epoch: Default::default(),
             recovery: Default::default(),
+            counters: Default::default(),
         }
     }
 
@@ -134,6 +175,27 @@ impl Identity {
     /// The public keys that verify tokens now.
     pub fn jwks(&self) -> Jwks {
         self.keys.jwks()
+    }
+
+    /// The caches that authenticate requests, for `/metrics`:
+    /// `verified_tokens` (a miss is a signature check), `grants`,
+    /// `operators` and `api_clients` (a miss is a database read).
+    pub fn cache_reports(&self) -> [CacheReport; 4] {
+        fn entries<K, V>(cache: &moka::sync::Cache<K, V>) -> u64
+        where
+            K: std::hash::Hash + Eq + Send + Sync + 'static,
+            V: Clone + Send + Sync + 'static,
+        {
+            cache.run_pending_tasks();
+            cache.entry_count()
+        }
+        let counters = &self.counters;
+        [
+            (counters.verified_tokens).report("verified_tokens", entries(&self.verified)),
+            (counters.grants).report("grants", entries(&self.grants)),
+            (counters.operators).report("operators", entries(&self.operators)),
+            (counters.api_clients).report("api_clients", entries(&self.clients)),
+        ]
     }
 
     /// This replica's signing keys.
@@ -335,9 +397,11 @@ impl Identity {
         let now = chrono::Utc::now().timestamp();
         if let Some(hit) = self.verified.get(bearer) {
             if hit.realm == realm && hit.expires_at > now {
+                self.counters.verified_tokens.hit();
                 return Ok(hit.subject);
             }
         }
+        self.counters.verified_tokens.miss();
         let verified = tokens::verify_claims(&self.keys, bearer, realm)?;
         self.verified.insert(Arc::from(bearer), verified);
         Ok(verified.subject)
@@ -349,7 +413,7 @@ impl Identity {
         user: UserId,
     ) -> Result<Option<Arc<[Grant]>>, IdentityError> {
         let key = (scope.tenant_id(), user);
-        if let Some(cached) = self.grants.get(&key) {
+        if let Some(cached) = self.counters.grants.count(self.grants.get(&key)) {
             return Ok(cached);
         }
         let epoch = self.access_epoch.load(std::sync::atomic::Ordering::SeqCst);
@@ -484,6 +548,26 @@ pub async fn create_operator(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn users_with_many_grants_stay_within_the_grants_bytes() {
+        let bound = 1 << 20;
+        let cache = grants_cache(bound);
+        let grants: Arc<[Grant]> = (0..2_000)
+            .map(|n| Grant {
+                role: atrium_permissions::Role::CourseStaff,
+                scope: GrantScope::Course(format!("course-v1:Org+Course{n}+2026")),
+                organization: None,
+            })
+            .collect();
+        for user in 0..100 {
+            cache.insert((TenantId(1), UserId(user)), Some(Arc::clone(&grants)));
+        }
+        cache.run_pending_tasks();
+        let (entries, bytes) = (cache.entry_count(), cache.weighted_size());
+        assert!(bytes <= bound, "{bytes} bytes in {entries} entries");
+        assert!(entries < 100, "{entries} entries");
+    }
 
     #[test]
     fn validates_accounts_field_by_field() {

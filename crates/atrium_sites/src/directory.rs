@@ -9,10 +9,15 @@
 //! else is refused unread), and unknown hosts go to a small negative cache
 //! bounded in bytes: a stream of made-up names costs database reads, never
 //! memory. Known hosts are as many as the sites, and stay cached.
+//!
+//! In `/metrics` the two are `hosts` and `unknown_hosts`: a lookup counts
+//! as a hit of the cache that answered it, and a database read as a miss of
+//! the cache its answer goes to, so each ratio says how often a host of its
+//! kind cost a read.
 
 use std::sync::Arc;
 
-use atrium_core::{HostName, SiteId};
+use atrium_core::{CacheReport, HostName, SiteId};
 use atrium_db::routing::{self, ResolvedHost};
 use atrium_db::{Db, DbError, TenantScope};
 
@@ -92,9 +97,11 @@ impl SiteDirectory {
             return Ok(Resolution::Platform);
         }
         if let Some(entry) = self.known.get(&host) {
+            self.known.counters().hit();
             return Ok(Resolution::Tenant(entry));
         }
         if self.unknown.get(&host).is_some() {
+            self.unknown.counters().hit();
             return Ok(Resolution::Unknown);
         }
         // Both tickets before the read: an invalidation during it wins.
@@ -112,10 +119,12 @@ impl SiteDirectory {
                     suspended: tenant_status == "suspended",
                     site_id,
                 });
+                self.known.counters().miss();
                 self.known.store(known, host, Arc::clone(&entry));
                 Resolution::Tenant(entry)
             }
             None => {
+                self.unknown.counters().miss();
                 self.unknown.store(unknown, host, ());
                 Resolution::Unknown
             }
@@ -126,6 +135,14 @@ impl SiteDirectory {
     pub fn invalidate(&self) {
         self.known.invalidate();
         self.unknown.invalidate();
+    }
+
+    /// The `hosts` and `unknown_hosts` caches, for `/metrics`.
+    pub fn cache_reports(&self) -> [CacheReport; 2] {
+        [
+            self.known.report("hosts"),
+            self.unknown.report("unknown_hosts"),
+        ]
     }
 
     pub fn platform_host(&self) -> &str {
@@ -170,6 +187,20 @@ mod tests {
         assert!(bytes <= bound, "{bytes} bytes in {entries} entries");
         assert!(entries > 0 && entries < 5_000, "{entries} entries");
         assert_eq!(directory.known.footprint().0, 0);
+    }
+
+    #[test]
+    fn a_repeated_unknown_host_is_read_once_and_then_a_hit() {
+        let (_dir, directory) = directory(64 * 1024);
+        let rt = runtime();
+        for _ in 0..3 {
+            rt.block_on(directory.resolve("nobody.example")).unwrap();
+        }
+        rt.block_on(directory.resolve("admin.example.org")).unwrap();
+        let [hosts, unknown] = directory.cache_reports();
+        assert_eq!((hosts.hits, hosts.misses, hosts.entries), (0, 0, 0));
+        assert_eq!((unknown.hits, unknown.misses, unknown.entries), (2, 1, 1));
+        assert_eq!(unknown.cache, "unknown_hosts");
     }
 
     #[test]

@@ -14,6 +14,8 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use atrium_core::{CacheCounters, CacheReport};
+
 #[derive(Clone)]
 struct Stamped<V> {
     generation: u64,
@@ -23,6 +25,9 @@ struct Stamped<V> {
 pub(crate) struct Mirror<K, V> {
     entries: moka::sync::Cache<K, Stamped<V>>,
     generation: AtomicU64,
+    /// Counted by [`Mirror::get_or_load`], or by the owner where it alone
+    /// knows what a lookup saved (see [`Mirror::counters`]).
+    counters: CacheCounters,
 }
 
 /// The generation a load started in.
@@ -58,6 +63,7 @@ where
         Self {
             entries: builder.build(),
             generation: AtomicU64::new(0),
+            counters: CacheCounters::default(),
         }
     }
 
@@ -95,8 +101,10 @@ where
         F: Future<Output = Result<V, E>>,
     {
         if let Some(hit) = self.get(&key) {
+            self.counters.hit();
             return Ok(hit);
         }
+        self.counters.miss();
         let ticket = self.ticket();
         let value = load.await?;
         self.store(ticket, key, value.clone());
@@ -107,6 +115,18 @@ where
         self.generation.fetch_add(1, Ordering::AcqRel);
         // Frees the memory; correctness rests on the generation alone.
         self.entries.invalidate_all();
+    }
+
+    /// The hit and miss counts, for an owner that reads with
+    /// [`Mirror::get`] and loads itself.
+    pub(crate) fn counters(&self) -> &CacheCounters {
+        &self.counters
+    }
+
+    /// This mirror as `/metrics` shows it, named `cache`.
+    pub(crate) fn report(&self, cache: &'static str) -> CacheReport {
+        self.entries.run_pending_tasks();
+        self.counters.report(cache, self.entries.entry_count())
     }
 
     /// Entries and their total weight, after pending maintenance.
@@ -212,6 +232,20 @@ mod tests {
         mirror.invalidate();
         assert_eq!(mirror.get(&1), None);
         assert_reloads(&mirror, &rt);
+    }
+
+    #[test]
+    fn loads_count_as_misses_and_answers_from_memory_as_hits() {
+        let rt = runtime();
+        let mirror = Mirror::new(10);
+        let load = || async { Ok::<_, ()>("value") };
+        for _ in 0..3 {
+            rt.block_on(mirror.get_or_load(1, load())).unwrap();
+        }
+        mirror.invalidate();
+        rt.block_on(mirror.get_or_load(1, load())).unwrap();
+        let report = mirror.report("test");
+        assert_eq!((report.hits, report.misses, report.entries), (2, 2, 1));
     }
 
     #[test]
