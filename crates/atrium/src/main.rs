@@ -14,6 +14,14 @@ use atrium_db::{Backend, Db, DbOptions};
 use atrium_identity::{Kek, KeyStore, OperatorRef};
 use clap::{Parser, Subcommand};
 
+/// Each password hash takes ~19 MiB (argon2). glibc's allocator keeps such
+/// blocks in per-thread arenas once freed, so hashes run over the blocking
+/// pool's threads grew the process to hundreds of MiB; mimalloc gives them
+/// back, and the resident set follows the hashes in flight (two at most,
+/// one per core).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "atrium", version, about = "Multi-tenant learning platform API")]
 struct Cli {

@@ -20,5 +20,5 @@ pub use ids::*;
 pub use net::Cidr;
 pub use page::{Page, PageRequest, SeekKey, SeekRequest};
 pub use secrets::{redact_url, Scrubber};
-pub use settings::Settings;
+pub use settings::{default_pool_size, Settings};
 pub use validation::{is_email, is_key_part, is_name, FieldError, ValidationErrors};

@@ -26,14 +26,15 @@ pub struct Settings {
     /// connects with `database_url` as a role that owns nothing (see README).
     pub migration_database_url: Option<String>,
     /// Connections in the pool; also the bound on concurrent blocking
-    /// database work.
+    /// database work. Default: twice the cores plus two
+    /// ([`default_pool_size`]).
     pub database_pool_size: u32,
-    /// How long a request waits for a pooled connection before a 503.
-    /// Requests wait for a permit first, so a checkout only waits while a
-    /// connection is being opened (milliseconds): long enough for that,
-    /// short enough that during a database outage requests queued behind
-    /// the pool's permits still answer within two seconds. It also caps
-    /// the pool's reconnection backoff (at half of it), hence the recovery.
+    /// How long a request waits for a permit (the pool's connections are
+    /// all busy), and then for its checkout (a connection is being
+    /// opened), before a 503. Both are milliseconds when the database is
+    /// well; during an outage every checkout waits this long, and work
+    /// queued behind it answers within about twice this. It also caps the
+    /// pool's reconnection backoff (at half of it), hence the recovery.
     pub database_timeout_ms: u64,
     /// PostgreSQL `statement_timeout` of every pooled connection: a query
     /// running longer is cancelled (and the request answers 503).
@@ -139,13 +140,25 @@ pub struct Settings {
     pub require_email_verification: bool,
 }
 
+/// Twice the cores plus two: the classic PostgreSQL sizing rule, counted
+/// on this machine's cores because the default assumes the database beside
+/// the service. More connections than the database's cores can run only
+/// queue inside it, where the waiting is slower and shows up as the tail:
+/// measured on 2 cores, a pool of 16 gave the course list a p99 of 45 ms,
+/// a pool of 6 one of 8 ms at the same throughput. With the database on
+/// its own machine, count that machine's cores.
+pub fn default_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    cores * 2 + 2
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://atrium.db".into(),
             migration_database_url: None,
-            database_pool_size: 16,
+            database_pool_size: default_pool_size(),
             database_timeout_ms: 500,
             database_statement_timeout_ms: 10_000,
             platform_domain: "localhost".into(),

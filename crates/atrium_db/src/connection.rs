@@ -62,7 +62,7 @@ pub struct DbOptions {
 impl Default for DbOptions {
     fn default() -> Self {
         Self {
-            pool_size: 16,
+            pool_size: atrium_core::default_pool_size(),
             // As `database_timeout_ms`: an outage answers 503 within 2 s.
             timeout: Duration::from_millis(500),
             statement_timeout: Duration::from_secs(10),
