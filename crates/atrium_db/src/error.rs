@@ -59,7 +59,14 @@ impl From<DieselError> for DbError {
             DieselError::DatabaseError(_, info) if info.message().contains("statement timeout") => {
                 DbError::Unavailable(info.message().to_owned())
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            // The connection is gone: libpq found it closed, or could not
+            // send on it (a read's first statement, with no BEGIN before
+            // it). diesel marks such a connection broken, so the pool
+            // closes it and opens another once the database is back.
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => {
                 DbError::Unavailable(info.message().to_owned())
             }
             other => DbError::Query(other),

@@ -24,8 +24,9 @@
 //! - the field is marked unknown before a `SET` is sent and known only
 //!   once it succeeded, so an error in between makes the next user set it
 //!   again;
-//! - a panic, or a transaction left open, breaks the connection (diesel's
-//!   rule for r2d2) and the pool closes it instead of handing it out again.
+//! - a panic, a transaction left open, or a connection libpq reports lost
+//!   breaks the connection (diesel's rule for r2d2), and the pool closes it
+//!   instead of handing it out again.
 //!
 //! Resetting on check-in would cost the round trip this saves: the reset
 //! happens instead where it matters, before the next use that needs
