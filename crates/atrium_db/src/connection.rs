@@ -157,6 +157,11 @@ struct DbInner {
     /// checkout: when the database is gone every checkout waits this long,
     /// and work queued behind them must not wait for each in turn.
     permit_timeout: Duration,
+    /// SQLite only: its writers take turns here. SQLite lets one write at
+    /// a time and makes the others poll with growing sleeps (up to 100 ms
+    /// each, the busy timeout), which was the writes' tail; a mutex wakes
+    /// the next writer as soon as the last one commits.
+    sqlite_writer: Option<Arc<std::sync::Mutex<()>>>,
     /// Keeps the URL's password out of the errors that reach messages.
     scrubber: Scrubber,
     /// Told of every access change this process commits (see [`crate::access`]).
@@ -211,6 +216,7 @@ impl Db {
                 backend,
                 permits: Arc::new(Semaphore::new(options.pool_size as usize)),
                 permit_timeout: options.timeout,
+                sqlite_writer: (backend == Backend::Sqlite).then(Default::default),
                 scrubber,
                 access_hooks: Default::default(),
                 statements,
@@ -319,6 +325,11 @@ impl Db {
         })
         .await
         .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
+    }
+
+    /// The turn SQLite's writers take (see the field), `None` elsewhere.
+    pub(crate) fn sqlite_writer(&self) -> Option<Arc<std::sync::Mutex<()>>> {
+        self.inner.sqlite_writer.clone()
     }
 
     /// `SELECT 1` through the pool: what the readiness probe asks.

@@ -66,9 +66,7 @@ impl From<DieselError> for DbError {
             DieselError::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
-            ) => {
-                DbError::Unavailable(info.message().to_owned())
-            }
+            ) => DbError::Unavailable(info.message().to_owned()),
             other => DbError::Query(other),
         }
     }

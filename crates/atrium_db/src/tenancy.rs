@@ -189,7 +189,34 @@ where
 }
 
 impl Db {
-    /// Runs `work` in a transaction scoped to one tenant.
+    /// [`Db::run`], a write on SQLite waiting for its turn first.
+    async fn run_as<T, E>(
+        &self,
+        access: Access,
+        work: impl FnOnce(&mut Session) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let turn = match access {
+            Access::Write => self.sqlite_writer(),
+            Access::Read => None,
+        };
+        self.run(move |session| {
+            let _turn = turn.as_deref().map(|writer| {
+                writer
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            });
+            work(session)
+        })
+        .await
+    }
+
+    /// Runs `work` scoped to one tenant: in a transaction, or, for a read
+    /// on PostgreSQL, on a session set to the tenant (see
+    /// [`crate::session`]).
     pub async fn tenant<T, E>(
         &self,
         scope: TenantScope,
@@ -200,7 +227,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.run(move |session| {
+        self.run_as(access, move |session| {
             if reads_by_statement(session, access) {
                 session.enter(Some(scope.tenant_id))?;
                 return work(&mut TenantTx {
@@ -230,7 +257,7 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.run(move |session| {
+        self.run_as(access, move |session| {
             if reads_by_statement(session, access) {
                 session.enter(None)?;
                 let (conn, session_tenant) = session.split();
@@ -262,7 +289,7 @@ impl Db {
         T: Send + 'static,
     {
         let tenant = scope.map(|s| s.tenant_id);
-        self.run(move |session| {
+        self.run_as(access, move |session| {
             if reads_by_statement(session, access) {
                 session.enter(tenant)?;
                 return work(&mut session.conn);
