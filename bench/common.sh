@@ -82,6 +82,15 @@ create_shared_database() {
   export DATABASE_URL="postgres://atrium_app@127.0.0.1:5432/$shared_db?sslmode=disable"
 }
 
+# DATABASE_URL for a run on `backend` (sqlite or postgres), its files in
+# $work/<backend>.
+use_database() { # backend
+  case $1 in
+    sqlite) export DATABASE_URL="sqlite://$work/$1/atrium.db" ;;
+    postgres) create_shared_database || return 1 ;;
+  esac
+}
+
 drop_shared_database() {
   if [[ -n $shared_db ]]; then
     psql -q "$shared_pg/postgres" -c "DROP DATABASE IF EXISTS $shared_db WITH (FORCE)" >/dev/null 2>&1 || true

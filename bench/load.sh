@@ -28,10 +28,7 @@ trap 'exit 130' INT TERM
 
 run_backend() {
   local backend=$1 status=0
-  case $backend in
-    sqlite) export DATABASE_URL="sqlite://$work/$backend/atrium.db" ;;
-    postgres) create_shared_database || return 1 ;;
-  esac
+  use_database "$backend" || return 1
   # Called after `||`, where `set -e` does not stop a function: each step says so itself.
   start_server "$work/$backend" || return 1
   python3 "$traffic" seed --port "$port" --state "$work/$backend/tenants.json" --tenants "$tenants" || return 1
