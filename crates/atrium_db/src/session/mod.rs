@@ -28,6 +28,12 @@
 //!   breaks the connection (diesel's rule for r2d2), and the pool closes it
 //!   instead of handing it out again.
 //!
+//! Citus propagates only `SET LOCAL` to its workers
+//! (`citus.propagate_set_commands = 'local'`), not a session's `SET`: on a
+//! distributed schema reads must go back to a transaction with `SET LOCAL`
+//! (`tenancy::reads_by_statement` is the one switch). Without that a read
+//! there finds nothing: it fails closed.
+//!
 //! Resetting on check-in would cost the round trip this saves: the reset
 //! happens instead where it matters, before the next use that needs
 //! another tenant, or none.
