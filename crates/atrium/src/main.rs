@@ -212,6 +212,7 @@ fn connect(settings: &Settings, pool_size: u32) -> Result<Db, AnyError> {
         pool_size,
         timeout: Duration::from_millis(settings.database_timeout_ms),
         statement_timeout: Duration::from_millis(settings.database_statement_timeout_ms),
+        reads_in_transactions: settings.database_reads_in_transactions,
     };
     Ok(Db::connect(&settings.database_url, &options)?)
 }

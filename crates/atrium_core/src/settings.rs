@@ -39,6 +39,12 @@ pub struct Settings {
     /// PostgreSQL `statement_timeout` of every pooled connection: a query
     /// running longer is cancelled (and the request answers 503).
     pub database_statement_timeout_ms: u64,
+    /// PostgreSQL: run reads in a transaction with `SET LOCAL`, as writes
+    /// do (three round trips), instead of on a session set to their tenant
+    /// (one or two). For a connection pooler in transaction mode, which
+    /// hands a session's statements to different server connections, and
+    /// for Citus, which passes only `SET LOCAL` on to its workers.
+    pub database_reads_in_transactions: bool,
     /// Requests to this host are platform requests (operators only).
     pub platform_domain: String,
     /// PEM file of an Ed25519 key imported once, when the database holds no
@@ -161,6 +167,7 @@ impl Default for Settings {
             database_pool_size: default_pool_size(),
             database_timeout_ms: 500,
             database_statement_timeout_ms: 10_000,
+            database_reads_in_transactions: false,
             platform_domain: "localhost".into(),
             jwt_key_file: PathBuf::from("keys/jwt-ed25519.pem"),
             key_encryption_key_file: None,

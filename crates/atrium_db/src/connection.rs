@@ -57,6 +57,10 @@ pub struct DbOptions {
     pub timeout: Duration,
     /// PostgreSQL's `statement_timeout` on every pooled connection.
     pub statement_timeout: Duration,
+    /// PostgreSQL: reads in a transaction with `SET LOCAL`, not on a
+    /// session set to their tenant (see [`crate::session`]): for poolers in
+    /// transaction mode and for Citus.
+    pub reads_in_transactions: bool,
 }
 
 impl Default for DbOptions {
@@ -66,6 +70,7 @@ impl Default for DbOptions {
             // As `database_timeout_ms`: an outage answers 503 within 2 s.
             timeout: Duration::from_millis(500),
             statement_timeout: Duration::from_secs(10),
+            reads_in_transactions: false,
         }
     }
 }
@@ -78,7 +83,8 @@ impl Default for DbOptions {
 /// (and a blocking thread) after its request has given up; and read-only
 /// by default, so that the statements a read runs outside a transaction
 /// (see [`crate::session`]) cannot write, as `BEGIN READ ONLY` made sure
-/// before. Write transactions say `READ WRITE`.
+/// before (write transactions say `READ WRITE`); and with no tenant, so
+/// that a default given to the role or in the URL does not count.
 #[derive(Debug)]
 struct SessionManager {
     connections: ConnectionManager<DbConnection>,
@@ -126,7 +132,8 @@ impl SessionManager {
                  PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
             ),
             DbConnection::Postgres(pg) => pg.batch_execute(&format!(
-                "SET statement_timeout = {}; SET default_transaction_read_only = on",
+                "SET statement_timeout = {}; SET default_transaction_read_only = on; \
+                 SET atrium.tenant_id = ''",
                 self.statement_timeout_ms
             )),
         }
@@ -153,6 +160,8 @@ struct DbInner {
     /// A permit is held until the blocking work ends, even when the request
     /// that started it was dropped (a time limit): the work goes on.
     permits: Arc<Semaphore>,
+    /// Reads run in transactions, as writes do (`DbOptions`).
+    reads_in_transactions: bool,
     /// How long a piece of work may wait for its permit, as for its
     /// checkout: when the database is gone every checkout waits this long,
     /// and work queued behind them must not wait for each in turn.
@@ -216,6 +225,7 @@ impl Db {
                 backend,
                 permits: Arc::new(Semaphore::new(options.pool_size as usize)),
                 permit_timeout: options.timeout,
+                reads_in_transactions: options.reads_in_transactions,
                 sqlite_writer: (backend == Backend::Sqlite).then(Default::default),
                 scrubber,
                 access_hooks: Default::default(),
@@ -325,6 +335,11 @@ impl Db {
         })
         .await
         .unwrap_or_else(|join_error| std::panic::resume_unwind(join_error.into_panic()))
+    }
+
+    /// Whether reads run in transactions, as writes do (`DbOptions`).
+    pub(crate) fn reads_in_transactions(&self) -> bool {
+        self.inner.reads_in_transactions
     }
 
     /// The turn SQLite's writers take (see the field), `None` elsewhere.

@@ -2,7 +2,7 @@
 //! PostgreSQL, the migrations, and the tenant-aware repository layer.
 //!
 //! Tenant-owned tables can only be reached through a [`TenantTx`], which only
-//! exists inside a transaction opened for a [`TenantScope`]. The schema and the
+//! exists inside a unit of work opened for a [`TenantScope`]. The schema and the
 //! raw connection are private to this crate, so code elsewhere cannot build a
 //! query of a tenant table that forgets its tenant. The one way in:
 //!
@@ -76,7 +76,7 @@
 //! session set to its tenant, which the connection remembers, so a read
 //! for the tenant the connection last served is one round trip. Why that
 //! is safe, and what keeps a tenant from outliving its request, is told in
-//! the `session` module (`src/session.rs`).
+//! the `session` module (`src/session/mod.rs`).
 
 mod connection;
 mod error;

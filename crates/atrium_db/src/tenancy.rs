@@ -133,9 +133,10 @@ impl PlatformTx<'_> {
 }
 
 /// Whether `access` on this session runs as statements on the session's
-/// tenant setting instead of in a transaction: reads on PostgreSQL.
-fn reads_by_statement(session: &Session, access: Access) -> bool {
-    access == Access::Read && matches!(session.conn, DbConnection::Postgres(_))
+/// tenant setting instead of in a transaction: reads on PostgreSQL, unless
+/// the pool was opened with reads in transactions.
+fn reads_by_statement(session: &Session, access: Access, in_transactions: bool) -> bool {
+    access == Access::Read && !in_transactions && matches!(session.conn, DbConnection::Postgres(_))
 }
 
 /// Opens a transaction, on PostgreSQL together with its tenant setting,
@@ -227,8 +228,9 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let in_transactions = self.reads_in_transactions();
         self.run_as(access, move |session| {
-            if reads_by_statement(session, access) {
+            if reads_by_statement(session, access, in_transactions) {
                 session.enter(Some(scope.tenant_id))?;
                 return work(&mut TenantTx {
                     conn: &mut session.conn,
@@ -257,8 +259,9 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let in_transactions = self.reads_in_transactions();
         self.run_as(access, move |session| {
-            if reads_by_statement(session, access) {
+            if reads_by_statement(session, access, in_transactions) {
                 session.enter(None)?;
                 let (conn, session_tenant) = session.split();
                 return work(&mut PlatformTx {
@@ -289,8 +292,9 @@ impl Db {
         T: Send + 'static,
     {
         let tenant = scope.map(|s| s.tenant_id);
+        let in_transactions = self.reads_in_transactions();
         self.run_as(access, move |session| {
-            if reads_by_statement(session, access) {
+            if reads_by_statement(session, access, in_transactions) {
                 session.enter(tenant)?;
                 return work(&mut session.conn);
             }

@@ -24,15 +24,22 @@
 //! - the field is marked unknown before a `SET` is sent and known only
 //!   once it succeeded, so an error in between makes the next user set it
 //!   again;
-//! - a panic, a transaction left open, or a connection libpq reports lost
+//! - a panic, a transaction diesel opened and left open, or a connection
+//!   libpq reports lost
 //!   breaks the connection (diesel's rule for r2d2), and the pool closes it
-//!   instead of handing it out again.
+//!   instead of handing it out again. Nothing in this crate sends a raw
+//!   `BEGIN`, which diesel would not count.
 //!
-//! Citus propagates only `SET LOCAL` to its workers
-//! (`citus.propagate_set_commands = 'local'`), not a session's `SET`: on a
-//! distributed schema reads must go back to a transaction with `SET LOCAL`
-//! (`tenancy::reads_by_statement` is the one switch). Without that a read
-//! there finds nothing: it fails closed.
+//! Two deployments need reads back in transactions with `SET LOCAL`
+//! (`DbOptions::reads_in_transactions`, the `database_reads_in_transactions`
+//! setting): a connection pooler in transaction mode (PgBouncer's
+//! `pool_mode = transaction`, RDS Proxy), which may run a session's `SET`
+//! and its query on different server connections; and Citus, which passes
+//! only `SET LOCAL` on to its workers (`citus.propagate_set_commands =
+//! 'local'`), so a read there would find nothing.
+//!
+//! A new connection starts with the setting empty, whatever a role's or
+//! database's defaults say, so that what this module assumes of it holds.
 //!
 //! Resetting on check-in would cost the round trip this saves: the reset
 //! happens instead where it matters, before the next use that needs

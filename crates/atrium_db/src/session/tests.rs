@@ -40,6 +40,10 @@ struct Id {
 
 impl Scratch {
     fn new(label: &str) -> Option<Self> {
+        Self::open(label, false)
+    }
+
+    fn open(label: &str, reads_in_transactions: bool) -> Option<Self> {
         let Ok(admin_url) = std::env::var("ATRIUM_TEST_DATABASE_URL") else {
             eprintln!("skipped: ATRIUM_TEST_DATABASE_URL is not set");
             return None;
@@ -77,9 +81,14 @@ impl Scratch {
         let options = DbOptions {
             pool_size: 1,
             timeout: Duration::from_secs(5),
+            reads_in_transactions,
             ..DbOptions::default()
         };
-        let db = Db::connect(&format!("postgres://atrium_app@{host}/{name}"), &options).unwrap();
+        // A tenant given as a connection default, as `ALTER ROLE … SET`
+        // would: the pool's setup must not trust it.
+        let url =
+            format!("postgres://atrium_app@{host}/{name}?options=-c%20atrium.tenant_id%3D{a}");
+        let db = Db::connect(&url, &options).unwrap();
         Some(Self {
             admin_url,
             name,
@@ -155,6 +164,8 @@ fn a_connection_used_for_one_tenant_then_another_shows_each_only_its_rows() {
         return;
     };
     let (a, b) = (scratch.a, scratch.b);
+    // The connection was opened with tenant A as a default.
+    assert_eq!(scratch.seen_by_platform(Access::Read), 0);
     assert_eq!(scratch.seen_by(a, Access::Read), names(&["A1"]));
     assert_eq!(scratch.seen_by(b, Access::Read), names(&["B1", "B2"]));
     assert_eq!(scratch.seen_by(a, Access::Read), names(&["A1"]));
@@ -236,6 +247,27 @@ fn a_read_for_the_tenant_the_connection_holds_is_one_round_trip() {
         "BEGIN with the tenant, the statement, COMMIT"
     );
     assert_eq!(scratch.statements_of(read(b)), 1);
+}
+
+/// Behind a pooler in transaction mode, or on Citus: every read in its own
+/// transaction with `SET LOCAL`, and nothing left on the session.
+#[test]
+fn reads_can_run_in_transactions_instead() {
+    let Some(scratch) = Scratch::open("tx_reads", true) else {
+        return;
+    };
+    let (a, b) = (scratch.a, scratch.b);
+    let read = |scope| move |s: &Scratch| drop(s.seen_by(scope, Access::Read));
+    assert_eq!(
+        scratch.statements_of(read(a)),
+        3,
+        "BEGIN with the tenant, the read, COMMIT"
+    );
+    assert_eq!(scratch.statements_of(read(a)), 3);
+    assert_eq!(scratch.session_tenant(), SessionTenant::Platform);
+    assert_eq!(scratch.seen_by(b, Access::Read), names(&["B1", "B2"]));
+    assert_eq!(scratch.seen_by(a, Access::Read), names(&["A1"]));
+    assert_eq!(scratch.seen_by_platform(Access::Read), 0);
 }
 
 #[test]
