@@ -14,7 +14,7 @@ use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 use super::SessionTenant;
 use crate::connection::{Db, DbOptions};
 use crate::error::DbError;
-use crate::tenancy::{Access, TenantScope};
+use crate::tenancy::{Access, TenantScope, TenantTx};
 
 /// A database of its own with two tenants: `a` owns organization A1, `b`
 /// owns B1 and B2.
@@ -133,6 +133,22 @@ impl Scratch {
         work(self);
         self.db.statements_executed() - before
     }
+
+    /// The statements a read for `scope` sends.
+    fn statements_of_read(&self, scope: TenantScope) -> u64 {
+        self.statements_of(|s| drop(s.seen_by(scope, Access::Read)))
+    }
+}
+
+/// Adds organization A2 to the unit of work's tenant.
+fn insert_a2(tx: &mut TenantTx<'_>) -> Result<(), DbError> {
+    tx.conn
+        .batch_execute(&format!(
+            "INSERT INTO organizations (tenant_id, short_name, name, created_at, updated_at) \
+             VALUES ({}, 'A2', 'a', now(), now())",
+            tx.tenant()
+        ))
+        .map_err(DbError::from)
 }
 
 impl Drop for Scratch {
@@ -201,11 +217,7 @@ fn errors_and_panics_mid_request_leave_nothing_behind() {
 
     // A write that fails after writing: rolled back, and nothing stays set.
     let failed = block(scratch.db.tenant(a, Access::Write, |tx| {
-        tx.conn.batch_execute(&format!(
-            "INSERT INTO organizations (tenant_id, short_name, name, created_at, updated_at) \
-             VALUES ({}, 'A2', 'a', now(), now())",
-            tx.tenant()
-        ))?;
+        insert_a2(tx)?;
         tx.conn.batch_execute("SELECT 1 / 0").map_err(DbError::from)
     }));
     assert!(failed.is_err());
@@ -233,20 +245,19 @@ fn a_read_for_the_tenant_the_connection_holds_is_one_round_trip() {
         return;
     };
     let (a, b) = (scratch.a, scratch.b);
-    let read = |scope| move |s: &Scratch| drop(s.seen_by(scope, Access::Read));
     assert_eq!(
-        scratch.statements_of(read(a)),
+        scratch.statements_of_read(a),
         2,
         "set the tenant, then read"
     );
-    assert_eq!(scratch.statements_of(read(a)), 1, "read");
-    assert_eq!(scratch.statements_of(read(b)), 2);
+    assert_eq!(scratch.statements_of_read(a), 1, "read");
+    assert_eq!(scratch.statements_of_read(b), 2);
     assert_eq!(
         scratch.statements_of(|s| drop(s.seen_by(b, Access::Write))),
         3,
         "BEGIN with the tenant, the statement, COMMIT"
     );
-    assert_eq!(scratch.statements_of(read(b)), 1);
+    assert_eq!(scratch.statements_of_read(b), 1);
 }
 
 /// Behind a pooler in transaction mode, or on Citus: every read in its own
@@ -257,13 +268,12 @@ fn reads_can_run_in_transactions_instead() {
         return;
     };
     let (a, b) = (scratch.a, scratch.b);
-    let read = |scope| move |s: &Scratch| drop(s.seen_by(scope, Access::Read));
     assert_eq!(
-        scratch.statements_of(read(a)),
+        scratch.statements_of_read(a),
         3,
         "BEGIN with the tenant, the read, COMMIT"
     );
-    assert_eq!(scratch.statements_of(read(a)), 3);
+    assert_eq!(scratch.statements_of_read(a), 3);
     assert_eq!(scratch.session_tenant(), SessionTenant::Platform);
     assert_eq!(scratch.seen_by(b, Access::Read), names(&["B1", "B2"]));
     assert_eq!(scratch.seen_by(a, Access::Read), names(&["A1"]));
@@ -275,15 +285,7 @@ fn a_read_cannot_write_nor_hold_a_lock() {
     let Some(scratch) = Scratch::new("readonly") else {
         return;
     };
-    let written = block(scratch.db.tenant(scratch.a, Access::Read, |tx| {
-        tx.conn
-            .batch_execute(&format!(
-                "INSERT INTO organizations (tenant_id, short_name, name, created_at, updated_at) \
-                 VALUES ({}, 'A2', 'a', now(), now())",
-                tx.tenant()
-            ))
-            .map_err(DbError::from)
-    }));
+    let written = block(scratch.db.tenant(scratch.a, Access::Read, insert_a2));
     let error = written.unwrap_err().to_string();
     assert!(error.contains("read-only"), "{error}");
     assert_eq!(scratch.seen_by(scratch.a, Access::Read), names(&["A1"]));
