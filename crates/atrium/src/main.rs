@@ -43,6 +43,15 @@ enum Command {
         #[arg(long)]
         revert_all: bool,
     },
+    /// Scale out on Citus (as the owner, after `migrate`, against the
+    /// coordinator): platform tables become reference tables, tenant
+    /// tables are distributed by tenant_id, co-located. Idempotent.
+    Distribute {
+        /// Print the plan, computed from the catalog, and change nothing
+        /// (on any PostgreSQL).
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Platform operators.
     Operator {
         #[command(subcommand)]
@@ -129,6 +138,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate { revert_all } => migrate(&settings, revert_all),
+        Command::Distribute { dry_run } => distribute(&settings, dry_run),
         Command::Operator {
             command: OperatorCommand::Create { email, password },
         } => operator_password(password)
@@ -189,6 +199,23 @@ fn migrate(settings: &Settings, revert_all: bool) -> Result<(), AnyError> {
     } else {
         let applied = atrium_db::run_migrations(url)?;
         tracing::info!(applied, "migrations applied");
+    }
+    Ok(())
+}
+
+/// Run as the owner, like `migrate`: the conversion alters every table.
+fn distribute(settings: &Settings, dry_run: bool) -> Result<(), AnyError> {
+    let url = settings
+        .migration_database_url
+        .as_deref()
+        .unwrap_or(&settings.database_url);
+    if dry_run {
+        let plan = atrium_db::distribution::plan(url)?;
+        println!("Plan for {}:\n", redact_url(url));
+        print!("{plan}");
+    } else {
+        let done = atrium_db::distribution::distribute(url)?;
+        print!("{done}");
     }
     Ok(())
 }

@@ -21,6 +21,9 @@ pub enum DbError {
     Config(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// `atrium distribute` refused: no Citus, or a schema Citus would not take.
+    #[error("{0}")]
+    Distribution(String),
     #[error("database error: {0}")]
     Query(DieselError),
 }
@@ -101,9 +104,10 @@ impl From<DbError> for Failure {
                 "the request contains characters that cannot be stored (such as NUL)".to_owned(),
             ),
             DbError::Unavailable(message) => (ErrorKind::Unavailable, message.clone()),
-            DbError::Config(_) | DbError::Migration(_) | DbError::Query(_) => {
-                (ErrorKind::Internal, error.to_string())
-            }
+            DbError::Config(_)
+            | DbError::Migration(_)
+            | DbError::Distribution(_)
+            | DbError::Query(_) => (ErrorKind::Internal, error.to_string()),
         };
         Failure::new(kind, message)
     }

@@ -93,6 +93,7 @@ pub mod audit;
 pub mod catalog;
 pub mod courses;
 pub mod creator_requests;
+pub mod distribution;
 pub mod enrollments;
 pub mod idempotency;
 pub mod libraries;
