@@ -27,7 +27,9 @@
 //! leaves the schema distributed and identical, or as it was.
 
 mod catalog;
+
 mod citus;
+pub mod migration_rules;
 mod plan;
 #[cfg(test)]
 mod tests;

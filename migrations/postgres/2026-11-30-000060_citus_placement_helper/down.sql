@@ -1,0 +1,1 @@
+DROP FUNCTION atrium_distribute_like(regclass, regclass);
