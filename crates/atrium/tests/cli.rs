@@ -538,3 +538,66 @@ fn operators_are_listed_disabled_enabled_and_deleted() {
     let (_, listed, _) = run(dir.path(), &["operator", "list"]);
     assert_eq!(listed, "2\tb@example.org\tactive\n");
 }
+
+/// `distribute --dry-run` prints the plan on any PostgreSQL; the command
+/// itself refuses a server without Citus, and SQLite altogether.
+#[test]
+fn distribute_prints_its_plan_and_refuses_without_citus() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _, stderr) = run(dir.path(), &["distribute", "--dry-run"]);
+    assert!(!ok);
+    assert!(stderr.contains("only a PostgreSQL database"), "{stderr}");
+
+    let Ok(admin_url) = std::env::var("ATRIUM_TEST_DATABASE_URL") else {
+        eprintln!("skipped on PostgreSQL: ATRIUM_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let (server, _) = admin_url.rsplit_once('/').unwrap();
+    let name = format!("atrium_cli_distribute_{}", std::process::id());
+    let psql = |sql: &str| {
+        let status = Command::new("psql")
+            .args(["-q", "-v", "ON_ERROR_STOP=1", &admin_url, "-c", sql])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{sql}");
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    psql(&format!("CREATE DATABASE {name}"));
+    let url = format!("{server}/{name}");
+    let on_postgres = |args: &[&str]| {
+        let output = atrium(dir.path())
+            .env("DATABASE_URL", &url)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (migrated, _, stderr) = on_postgres(&["migrate"]);
+    assert!(migrated, "{stderr}");
+    let (ok, plan, stderr) = on_postgres(&["distribute", "--dry-run"]);
+    let (distributed, _, refusal) = on_postgres(&["distribute"]);
+    psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+
+    assert!(ok, "{stderr}");
+    let line_of = |table: &str| {
+        plan.lines()
+            .find(|line| line.split_whitespace().nth(1) == Some(table))
+            .unwrap_or_else(|| panic!("{table} in:\n{plan}"))
+            .to_owned()
+    };
+    assert!(line_of("tenants").starts_with("reference"), "{plan}");
+    assert!(line_of("site_domains").starts_with("reference"), "{plan}");
+    assert!(line_of("users").starts_with("distributed"), "{plan}");
+    assert!(line_of("enrollments").starts_with("distributed"), "{plan}");
+    assert!(
+        line_of("__diesel_schema_migrations").starts_with("local"),
+        "{plan}"
+    );
+    assert!(plan.contains("co-located with"), "{plan}");
+    assert!(!distributed);
+    assert!(refusal.contains("no citus extension"), "{refusal}");
+}
