@@ -156,8 +156,9 @@ impl Cluster for FakeCitus {
     }
 }
 
-/// What `distribute_on` would commit, undone: the fake's memory is not
-/// in the transaction, the schema is.
+/// The foreign keys as the database has them: what a rolled-back
+/// conversion must leave (the fake's metadata is in memory, outside the
+/// transaction).
 fn committed_fks(conn: &mut PgConnection) -> Vec<ForeignKey> {
     Schema::read(conn).unwrap().foreign_keys
 }
