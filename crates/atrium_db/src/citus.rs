@@ -121,12 +121,14 @@ fn quote_ident(name: &str) -> String {
 
 /// The one statement: also what readiness asks, so it proves the database
 /// answers as `SELECT 1` did. A setting changed with `ALTER DATABASE` shows
-/// on the connections opened after it, as it takes effect.
-const PROBE: &str = "SELECT (SELECT extversion::text FROM pg_extension WHERE extname = 'citus') \
-                            AS version, \
-                            current_setting('citus.propagate_set_commands', true) \
+/// on the connections opened after it, as it takes effect. Catalog names
+/// are qualified, so that nothing on the `search_path` can stand in for
+/// them.
+const PROBE: &str = "SELECT (SELECT extversion::text FROM pg_catalog.pg_extension \
+                             WHERE extname = 'citus') AS version, \
+                            pg_catalog.current_setting('citus.propagate_set_commands', true) \
                             AS propagate_set_commands, \
-                            current_database()::text AS database";
+                            pg_catalog.current_database()::text AS database";
 
 impl Db {
     /// Asks the server whether it is a Citus coordinator and how it passes
