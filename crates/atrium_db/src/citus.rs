@@ -73,7 +73,8 @@ impl CitusFound {
                  security would refuse every write there and hide every row. On the \
                  coordinator, set {PROPAGATE_SET_COMMANDS} = 'local' in postgresql.conf and run \
                  SELECT pg_reload_conf(), or run ALTER DATABASE {} SET \
-                 {PROPAGATE_SET_COMMANDS} = 'local' (new connections take it)",
+                 {PROPAGATE_SET_COMMANDS} = 'local' (new connections take it; a value set with ALTER \
+                 DATABASE or ALTER ROLE wins over postgresql.conf)",
                 quote_ident(&self.database)
             ));
         }
