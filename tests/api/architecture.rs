@@ -15,6 +15,9 @@ const SHARED: &[&str] = &[
     // (accounts, roles, API clients, operators) announces it.
     "access",
     "Backend",
+    // Whether the server is Citus and set up for the tenant to reach its
+    // workers (no table): checked at start-up and by readiness.
+    "citus",
     "Db",
     "DbError",
     "DbOptions",

@@ -8,6 +8,7 @@ mod architecture;
 mod audit;
 mod auth;
 mod catalog;
+mod citus;
 mod contracts;
 mod course_team;
 mod courses;

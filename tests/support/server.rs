@@ -5,6 +5,7 @@ use std::sync::{mpsc, Arc, OnceLock};
 use actix_web::dev::ServerHandle;
 use atrium_api::AppState;
 use atrium_core::Settings;
+use atrium_db::citus::CitusFound;
 use atrium_db::{Db, DbOptions};
 use atrium_identity::{Identity, KeyStore};
 use serde_json::{json, Value};
@@ -42,6 +43,12 @@ pub struct TestOptions {
     /// `None`: mail goes into a temporary folder of the test ([`TestApp::mail`]).
     pub mail_transport: Option<String>,
     pub require_email_verification: bool,
+    /// What the server is told of Citus instead of the database's answer:
+    /// the seam for the tests of Citus, which no test database runs. The
+    /// server starts as `atrium serve` would with that answer (reads in
+    /// transactions on Citus), and readiness answers from it
+    /// ([`atrium_api::CitusProbe`]; change it later through `state.citus`).
+    pub citus: Option<CitusFound>,
 }
 
 impl Default for TestOptions {
@@ -65,6 +72,7 @@ impl Default for TestOptions {
             tenant_domain_base: "test".into(),
             mail_transport: None,
             require_email_verification: false,
+            citus: None,
         }
     }
 }
@@ -163,6 +171,13 @@ impl TestApp {
             require_email_verification: options.require_email_verification,
             ..Settings::default()
         };
+        // As `atrium serve` decides from what it found.
+        let reads_in_transactions = options.citus.as_ref().is_some_and(|found| {
+            found
+                .reads_in_transactions(false)
+                .unwrap_or_else(|message| panic!("atrium serve would refuse: {message}"))
+        });
+        let citus = options.citus.clone();
         let (sender, receiver) = mpsc::channel::<(SocketAddr, ServerHandle, Arc<AppState>)>();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
@@ -170,6 +185,7 @@ impl TestApp {
                     &settings.database_url,
                     &DbOptions {
                         pool_size: 4,
+                        reads_in_transactions,
                         ..DbOptions::default()
                     },
                 )
@@ -186,6 +202,9 @@ impl TestApp {
                     .await
                     .expect("signing keys");
                 let state = AppState::new(settings, pool, keys);
+                if let Some(found) = citus {
+                    state.citus.answer_with(found);
+                }
                 state.listen_for_changes();
                 state.start_mail_delivery().expect("mail settings");
                 let for_server = Arc::clone(&state);

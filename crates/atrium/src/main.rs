@@ -235,13 +235,49 @@ fn migrate_on_start(settings: &Settings) -> Result<(), AnyError> {
 }
 
 fn connect(settings: &Settings, pool_size: u32) -> Result<Db, AnyError> {
+    connect_reading(settings, pool_size, settings.database_reads_in_transactions)
+}
+
+fn connect_reading(
+    settings: &Settings,
+    pool_size: u32,
+    reads_in_transactions: bool,
+) -> Result<Db, AnyError> {
     let options = DbOptions {
         pool_size,
         timeout: Duration::from_millis(settings.database_timeout_ms),
         statement_timeout: Duration::from_millis(settings.database_statement_timeout_ms),
-        reads_in_transactions: settings.database_reads_in_transactions,
+        reads_in_transactions,
     };
     Ok(Db::connect(&settings.database_url, &options)?)
+}
+
+/// Asks the database about Citus before serving (see `atrium_db::citus`):
+/// misconfigured, the server refuses to start, saying what to change; on
+/// Citus, reads run in transactions whatever `database_reads_in_transactions`
+/// says, since a session's `SET` never reaches the workers.
+///
+/// The question goes through the pool already open, and the pool is opened
+/// again only when Citus turns reads in transactions on: whether reads run
+/// in transactions is fixed for a pool's life (every unit of work relies on
+/// it), and asking through the server's own pool costs nothing more on
+/// every other deployment.
+fn check_citus(settings: &Settings, db: Db) -> Result<Db, AnyError> {
+    let found = runtime()?.block_on(db.citus())?;
+    let reads_in_transactions = found
+        .reads_in_transactions(settings.database_reads_in_transactions)
+        .map_err(|message| format!("refusing to start: {message}"))?;
+    if let Some(version) = &found.version {
+        tracing::info!(
+            citus = %version,
+            "Citus found: reads run in transactions (SET LOCAL reaches the workers)"
+        );
+    }
+    if reads_in_transactions == db.reads_in_transactions() {
+        return Ok(db);
+    }
+    drop(db);
+    connect_reading(settings, settings.database_pool_size, reads_in_transactions)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, AnyError> {
@@ -458,7 +494,7 @@ fn serve(settings: Settings) -> Result<(), AnyError> {
     atrium_sites::settings::validate_configuration(&settings.site_defaults)
         .map_err(|e| format!("site_defaults: {e}"))?;
     migrate_on_start(&settings)?;
-    let db = connect(&settings, settings.database_pool_size)?;
+    let db = check_citus(&settings, connect(&settings, settings.database_pool_size)?)?;
     let listen = settings.listen.clone();
     let workers = settings
         .workers

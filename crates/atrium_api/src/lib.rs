@@ -47,6 +47,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App};
 use utoipa_swagger_ui::SwaggerUi;
 
+pub use operations::CitusProbe;
 pub use state::AppState;
 
 /// The whole application, for `HttpServer` and for in-process tests alike.

@@ -76,6 +76,11 @@ pub enum ApiError {
     OAuth(StatusCode, &'static str, String),
     #[error("{0}")]
     Unavailable(String),
+    /// Not ready because of the database's configuration: a 503 whose
+    /// detail is shown, since it says what an operator must change
+    /// (readiness on Citus).
+    #[error("{0}")]
+    Misconfigured(String),
     /// Too many attempts; `Retry-After` says when to try again.
     #[error("{detail}")]
     TooManyRequests {
@@ -149,7 +154,7 @@ impl ApiError {
                 "Not acceptable",
             ),
             OAuth(status, _, _) => (*status, "oauth", "Token request failed"),
-            Unavailable(_) => (
+            Unavailable(_) | Misconfigured(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",

@@ -29,6 +29,8 @@ pub struct AppState {
     /// The audit log's reading side.
     pub audit: Arc<atrium_audit::AuditLog>,
     pub lifecycle: crate::limits::Lifecycle,
+    /// What readiness asks of Citus (tests give a fixed answer here).
+    pub citus: crate::operations::CitusProbe,
     /// The mail spool's wake-up, shared by its senders and this process's
     /// delivery worker.
     pub outbox: Outbox,
@@ -106,6 +108,7 @@ impl AppState {
             audit: Arc::new(atrium_audit::AuditLog::new(db.clone())),
             db,
             lifecycle: Default::default(),
+            citus: Default::default(),
             outbox,
         })
     }

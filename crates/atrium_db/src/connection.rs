@@ -338,7 +338,7 @@ impl Db {
     }
 
     /// Whether reads run in transactions, as writes do (`DbOptions`).
-    pub(crate) fn reads_in_transactions(&self) -> bool {
+    pub fn reads_in_transactions(&self) -> bool {
         self.inner.reads_in_transactions
     }
 

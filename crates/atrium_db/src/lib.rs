@@ -91,6 +91,7 @@ pub mod account_tokens;
 pub mod api_clients;
 pub mod audit;
 pub mod catalog;
+pub mod citus;
 pub mod courses;
 pub mod creator_requests;
 pub mod distribution;

@@ -1,10 +1,10 @@
 //! REST, any host: probes and metrics.
 
 use actix_web::{web, HttpResponse};
-use atrium_core::Failure;
+use atrium_db::citus::CitusCheck;
 
 use crate::context::RequestHost;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -22,13 +22,51 @@ pub async fn live() -> HttpResponse {
     })
 }
 
-/// Readiness: the database answers.
+/// What `/health/ready` answers when ready.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// `ok`.
+    pub status: String,
+    /// Present when the database is a Citus coordinator.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, value_type = CitusReadiness)]
+    pub citus: Option<CitusReadiness>,
+}
+
+/// What readiness checked of Citus.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CitusReadiness {
+    /// The citus extension's version.
+    pub version: String,
+    /// `local`: the tenant (`SET LOCAL`) reaches the workers.
+    pub propagate_set_commands: String,
+    /// `true`: reads run in transactions, as on Citus they must.
+    pub reads_in_transactions: bool,
+}
+
+/// Readiness: the database answers and, on Citus, the tenant reaches workers.
 #[utoipa::path(operation_id = "health_ready", get, path = "/health/ready", tag = "operations",
-    responses((status = 200, description = "Ready to serve", body = HealthStatus)))]
+    responses(
+        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 503, description = "The database does not answer, the server is stopping, or Citus is misconfigured (the detail says which setting to change)", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.db.ping().await.map_err(Failure::from)?;
-    Ok(HttpResponse::Ok().json(HealthStatus {
+    let found = state.citus.ask(&state.db).await?;
+    // Asked on every probe, not only at start-up: a setting changed since
+    // (ALTER DATABASE) shows as soon as a new connection takes it.
+    let reads_in_transactions = state.db.reads_in_transactions();
+    let citus = match found.check(reads_in_transactions) {
+        CitusCheck::Absent => None,
+        CitusCheck::Ready { version } => Some(CitusReadiness {
+            version,
+            propagate_set_commands: found.propagate_set_commands.unwrap_or_default(),
+            reads_in_transactions,
+        }),
+        CitusCheck::Misconfigured(detail) => return Err(ApiError::Misconfigured(detail)),
+    };
+    Ok(HttpResponse::Ok().json(Readiness {
         status: "ok".into(),
+        citus,
     }))
 }
 
