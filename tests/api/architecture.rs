@@ -33,7 +33,8 @@ const SHARED: &[&str] = &[
 /// Per crate: the `atrium_db` modules (its tables) and items it may name
 /// besides [`SHARED`].
 const OWNS: &[(&str, &[&str])] = &[
-    ("atrium", &[]),
+    // `atrium distribute`: the Citus plan reads the catalog, no table.
+    ("atrium", &["distribution"]),
     // The gateway keeps idempotency keys and listens for cache
     // invalidations; it never sees a `DbError` (domain errors carry them).
     (

@@ -234,8 +234,12 @@ fn migrate_on_start(settings: &Settings) -> Result<(), AnyError> {
     }
 }
 
+/// Every command's pool: the server's, and the one connection of a
+/// command-line command, which reads tenant rows too (on Citus they are on
+/// the workers, so the same check applies).
 fn connect(settings: &Settings, pool_size: u32) -> Result<Db, AnyError> {
-    connect_reading(settings, pool_size, settings.database_reads_in_transactions)
+    let db = connect_reading(settings, pool_size, settings.database_reads_in_transactions)?;
+    check_citus(settings, db, pool_size)
 }
 
 fn connect_reading(
@@ -252,7 +256,7 @@ fn connect_reading(
     Ok(Db::connect(&settings.database_url, &options)?)
 }
 
-/// Asks the database about Citus before serving (see `atrium_db::citus`):
+/// Asks the database about Citus before using it (see `atrium_db::citus`):
 /// misconfigured, the server refuses to start, saying what to change; on
 /// Citus, reads run in transactions whatever `database_reads_in_transactions`
 /// says, since a session's `SET` never reaches the workers.
@@ -262,7 +266,7 @@ fn connect_reading(
 /// in transactions is fixed for a pool's life (every unit of work relies on
 /// it), and asking through the server's own pool costs nothing more on
 /// every other deployment.
-fn check_citus(settings: &Settings, db: Db) -> Result<Db, AnyError> {
+fn check_citus(settings: &Settings, db: Db, pool_size: u32) -> Result<Db, AnyError> {
     let found = runtime()?.block_on(db.citus())?;
     let reads_in_transactions = found
         .reads_in_transactions(settings.database_reads_in_transactions)
@@ -277,7 +281,7 @@ fn check_citus(settings: &Settings, db: Db) -> Result<Db, AnyError> {
         return Ok(db);
     }
     drop(db);
-    connect_reading(settings, settings.database_pool_size, reads_in_transactions)
+    connect_reading(settings, pool_size, reads_in_transactions)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, AnyError> {
@@ -494,7 +498,7 @@ fn serve(settings: Settings) -> Result<(), AnyError> {
     atrium_sites::settings::validate_configuration(&settings.site_defaults)
         .map_err(|e| format!("site_defaults: {e}"))?;
     migrate_on_start(&settings)?;
-    let db = check_citus(&settings, connect(&settings, settings.database_pool_size)?)?;
+    let db = connect(&settings, settings.database_pool_size)?;
     let listen = settings.listen.clone();
     let workers = settings
         .workers

@@ -33,11 +33,11 @@ pub struct Readiness {
     pub citus: Option<CitusReadiness>,
 }
 
-/// What readiness checked of Citus.
+/// What readiness checked of Citus. Readiness answers on any host without
+/// a token, so it says no more than the two things it checks (the version
+/// and the database are in the server's log).
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct CitusReadiness {
-    /// The citus extension's version.
-    pub version: String,
     /// `local`: the tenant (`SET LOCAL`) reaches the workers.
     pub propagate_set_commands: String,
     /// `true`: reads run in transactions, as on Citus they must.
@@ -57,17 +57,37 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     let reads_in_transactions = state.db.reads_in_transactions();
     let citus = match found.check(reads_in_transactions) {
         CitusCheck::Absent => None,
-        CitusCheck::Ready { version } => Some(CitusReadiness {
-            version,
+        CitusCheck::Ready { .. } => Some(CitusReadiness {
             propagate_set_commands: found.propagate_set_commands.unwrap_or_default(),
             reads_in_transactions,
         }),
-        CitusCheck::Misconfigured(detail) => return Err(ApiError::Misconfigured(detail)),
+        CitusCheck::Misconfigured(detail) => {
+            // The whole story (version, database, both fixes) is for the
+            // operator's log; anyone may call readiness.
+            tracing::warn!(%detail, "not ready: Citus is misconfigured");
+            return Err(ApiError::Misconfigured(public_detail(&found)));
+        }
     };
     Ok(HttpResponse::Ok().json(Readiness {
         status: "ok".into(),
         citus,
     }))
+}
+
+/// What a misconfigured Citus is, for anyone: the setting to change and
+/// where, without the version or the database's name.
+fn public_detail(found: &atrium_db::citus::CitusFound) -> String {
+    match found.propagate_set_commands.as_deref() {
+        Some("local") => "Citus needs reads in transactions and this server reads outside them: \
+                          restart atrium (the server's log says more)"
+            .into(),
+        setting => format!(
+            "citus.propagate_set_commands is {} on the coordinator, so the tenant never reaches \
+             the workers: set it to 'local' in postgresql.conf (then SELECT pg_reload_conf()) \
+             or with ALTER DATABASE ... SET (the server's log says more)",
+            setting.map_or_else(|| "not set".to_owned(), |s| format!("'{s}'"))
+        ),
+    }
 }
 
 /// Prometheus metrics in the text exposition format, on the platform host
