@@ -463,11 +463,16 @@ fn approves_a_domain_claim() {
 
 /// Runs `atrium args…` in `dir`: (succeeded, stdout, stderr).
 fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let output = atrium(dir)
-        .env("ATRIUM_OPERATOR_PASSWORD", "operator-password")
-        .args(args)
-        .output()
-        .unwrap();
+    outcome(
+        atrium(dir)
+            .env("ATRIUM_OPERATOR_PASSWORD", "operator-password")
+            .args(args),
+    )
+}
+
+/// Success, standard output, standard error.
+fn outcome(command: &mut Command) -> (bool, String, String) {
+    let output = command.output().unwrap();
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -564,18 +569,8 @@ fn distribute_prints_its_plan_and_refuses_without_citus() {
     psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     psql(&format!("CREATE DATABASE {name}"));
     let url = format!("{server}/{name}");
-    let on_postgres = |args: &[&str]| {
-        let output = atrium(dir.path())
-            .env("DATABASE_URL", &url)
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.success(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
-    };
+    let on_postgres =
+        |args: &[&str]| outcome(atrium(dir.path()).env("DATABASE_URL", &url).args(args));
     let (migrated, _, stderr) = on_postgres(&["migrate"]);
     assert!(migrated, "{stderr}");
     let (ok, plan, stderr) = on_postgres(&["distribute", "--dry-run"]);

@@ -233,24 +233,11 @@ mod tests {
     #[test]
     fn the_probe_reads_the_extension_and_the_real_setting() {
         use diesel::connection::SimpleConnection;
-        use diesel::{Connection, PgConnection};
 
-        let Ok(admin_url) = std::env::var("ATRIUM_TEST_DATABASE_URL") else {
-            eprintln!("skipped: ATRIUM_TEST_DATABASE_URL is not set");
+        let Some(database) = crate::test_database::TestDatabase::create("citus_probe") else {
             return;
         };
-        let (server, _) = admin_url.rsplit_once('/').expect("a URL with a database");
-        let name = format!("atrium_citus_probe_{}", std::process::id());
-        let mut admin = PgConnection::establish(&admin_url).unwrap();
-        // One statement each: CREATE DATABASE refuses to run in the
-        // transaction a batch of statements makes.
-        for statement in [
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            admin.batch_execute(&statement).unwrap();
-        }
-        let url = format!("{server}/{name}");
+        let (url, name) = (&database.url, &database.name);
         let options = crate::DbOptions {
             pool_size: 1,
             ..crate::DbOptions::default()
@@ -260,22 +247,20 @@ mod tests {
             .build()
             .unwrap();
         let plain = rt
-            .block_on(Db::connect(&url, &options).unwrap().citus())
+            .block_on(Db::connect(url, &options).unwrap().citus())
             .unwrap();
-        assert_eq!(plain, found_in(&name, None));
+        assert_eq!(plain, found_in(name, None));
         assert_eq!(plain.check(false), CitusCheck::Absent);
-        admin
+        database
+            .admin()
             .batch_execute(&format!(
                 "ALTER DATABASE {name} SET citus.propagate_set_commands = 'none'"
             ))
             .unwrap();
         let altered = rt
-            .block_on(Db::connect(&url, &options).unwrap().citus())
+            .block_on(Db::connect(url, &options).unwrap().citus())
             .unwrap();
-        assert_eq!(altered, found_in(&name, Some("none")));
-        admin
-            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-            .unwrap();
+        assert_eq!(altered, found_in(name, Some("none")));
     }
 
     fn found_in(database: &str, setting: Option<&str>) -> CitusFound {

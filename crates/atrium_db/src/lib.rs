@@ -85,6 +85,8 @@ mod notifications;
 mod schema;
 mod session;
 mod tenancy;
+#[cfg(test)]
+mod test_database;
 
 pub mod access;
 pub mod account_tokens;

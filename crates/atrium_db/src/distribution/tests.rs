@@ -13,53 +13,7 @@ use super::citus::Cluster;
 use super::plan::{plan as plan_of, Existing, Placement};
 use super::{distribute_on, plan_on};
 use crate::error::{DbError, DbResult};
-
-/// A migrated database of its own, dropped at the end.
-struct Scratch {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl Scratch {
-    fn new(label: &str) -> Option<Self> {
-        let Ok(admin_url) = std::env::var("ATRIUM_TEST_DATABASE_URL") else {
-            eprintln!("skipped: ATRIUM_TEST_DATABASE_URL is not set");
-            return None;
-        };
-        let (server, _) = admin_url.rsplit_once('/').expect("a URL with a database");
-        let name = format!("atrium_distribution_{label}_{}", std::process::id());
-        let mut admin = PgConnection::establish(&admin_url).unwrap();
-        for statement in [
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            admin.batch_execute(&statement).unwrap();
-        }
-        let url = format!("{server}/{name}");
-        crate::run_migrations(&url).unwrap();
-        Some(Self {
-            admin_url,
-            name,
-            url,
-        })
-    }
-
-    fn connect(&self) -> PgConnection {
-        PgConnection::establish(&self.url).unwrap()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
+use crate::test_database::TestDatabase;
 
 /// Citus's metadata, kept in memory, and the refusal that makes the
 /// conversion drop foreign keys: Citus will not convert a table with an
@@ -165,7 +119,7 @@ fn committed_fks(conn: &mut PgConnection) -> Vec<ForeignKey> {
 
 #[test]
 fn the_plan_covers_every_table_of_the_schema() {
-    let Some(db) = Scratch::new("plan") else {
+    let Some(db) = TestDatabase::migrated("distribution_plan") else {
         return;
     };
     let conn = &mut db.connect();
@@ -249,7 +203,7 @@ fn the_plan_covers_every_table_of_the_schema() {
 
 #[test]
 fn distribution_converts_every_table_co_located_and_leaves_the_keys_as_they_were() {
-    let Some(db) = Scratch::new("apply") else {
+    let Some(db) = TestDatabase::migrated("distribution_apply") else {
         return;
     };
     let conn = &mut db.connect();
@@ -306,7 +260,7 @@ fn distribution_converts_every_table_co_located_and_leaves_the_keys_as_they_were
 
 #[test]
 fn a_table_a_later_migration_adds_is_distributed_with_the_others() {
-    let Some(db) = Scratch::new("later") else {
+    let Some(db) = TestDatabase::migrated("distribution_later") else {
         return;
     };
     let conn = &mut db.connect();
@@ -355,7 +309,7 @@ fn a_table_a_later_migration_adds_is_distributed_with_the_others() {
 
 #[test]
 fn a_failed_conversion_leaves_the_schema_as_it_was() {
-    let Some(db) = Scratch::new("undo") else {
+    let Some(db) = TestDatabase::migrated("distribution_undo") else {
         return;
     };
     let conn = &mut db.connect();
@@ -371,7 +325,7 @@ fn a_failed_conversion_leaves_the_schema_as_it_was() {
 
 #[test]
 fn distribution_refuses_a_server_without_citus() {
-    let Some(db) = Scratch::new("nocitus") else {
+    let Some(db) = TestDatabase::migrated("distribution_nocitus") else {
         return;
     };
     let before = committed_fks(&mut db.connect());
@@ -579,7 +533,7 @@ struct Placed {
 #[test]
 fn a_migration_places_a_new_table_like_its_peer() {
     use diesel::RunQueryDsl;
-    let Some(db) = Scratch::new("like") else {
+    let Some(db) = TestDatabase::migrated("distribution_like") else {
         return;
     };
     let conn = &mut db.connect();

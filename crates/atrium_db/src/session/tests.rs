@@ -9,21 +9,22 @@ use std::time::Duration;
 use atrium_core::TenantId;
 use diesel::connection::SimpleConnection;
 use diesel::sql_types::{BigInt, Text};
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+use diesel::{QueryableByName, RunQueryDsl};
 
 use super::SessionTenant;
 use crate::connection::{Db, DbOptions};
 use crate::error::DbError;
 use crate::tenancy::{Access, TenantScope, TenantTx};
+use crate::test_database::TestDatabase;
 
 /// A database of its own with two tenants: `a` owns organization A1, `b`
 /// owns B1 and B2.
 struct Scratch {
-    admin_url: String,
-    name: String,
     db: Db,
     a: TenantScope,
     b: TenantScope,
+    /// Dropped last, after the pool.
+    _database: TestDatabase,
 }
 
 #[derive(QueryableByName)]
@@ -44,26 +45,12 @@ impl Scratch {
     }
 
     fn open(label: &str, reads_in_transactions: bool) -> Option<Self> {
-        let Ok(admin_url) = std::env::var("ATRIUM_TEST_DATABASE_URL") else {
-            eprintln!("skipped: ATRIUM_TEST_DATABASE_URL is not set");
-            return None;
-        };
-        let (server, _) = admin_url.rsplit_once('/').expect("a URL with a database");
-        let host = server
-            .rsplit_once('@')
-            .map_or_else(|| server.split_once("://").unwrap().1, |(_, host)| host);
-        let name = format!("atrium_session_{label}_{}", std::process::id());
-        let mut admin = PgConnection::establish(&admin_url).unwrap();
-        for statement in [
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            admin.batch_execute(&statement).unwrap();
-        }
-        let owner_url = format!("{server}/{name}");
-        crate::run_migrations(&owner_url).unwrap();
-        admin.batch_execute("ALTER ROLE atrium_app LOGIN").unwrap();
-        let mut owner = PgConnection::establish(&owner_url).unwrap();
+        let database = TestDatabase::migrated(&format!("session_{label}"))?;
+        database
+            .admin()
+            .batch_execute("ALTER ROLE atrium_app LOGIN")
+            .unwrap();
+        let mut owner = database.connect();
         let tenants: Vec<Id> = diesel::sql_query(
             "INSERT INTO tenants (slug, name, created_at, updated_at) \
              VALUES ('a', 'A', now(), now()), ('b', 'B', now(), now()) RETURNING id",
@@ -86,15 +73,17 @@ impl Scratch {
         };
         // A tenant given as a connection default, as `ALTER ROLE … SET`
         // would: the pool's setup must not trust it.
-        let url =
-            format!("postgres://atrium_app@{host}/{name}?options=-c%20atrium.tenant_id%3D{a}");
+        let url = format!(
+            "postgres://atrium_app@{}/{}?options=-c%20atrium.tenant_id%3D{a}",
+            database.host(),
+            database.name
+        );
         let db = Db::connect(&url, &options).unwrap();
         Some(Self {
-            admin_url,
-            name,
             db,
             a: TenantScope::new(TenantId(a)),
             b: TenantScope::new(TenantId(b)),
+            _database: database,
         })
     }
 
@@ -149,17 +138,6 @@ fn insert_a2(tx: &mut TenantTx<'_>) -> Result<(), DbError> {
             tx.tenant()
         ))
         .map_err(DbError::from)
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = PgConnection::establish(&self.admin_url) {
-            let _ = admin.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
 }
 
 fn block<T>(work: impl std::future::Future<Output = T>) -> T {
