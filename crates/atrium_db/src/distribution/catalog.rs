@@ -3,6 +3,7 @@
 //! catalog, so a table a later migration adds is planned without a change
 //! here.
 
+use diesel::connection::SimpleConnection;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{PgConnection, QueryableByName, RunQueryDsl};
 
@@ -18,6 +19,9 @@ pub struct Table {
     /// `None` without a `tenant_id` column, else whether it is `NOT NULL`.
     #[diesel(sql_type = Nullable<Bool>)]
     pub tenant_not_null: Option<bool>,
+    /// The type of its `tenant_id`: co-located tables need the same one.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub tenant_type: Option<String>,
     #[diesel(sql_type = Array<Text>)]
     pub primary_key: Vec<String>,
 }
@@ -97,12 +101,23 @@ fn columns_of(keys: &str, rel: &str) -> String {
 
 impl Schema {
     /// Reads the schema the connection's `search_path` puts first (where
-    /// the migrations made the tables).
+    /// the migrations made the tables). Inside a transaction: on a Citus
+    /// node that holds shards, they are hidden from it first.
     pub fn read(conn: &mut PgConnection) -> DbResult<Self> {
+        // Citus hides shards (`users_102008`) from catalog queries unless
+        // these two say otherwise; plain PostgreSQL takes them as
+        // placeholders.
+        conn.batch_execute(
+            "SET LOCAL citus.override_table_visibility = on; \
+             SET LOCAL citus.show_shards_for_app_name_prefixes = ''",
+        )?;
         let tables = diesel::sql_query(format!(
             "SELECT c.relname::text AS name, \
                     (SELECT a.attnotnull FROM pg_attribute a WHERE a.attrelid = c.oid \
                        AND a.attname = '{TENANT_COLUMN}' AND NOT a.attisdropped) AS tenant_not_null, \
+                    (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+                      WHERE a.attrelid = c.oid AND a.attname = '{TENANT_COLUMN}' \
+                        AND NOT a.attisdropped) AS tenant_type, \
                     coalesce((SELECT {primary_key} FROM pg_index i \
                                WHERE i.indrelid = c.oid AND i.indisprimary), '{{}}') AS primary_key \
                FROM pg_class c \
@@ -131,7 +146,7 @@ impl Schema {
                FROM pg_constraint con \
                JOIN pg_class c ON c.oid = con.conrelid \
                JOIN pg_class rc ON rc.oid = con.confrelid \
-              WHERE con.contype = 'f' \
+              WHERE con.contype = 'f' AND con.conparentid = 0 \
                 AND c.relnamespace = current_schema()::regnamespace \
               ORDER BY 2, 1",
             columns = columns_of("con.conkey", "con.conrelid"),
@@ -147,15 +162,13 @@ impl Schema {
               ORDER BY 1, 2",
         )
         .load(conn)?;
-        // Citus puts a truncate trigger of its own on every table it
-        // converts; that one is not the schema's.
+        // Internal triggers are PostgreSQL's own (foreign keys) and
+        // Citus's (its truncate trigger), not the schema's.
         let triggers = diesel::sql_query(
             "SELECT c.relname::text AS table_name, t.tgname::text AS name \
                FROM pg_trigger t \
                JOIN pg_class c ON c.oid = t.tgrelid \
-               JOIN pg_proc p ON p.oid = t.tgfoid \
-              WHERE c.relnamespace = current_schema()::regnamespace \
-                AND NOT t.tgisinternal AND p.proname <> 'citus_truncate_trigger' \
+              WHERE c.relnamespace = current_schema()::regnamespace AND NOT t.tgisinternal \
               ORDER BY 1, 2",
         )
         .load(conn)?;

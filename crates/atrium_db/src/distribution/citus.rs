@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use diesel::connection::SimpleConnection;
 use diesel::sql_types::{Integer, Nullable, Text};
 use diesel::{OptionalExtension, PgConnection, QueryableByName, RunQueryDsl};
 
@@ -17,8 +16,6 @@ pub(crate) trait Cluster {
     fn version(&self, conn: &mut PgConnection) -> DbResult<Option<String>>;
     /// The current schema's tables Citus already knows.
     fn existing(&self, conn: &mut PgConnection) -> DbResult<BTreeMap<String, Existing>>;
-    /// Called once, inside the transaction, before the first conversion.
-    fn prepare(&self, conn: &mut PgConnection, tables_are_empty: bool) -> DbResult<()>;
     fn make_reference(&self, conn: &mut PgConnection, table: &str) -> DbResult<()>;
     /// By `tenant_id`; `colocate_with` is `None` for the anchor.
     fn distribute(
@@ -61,12 +58,15 @@ impl Cluster for Citus {
     }
 
     fn existing(&self, conn: &mut PgConnection) -> DbResult<BTreeMap<String, Existing>> {
-        // partmethod 'h' is hash distribution; 'n' with replication model
-        // 't' a reference table, with 's' a Citus local table.
+        // partmethod 'h' is hash distribution; 'n' (no shard key) with
+        // replication model 't' a reference table, with 's' a single-shard
+        // distributed table when it has a co-location group (Citus 12),
+        // else a Citus local table.
         let known: Vec<Known> = diesel::sql_query(
             "SELECT c.relname::text AS table_name, \
                     CASE WHEN p.partmethod = 'h' THEN 'distributed' \
-                         WHEN p.repmodel = 't' THEN 'reference' ELSE 'local' END AS kind, \
+                         WHEN p.repmodel = 't' THEN 'reference' \
+                         WHEN p.colocationid <> 0 THEN 'single-shard' ELSE 'local' END AS kind, \
                     CASE WHEN p.partmethod = 'h' \
                          THEN column_to_column_name(p.logicalrelid, p.partkey) END AS column_name, \
                     p.colocationid AS colocation_id \
@@ -83,23 +83,12 @@ impl Cluster for Citus {
                         colocation_id: k.colocation_id,
                     },
                     "reference" => Existing::Reference,
+                    "single-shard" => Existing::SingleShard,
                     _ => Existing::CitusLocal,
                 };
                 (k.table_name, existing)
             })
             .collect())
-    }
-
-    fn prepare(&self, conn: &mut PgConnection, tables_are_empty: bool) -> DbResult<()> {
-        // Citus runs a transaction's shard commands over several
-        // connections per worker, then refuses foreign keys to reference
-        // tables made earlier in the same transaction. On empty tables,
-        // one connection per worker costs nothing; tables with rows need
-        // the parallel copy, and Citus orders those commands itself.
-        if tables_are_empty {
-            conn.batch_execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")?;
-        }
-        Ok(())
     }
 
     fn make_reference(&self, conn: &mut PgConnection, table: &str) -> DbResult<()> {

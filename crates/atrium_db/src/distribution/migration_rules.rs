@@ -99,9 +99,11 @@ fn unsupported(text: &str, words: &[&str]) -> Option<&'static str> {
         }
         ["create", "rule", ..] | ["create", "or", "replace", "rule", ..] => Some("a rule"),
         ["alter", "table", ..]
-            if text.contains(" alter column tenant_id ")
-                || text.contains(" rename column tenant_id ")
-                || text.contains(" drop column tenant_id") =>
+            if [" alter ", " rename ", " drop "].iter().any(|verb| {
+                // COLUMN is optional: ALTER TABLE t ALTER tenant_id …
+                text.contains(&format!("{verb}column tenant_id "))
+                    || text.contains(&format!("{verb}tenant_id "))
+            }) =>
         {
             Some("a change of tenant_id, the distribution column,")
         }
@@ -228,8 +230,16 @@ mod tests {
         let said = "-- citus: set citus.enable_unsafe_triggers on the coordinator first\n\
                     CREATE TRIGGER touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION t();";
         assert_eq!(check(said), Vec::<String>::new());
-        let retype = "ALTER TABLE users ALTER COLUMN tenant_id TYPE numeric;";
-        assert_eq!(check(retype).len(), 1);
+        for change in [
+            "ALTER TABLE users ALTER COLUMN tenant_id TYPE numeric;",
+            "ALTER TABLE users ALTER tenant_id TYPE numeric;",
+            "ALTER TABLE users RENAME tenant_id TO school_id;",
+            "ALTER TABLE users DROP COLUMN tenant_id;",
+        ] {
+            assert_eq!(check(change).len(), 1, "{change}");
+        }
+        let other_column = "ALTER TABLE users ALTER COLUMN tenant_name TYPE text;";
+        assert_eq!(check(other_column), Vec::<String>::new());
         // A comment that says something else does not count.
         let other =
             "-- touch rows\nCREATE TRIGGER touch BEFORE UPDATE ON users EXECUTE FUNCTION t();";

@@ -111,12 +111,14 @@ fn connect(url: &str) -> DbResult<PgConnection> {
 }
 
 fn plan_on(conn: &mut PgConnection, cluster: &dyn Cluster) -> DbResult<Plan> {
-    let schema = Schema::read(conn)?;
-    let existing = match cluster.version(conn)? {
-        Some(_) => cluster.existing(conn)?,
-        None => Default::default(),
-    };
-    plan::plan(&schema, &existing).map_err(refused)
+    conn.build_transaction().read_only().run(|conn| {
+        let schema = Schema::read(conn)?;
+        let existing = match cluster.version(conn)? {
+            Some(_) => cluster.existing(conn)?,
+            None => Default::default(),
+        };
+        plan::plan(&schema, &existing).map_err(refused)
+    })
 }
 
 fn distribute_on(conn: &mut PgConnection, cluster: &dyn Cluster) -> DbResult<Distribution> {
@@ -128,6 +130,12 @@ fn distribute_on(conn: &mut PgConnection, cluster: &dyn Cluster) -> DbResult<Dis
                 .into(),
         ));
     };
+    if major_version(&citus_version) < Some(MINIMUM_CITUS) {
+        return Err(DbError::Distribution(format!(
+            "Citus {citus_version} is too old: `atrium distribute` needs Citus \
+             {MINIMUM_CITUS}.0 or later (it converts tables with rows in sequential mode)"
+        )));
+    }
     conn.transaction(|conn| {
         // Two runs at once would each find the other's tables half done.
         conn.batch_execute("SELECT pg_advisory_xact_lock(hashtext('atrium distribute'))")?;
@@ -140,8 +148,12 @@ fn distribute_on(conn: &mut PgConnection, cluster: &dyn Cluster) -> DbResult<Dis
                 plan,
             });
         }
-        let empty = all_empty(conn, &to_convert)?;
-        cluster.prepare(conn, empty)?;
+        // Citus converts over several connections per worker by default,
+        // then refuses, in the same transaction, a foreign key to a
+        // reference table ("there was a parallel operation on a
+        // distributed table"): every tenant table has one, to tenants.
+        // One connection per worker avoids it, rows or not (Citus 11+).
+        conn.batch_execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")?;
         for fk in &plan.foreign_keys {
             conn.batch_execute(&format!(
                 "ALTER TABLE {} DROP CONSTRAINT {}",
@@ -189,21 +201,13 @@ fn distribute_on(conn: &mut PgConnection, cluster: &dyn Cluster) -> DbResult<Dis
     })
 }
 
-fn all_empty(conn: &mut PgConnection, tables: &[&TablePlan]) -> DbResult<bool> {
-    use diesel::sql_types::Bool;
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = Bool)]
-        found: bool,
-    }
-    let any_row = tables
-        .iter()
-        .map(|t| format!("EXISTS (SELECT 1 FROM {})", quote(&t.table)))
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    let found: Found = diesel::sql_query(format!("SELECT {any_row} AS found")).get_result(conn)?;
-    Ok(!found.found)
+/// Sequential mode with rows in the tables came with Citus 11.0
+/// (citusdata/citus#5653).
+const MINIMUM_CITUS: u32 = 11;
+
+/// `13` of `13.2-1`.
+fn major_version(version: &str) -> Option<u32> {
+    version.split(['.', '-']).next()?.parse().ok()
 }
 
 fn refused(problems: Vec<String>) -> DbError {

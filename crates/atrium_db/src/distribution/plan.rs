@@ -39,6 +39,9 @@ pub enum Existing {
         colocation_id: i32,
     },
     Reference,
+    /// Distributed without a shard key, one shard (Citus 12's schema-based
+    /// sharding).
+    SingleShard,
     /// A Citus local table (made when a plain table gained a foreign key
     /// to a reference table): still to be converted.
     CitusLocal,
@@ -108,9 +111,13 @@ pub fn plan(schema: &Schema, existing: &BTreeMap<String, Existing>) -> Result<Pl
                 }),
             ) if column == TENANT_COLUMN && Some(*colocation_id) == anchor_colocation => true,
             (_, Some(found)) => {
+                // undistribute_table refuses tables with identity
+                // columns (citusdata/citus#7750), as most of Atrium's are.
                 problems.push(format!(
-                    "{name} is already {}, but the plan makes it {placement}: \
-                     run SELECT undistribute_table('{name}') first",
+                    "{name} is already {}, but the plan makes it {placement}: Atrium does not \
+                     move a converted table; turn it back into a plain table by hand \
+                     (undistribute_table, or a copy for a table with an identity column), \
+                     then run this again",
                     describe(found)
                 ));
                 true
@@ -153,6 +160,39 @@ pub fn plan(schema: &Schema, existing: &BTreeMap<String, Existing>) -> Result<Pl
     for fk in &schema.foreign_keys {
         check_foreign_key(fk, placement, &mut problems);
     }
+    let distributed: Vec<&Table> = schema
+        .tables
+        .iter()
+        .filter(|t| placement(&t.name) == Some(Placement::Distributed))
+        .collect();
+    for table in &distributed {
+        // Shards move between workers by logical replication, which
+        // needs a key to name a row by.
+        if table.primary_key.is_empty() {
+            problems.push(format!(
+                "tenant table {} has no primary key: Citus could not move its shards online",
+                table.name
+            ));
+        }
+    }
+    let types: BTreeMap<&str, Vec<&str>> =
+        distributed
+            .iter()
+            .fold(BTreeMap::new(), |mut types, table| {
+                let type_name = table.tenant_type.as_deref().unwrap_or_default();
+                types.entry(type_name).or_default().push(&table.name);
+                types
+            });
+    if types.len() > 1 {
+        problems.push(format!(
+            "co-located tables need one type of {TENANT_COLUMN}, and these differ: {}",
+            types
+                .iter()
+                .map(|(type_name, tables)| format!("{type_name} ({})", tables.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
     let converting: Vec<&str> = tables
         .iter()
         .filter(|t| !t.done && t.placement != Placement::Local)
@@ -161,7 +201,7 @@ pub fn plan(schema: &Schema, existing: &BTreeMap<String, Existing>) -> Result<Pl
     for column in &schema.identity_columns {
         if converting.contains(&column.table_name.as_str()) && column.type_name != "bigint" {
             problems.push(format!(
-                "identity column {}.{} is {}: Citus takes only bigint identity columns",
+                "identity column {}.{} is {}: Citus before 12.0 takes only bigint ones",
                 column.table_name, column.column_name, column.type_name
             ));
         }
@@ -311,6 +351,20 @@ fn check_foreign_key(
                 fk.name, fk.table_name, fk.referenced_table, fk.table_name
             ));
         }
+        (Some(from), Some(Placement::Local)) if from != Placement::Local => {
+            problems.push(format!(
+                "foreign key {} goes from {from} table {} to local table {}: \
+                 the workers do not have it",
+                fk.name, fk.table_name, fk.referenced_table
+            ));
+        }
+        (Some(_), None) => {
+            problems.push(format!(
+                "foreign key {} of {} points at {}, outside this schema: \
+                 the plan does not place it",
+                fk.name, fk.table_name, fk.referenced_table
+            ));
+        }
         _ => {}
     }
     if from == Some(Placement::Distributed) && holds_tenant {
@@ -349,6 +403,7 @@ fn describe(existing: &Existing) -> String {
             colocation_id,
         } => format!("distributed by {column} (co-location group {colocation_id})"),
         Existing::Reference => "a reference table".into(),
+        Existing::SingleShard => "a single-shard distributed table".into(),
         Existing::CitusLocal => "a Citus local table".into(),
     }
 }

@@ -15,10 +15,14 @@ use super::{distribute_on, plan_on};
 use crate::error::{DbError, DbResult};
 use crate::test_database::TestDatabase;
 
-/// Citus's metadata, kept in memory, and the refusal that makes the
-/// conversion drop foreign keys: Citus will not convert a table with an
-/// identity column while a foreign key ties it to another table
-/// (citusdata/citus#7036, #7564).
+/// Citus's metadata, kept in memory, and two refusals of Citus's that
+/// shape the conversion:
+/// - a table with an identity column is not converted while a foreign key
+///   ties it to another table (citusdata/citus#7036, #7564), so the keys
+///   are dropped first;
+/// - a conversion in parallel mode (several connections per worker) makes
+///   the foreign keys to reference tables re-created after it fail in the
+///   same transaction, so the transaction runs in sequential mode.
 #[derive(Default)]
 struct FakeCitus {
     known: RefCell<BTreeMap<String, Existing>>,
@@ -32,6 +36,19 @@ impl FakeCitus {
         if self.fail_on == Some(table) {
             return Err(DbError::Distribution(format!(
                 "{table}: the worker went away"
+            )));
+        }
+        let mode: Placed = diesel::RunQueryDsl::get_result(
+            diesel::sql_query(
+                "SELECT '' AS table_name, coalesce(current_setting(\
+                   'citus.multi_shard_modify_mode', true), 'parallel') AS how",
+            ),
+            conn,
+        )?;
+        if mode.how != "sequential" {
+            return Err(DbError::Distribution(format!(
+                "{table}: converted in parallel mode, the foreign keys to reference tables \
+                 cannot be re-created in this transaction"
             )));
         }
         let schema = Schema::read(conn)?;
@@ -59,13 +76,6 @@ impl Cluster for FakeCitus {
 
     fn existing(&self, _: &mut PgConnection) -> DbResult<BTreeMap<String, Existing>> {
         Ok(self.known.borrow().clone())
-    }
-
-    fn prepare(&self, _: &mut PgConnection, tables_are_empty: bool) -> DbResult<()> {
-        self.calls
-            .borrow_mut()
-            .push(format!("prepare empty={tables_are_empty}"));
-        Ok(())
     }
 
     fn make_reference(&self, conn: &mut PgConnection, table: &str) -> DbResult<()> {
@@ -210,11 +220,26 @@ fn distribution_converts_every_table_co_located_and_leaves_the_keys_as_they_were
     let before = Schema::read(conn).unwrap();
     let citus = FakeCitus::default();
 
-    // Without the keys dropped, Citus refuses the first platform table.
-    let refused = conn
+    // Rows to carry over: a tenant with its root organization.
+    conn.batch_execute(
+        "INSERT INTO tenants (slug, name, created_at, updated_at) VALUES ('a', 'A', now(), now()); \
+         INSERT INTO organizations (tenant_id, short_name, name, created_at, updated_at) \
+           SELECT id, 'A1', 'a', now(), now() FROM tenants",
+    )
+    .unwrap();
+    // Citus refuses the first platform table in parallel mode, and with
+    // its keys in place.
+    let parallel = conn
         .transaction(|conn| citus.make_reference(conn, "tenants"))
         .unwrap_err();
-    assert!(refused.to_string().contains("identity column"), "{refused}");
+    assert!(parallel.to_string().contains("parallel mode"), "{parallel}");
+    let tied = conn
+        .transaction(|conn| {
+            conn.batch_execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")?;
+            citus.make_reference(conn, "tenants")
+        })
+        .unwrap_err();
+    assert!(tied.to_string().contains("identity column"), "{tied}");
 
     let done = distribute_on(conn, &citus).unwrap();
     let anchor = done.plan.anchor.clone().unwrap();
@@ -241,12 +266,22 @@ fn distribution_converts_every_table_co_located_and_leaves_the_keys_as_they_were
         .collect();
     assert_eq!(colocations.len(), 1, "all co-located: {known:?}");
     let calls = citus.calls.borrow().clone();
-    assert_eq!(calls[0], "prepare empty=true");
     assert!(calls.contains(&format!("distribute {anchor} with none")));
     assert!(calls.contains(&format!("distribute users with {anchor}")));
 
-    // The same schema afterwards, keys included.
+    // The same schema afterwards, keys and rows included.
     let after = Schema::read(conn).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let organizations: Count = diesel::RunQueryDsl::get_result(
+        diesel::sql_query("SELECT count(*) AS n FROM organizations WHERE short_name = 'A1'"),
+        conn,
+    )
+    .unwrap();
+    assert_eq!(organizations.n, 1);
     assert_eq!(after.foreign_keys, before.foreign_keys);
     assert_eq!(after.foreign_keys.len(), done.plan.foreign_keys.len());
     assert!(done.to_string().contains("converted"), "{done}");
@@ -341,6 +376,7 @@ fn table(name: &str, tenant: Option<bool>, key: &[&str]) -> Table {
     Table {
         name: name.into(),
         tenant_not_null: tenant,
+        tenant_type: tenant.map(|_| "bigint".into()),
         primary_key: key.iter().map(|c| c.to_string()).collect(),
     }
 }
@@ -478,6 +514,33 @@ fn small_identity_columns_and_triggers_are_refused() {
 }
 
 #[test]
+fn keys_to_local_tables_tables_without_keys_and_mixed_tenant_types_are_refused() {
+    let mut schema = small_schema();
+    schema
+        .tables
+        .push(table(super::MIGRATIONS_TABLE, None, &["version"]));
+    schema.foreign_keys.push(fk(
+        "users_migration",
+        ("users", &["tenant_id", "version"]),
+        (super::MIGRATIONS_TABLE, &["version"]),
+        "a",
+    ));
+    schema.tables[2].primary_key.clear();
+    schema.tables[1].tenant_type = Some("integer".into());
+    let problems = problems_of(&schema);
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(problems[0].contains("to local table"), "{problems:?}");
+    assert!(
+        problems[1].contains("posts has no primary key"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[2].contains("bigint (posts); integer (users)"),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn a_table_distributed_otherwise_is_refused_and_one_done_is_left_alone() {
     let schema = small_schema();
     let mut existing = BTreeMap::from([
@@ -515,7 +578,10 @@ fn a_table_distributed_otherwise_is_refused_and_one_done_is_left_alone() {
     );
     let problems = plan_of(&schema, &existing).unwrap_err();
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(problems.iter().all(|p| p.contains("undistribute_table")));
+    assert!(
+        problems.iter().all(|p| p.contains("by hand")),
+        "{problems:?}"
+    );
 }
 
 #[derive(diesel::QueryableByName, Debug, PartialEq)]
@@ -553,8 +619,12 @@ fn a_migration_places_a_new_table_like_its_peer() {
          CREATE TABLE citus_stand_in.pg_dist_partition \
            (logicalrelid regclass, partmethod \"char\", repmodel \"char\", how text); \
          CREATE FUNCTION citus_stand_in.create_distributed_table(t regclass, col text, colocate_with text) \
-           RETURNS void LANGUAGE sql \
-           AS $$ INSERT INTO citus_stand_in.pg_dist_partition VALUES (t, 'h', 's', col || ' with ' || colocate_with) $$; \
+           RETURNS void LANGUAGE plpgsql AS $$ BEGIN \
+             IF current_setting('citus.multi_shard_modify_mode', true) IS DISTINCT FROM 'sequential' THEN \
+               RAISE EXCEPTION 'parallel mode: the foreign keys that follow would fail'; \
+             END IF; \
+             INSERT INTO citus_stand_in.pg_dist_partition VALUES (t, 'h', 's', col || ' with ' || colocate_with); \
+           END $$; \
          CREATE FUNCTION citus_stand_in.create_reference_table(t regclass) RETURNS void LANGUAGE sql \
            AS $$ INSERT INTO citus_stand_in.pg_dist_partition VALUES (t, 'n', 't', 'reference') $$; \
          INSERT INTO citus_stand_in.pg_dist_partition VALUES \
@@ -567,6 +637,16 @@ fn a_migration_places_a_new_table_like_its_peer() {
          SELECT atrium_distribute_like('drafts', 'courses');",
     )
     .unwrap();
+    // A peer of the other kind is refused, with or without Citus.
+    let wrong = conn
+        .batch_execute("SELECT atrium_distribute_like('badge_kinds', 'users')")
+        .unwrap_err();
+    assert!(
+        wrong
+            .to_string()
+            .contains("only one of them is a tenant table"),
+        "{wrong}"
+    );
     let placed: Vec<Placed> = diesel::sql_query(
         "SELECT logicalrelid::text AS table_name, how FROM citus_stand_in.pg_dist_partition \
           WHERE logicalrelid::text NOT IN ('users', 'tenants') ORDER BY 1",
