@@ -188,11 +188,17 @@ fn init_logging(settings: &Settings) {
     }
 }
 
-fn migrate(settings: &Settings, revert_all: bool) -> Result<(), AnyError> {
-    let url = settings
+/// The owner's URL (`migration_database_url`, else `database_url`): what
+/// alters the schema runs as the owner.
+fn owner_url(settings: &Settings) -> &str {
+    settings
         .migration_database_url
         .as_deref()
-        .unwrap_or(&settings.database_url);
+        .unwrap_or(&settings.database_url)
+}
+
+fn migrate(settings: &Settings, revert_all: bool) -> Result<(), AnyError> {
+    let url = owner_url(settings);
     if revert_all {
         let reverted = atrium_db::revert_all(url)?;
         tracing::info!(reverted, "migrations reverted");
@@ -205,10 +211,7 @@ fn migrate(settings: &Settings, revert_all: bool) -> Result<(), AnyError> {
 
 /// Run as the owner, like `migrate`: the conversion alters every table.
 fn distribute(settings: &Settings, dry_run: bool) -> Result<(), AnyError> {
-    let url = settings
-        .migration_database_url
-        .as_deref()
-        .unwrap_or(&settings.database_url);
+    let url = owner_url(settings);
     if dry_run {
         let plan = atrium_db::distribution::plan(url)?;
         println!("Plan for {}:\n", redact_url(url));
