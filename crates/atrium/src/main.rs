@@ -110,7 +110,11 @@ enum KeysCommand {
     Rotate,
     /// Retire a key: the tokens it signed are refused from now on. The key
     /// that signs cannot be retired (rotate first).
-    Retire { kid: String },
+    Retire {
+        /// As `keys list` shows it; a kid may begin with `-`.
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
 }
 
 #[derive(Subcommand)]

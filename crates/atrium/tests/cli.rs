@@ -497,6 +497,12 @@ fn keys_are_listed_rotated_and_retired() {
     assert!(rotated.starts_with(&format!("{new} signs")), "{rotated}");
     let (ok, _, stderr) = run(dir.path(), &["keys", "retire", new]);
     assert!(!ok && stderr.contains("only key that signs"), "{stderr}");
+    // Kids are base64url: one may begin with `-`, and is still a kid.
+    let (ok, _, stderr) = run(dir.path(), &["keys", "retire", "-Bnotakey"]);
+    assert!(
+        !ok && stderr.contains("no signing key -Bnotakey"),
+        "{stderr}"
+    );
     let (ok, _, stderr) = run(dir.path(), &["keys", "retire", old]);
     assert!(ok, "{stderr}");
     let (_, listed, _) = run(dir.path(), &["keys", "list"]);
